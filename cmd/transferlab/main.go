@@ -1,0 +1,37 @@
+// Command transferlab trains, transfers and evaluates small vision networks
+// on libtorch and reports them as interactive HTML.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+)
+
+// libtorch keeps grad mode (and autocast state) per OS thread; a goroutine
+// that moves between threads would see a no_grad it left on another. All
+// torch work runs on the main goroutine, pinned to its thread.
+func init() { runtime.LockOSThread() }
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the command line and picks the exit code once: 0 ok,
+// 1 failure, 2 usage.
+func run(args []string) int {
+	root := newRootCommand()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "transferlab:", err)
+	var u usageError
+	if errors.As(err, &u) || isUnknownCommand(err) {
+		fmt.Fprintln(os.Stderr, "Run 'transferlab --help' for usage.")
+		return 2
+	}
+	return 1
+}

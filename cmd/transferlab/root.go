@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"transferlab/internal/torchenv"
+)
+
+// usageError marks a command line that could not be understood (exit 2).
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	threads int
+}
+
+func (o *globalOptions) AddFlags(f *pflag.FlagSet) {
+	f.IntVar(&o.threads, "threads", 0, "libtorch intra-op threads (0: one per CPU)")
+}
+
+func newRootCommand() *cobra.Command {
+	var global globalOptions
+	root := &cobra.Command{
+		Use:   "transferlab",
+		Short: "Train, transfer and evaluate small vision networks on libtorch",
+		Long: `transferlab trains, transfers and evaluates small vision networks (the
+homework's fully connected net and CNN) on MNIST, Fashion-MNIST and EMNIST
+letters with real libtorch kernels, writes PyTorch-compatible .pt
+checkpoints and reports the runs as interactive HTML.
+
+Start with 'transferlab doctor'.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if global.threads < 0 {
+				return usageError{fmt.Errorf("--threads %d: give a positive count, or 0 for one per CPU", global.threads)}
+			}
+			return torchenv.SetThreads(global.threads)
+		},
+	}
+	global.AddFlags(root.PersistentFlags())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newDoctorCommand())
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	return root
+}
+
+// wrapArgs makes argument-count errors usage errors, like flag errors.
+func wrapArgs(c *cobra.Command) {
+	if c.Args == nil {
+		c.Args = cobra.NoArgs
+	}
+	check := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// isUnknownCommand recognises cobra's unknown-command error, a usage error.
+func isUnknownCommand(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "unknown command")
+}

@@ -1,0 +1,13 @@
+module transferlab
+
+go 1.26.8
+
+require (
+	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
+	github.com/sugarme/gotch v0.9.1
+)
+
+require github.com/inconshreveable/mousetrap v1.1.0 // indirect
+
+replace github.com/sugarme/gotch => ./build/gotch

@@ -1,0 +1,53 @@
+package torchenv
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Report is what 'transferlab doctor' prints.
+type Report struct {
+	Libtorch       string
+	LibtorchSource string
+	Stubbed        int
+	Threads        int
+	InteropThreads int
+	BLAS           string
+	Devices        []string
+	Gotch          string
+}
+
+// Collect reads the runtime's current state.
+func Collect() Report {
+	return Report{
+		Libtorch:       LibtorchVersion(),
+		LibtorchSource: LibtorchSource(),
+		Stubbed:        StubbedFunctions(),
+		Threads:        Threads(),
+		InteropThreads: InteropThreads(),
+		BLAS:           BLASLibrary(),
+		Devices:        Devices(),
+		Gotch:          GotchVersion(),
+	}
+}
+
+// WriteReport prints r as aligned "key  value" lines, with a hint where a
+// value will slow transferlab down.
+func WriteReport(w io.Writer, r Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	blas := r.BLAS
+	switch {
+	case blas == "":
+		blas = "none loaded"
+	case !strings.Contains(blas, "openblas") && !strings.Contains(blas, "mkl") && !strings.Contains(blas, "blis"):
+		blas += "  (reference BLAS, ~25x slower: apt-get install libopenblas0-pthread)"
+	}
+	fmt.Fprintf(tw, "libtorch\t%s (%s; %d gotch wrappers unavailable)\n", r.Libtorch, r.LibtorchSource, r.Stubbed)
+	fmt.Fprintf(tw, "threads\t%d intra-op, %d inter-op\n", r.Threads, r.InteropThreads)
+	fmt.Fprintf(tw, "blas\t%s\n", blas)
+	fmt.Fprintf(tw, "devices\t%s\n", strings.Join(r.Devices, ", "))
+	fmt.Fprintf(tw, "gotch\t%s\n", r.Gotch)
+	return tw.Flush()
+}

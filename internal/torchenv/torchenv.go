@@ -1,0 +1,121 @@
+// Package torchenv reports and configures the libtorch runtime that
+// transferlab runs on: version, threads, BLAS library and devices. It also
+// turns libtorch failures, which gotch raises as panics, into errors.
+package torchenv
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	lib "github.com/sugarme/gotch/libtch"
+)
+
+// LibtorchVersion is the libtorch version gotch was adapted to at setup.
+func LibtorchVersion() string { return lib.TransferlabLibtorchVersion }
+
+// LibtorchSource says where that libtorch lives ("debian" or a folder).
+func LibtorchSource() string { return lib.TransferlabLibtorchSource }
+
+// StubbedFunctions counts the gotch wrappers this libtorch lacks.
+func StubbedFunctions() int { return len(lib.TransferlabStubbed) }
+
+// GotchVersion is the gotch module version in this binary's build info.
+func GotchVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "github.com/sugarme/gotch" {
+				return m.Version
+			}
+		}
+	}
+	return "unknown"
+}
+
+// DefaultThreads is the intra-op thread count transferlab uses unless told
+// otherwise: one per CPU. libtorch would otherwise stay at one thread here.
+func DefaultThreads() int { return runtime.NumCPU() }
+
+// SetThreads sets libtorch's intra-op thread count; n <= 0 means
+// DefaultThreads.
+func SetThreads(n int) error {
+	if n <= 0 {
+		n = DefaultThreads()
+	}
+	if n > 1024 {
+		return fmt.Errorf("--threads %d is not a sensible thread count: use 1 to %d", n, runtime.NumCPU())
+	}
+	lib.AtSetNumThreads(n)
+	if got := lib.AtGetNumThreads(); got != n {
+		return fmt.Errorf("libtorch kept %d threads after asking for %d", got, n)
+	}
+	return nil
+}
+
+// Threads returns libtorch's intra-op thread count.
+func Threads() int { return lib.AtGetNumThreads() }
+
+// InteropThreads returns libtorch's inter-op thread count.
+func InteropThreads() int { return lib.AtGetNumInteropThreads() }
+
+// Devices lists the devices libtorch can use here.
+func Devices() []string {
+	d := []string{"cpu"}
+	if n := lib.AtcCudaDeviceCount(); n > 0 {
+		for i := 0; i < int(n); i++ {
+			d = append(d, fmt.Sprintf("cuda:%d", i))
+		}
+	}
+	return d
+}
+
+// BLASLibrary names the BLAS shared library loaded into this process,
+// resolved through symlinks and Debian's alternatives, or "" if none is.
+// Debian's default libblas is the slow reference implementation; the
+// OpenBLAS one is about 25x faster for fp32 matrix products.
+func BLASLibrary() string {
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 6 {
+			continue
+		}
+		p := fields[5]
+		base := filepath.Base(p)
+		if strings.HasPrefix(base, "libblas.so") || strings.HasPrefix(base, "libopenblas") || strings.HasPrefix(base, "libmkl_rt") || strings.HasPrefix(base, "libblis") {
+			if r, err := filepath.EvalSymlinks(p); err == nil {
+				return r
+			}
+			return p
+		}
+	}
+	return ""
+}
+
+// ErrLibtorch marks an error that came from libtorch (a gotch panic).
+var ErrLibtorch = errors.New("libtorch")
+
+// Guard runs fn and converts a panic raised inside it (gotch's Must*
+// functions panic or log.Fatal on libtorch errors; we avoid the latter)
+// into an error wrapping ErrLibtorch.
+func Guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrLibtorch, r)
+		}
+	}()
+	return fn()
+}
+
+// ManualSeed seeds libtorch's generators, as torch.manual_seed does.
+func ManualSeed(seed int64) { lib.AtManualSeed(seed) }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Sets up everything transferlab needs to build and test: libtorch, a fast
+# BLAS, the gotch adaptation, the datasets a machine can install locally.
+#
+#   ./setup-libtorch.sh                      Debian/Ubuntu: libtorch-dev from apt
+#   LIBTORCH=/opt/libtorch ./setup-libtorch.sh   an official libtorch 2.1.x (CPU or CUDA); no apt
+#
+# Idempotent and safe to re-run: it installs only what is missing and
+# remembers the gotch adaptation per (gotch, libtorch) version.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages: libtorch and its headers; OpenBLAS, because Debian's
+# default BLAS is the reference one (fp32 matrix products ~25x slower);
+# g++ for gotch's cgo layer; python3-torch, the PyTorch reference the
+# interop tests and benchmarks compare against.
+APT_PACKAGES=(libtorch-dev libopenblas0-pthread g++ python3-torch)
+
+command -v go >/dev/null 2>&1 || die "Go is not installed: install Go 1.22 or newer (https://go.dev/doc/install) and re-run."
+
+if [ -n "${LIBTORCH:-}" ]; then
+  [ -d "$LIBTORCH" ] || die "LIBTORCH=$LIBTORCH is not a folder: unpack an official libtorch 2.1.x there or unset LIBTORCH."
+  say "using libtorch in LIBTORCH=$LIBTORCH; skipping apt"
+  command -v g++ >/dev/null 2>&1 || die "g++ is missing: install a C++17 compiler and re-run."
+  export LD_LIBRARY_PATH="$LIBTORCH/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+else
+  command -v apt-get >/dev/null 2>&1 || die "no apt-get here: on a non-Debian system set LIBTORCH=/path/to/libtorch (official 2.1.x) and re-run."
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "apt packages present: ${APT_PACKAGES[*]}"
+  else
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+      command -v sudo >/dev/null 2>&1 || die "installing ${missing[*]} needs root: re-run as root or install them with apt-get."
+      SUDO=sudo
+    fi
+    say "installing with apt: ${missing[*]}"
+    $SUDO apt-get update -q || die "apt-get update failed: check the network or your apt sources."
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" \
+      || die "apt-get install ${missing[*]} failed: see the messages above."
+  fi
+fi
+
+say "adapting gotch to the installed libtorch (tools/gotchpatch)"
+go run ./tools/gotchpatch -out build/gotch || die "the gotch adaptation failed: see the messages above."
+
+say "building transferlab (the first build compiles gotch's C++ layer: a few minutes)"
+go build -o transferlab ./cmd/transferlab || die "go build failed: see the messages above."
+
+say "done. Next: ./transferlab doctor"

@@ -1,0 +1,193 @@
+// Package metrics defines the files a run leaves in its results folder
+// (metrics.json, eval-*.json) and reads and writes them. It imports no
+// torch: the report pages are built from these files alone.
+package metrics
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Run is results/<run>/metrics.json: one training run, written after every
+// epoch so an open report can follow it.
+type Run struct {
+	Name     string    `json:"name"`   // folder name under results/, e.g. "transfer-mnist-last"
+	Kind     string    `json:"kind"`   // "overfit", "pretrain" or "finetune"
+	Status   string    `json:"status"` // "running", "done", "interrupted" or "failed"
+	Config   Config    `json:"config"`
+	Classes  []string  `json:"classes"`
+	History  []Epoch   `json:"history"` // one entry per finished epoch, in order
+	Final    Final     `json:"final"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished,omitempty"`
+	// WallSeconds is the run's wall time so far, data loading included.
+	WallSeconds float64 `json:"wall_seconds"`
+	Checkpoint  string  `json:"checkpoint,omitempty"` // path of the .pt written, if any
+	Env         Env     `json:"env"`
+	// Reference holds the seed homework's numbers for this recipe, if any.
+	Reference *Reference `json:"reference,omitempty"`
+}
+
+// Config is the recipe and hyperparameters a run used.
+type Config struct {
+	Model       string  `json:"model"`            // "ffn" or "cnn"
+	Hidden      []int   `json:"hidden,omitempty"` // FFN hidden sizes
+	Dataset     string  `json:"dataset"`          // training data, e.g. "mnist", "emnist-letters"
+	Source      string  `json:"source,omitempty"` // finetune: "none", "mnist", "fashion" or a path
+	Layers      string  `json:"layers,omitempty"` // finetune: "last" or "all"
+	Epochs      int     `json:"epochs"`
+	BatchSize   int     `json:"batch_size"`
+	LR          float64 `json:"lr"`
+	Optimizer   string  `json:"optimizer"`
+	ValFraction float64 `json:"val_fraction"`        // 0.2: 80/20 split of the training set; 0: none
+	PerClass    int     `json:"per_class,omitempty"` // reduced training set: first N per class
+	Limit       int     `json:"limit,omitempty"`     // only the first N training images
+	Seed        int64   `json:"seed"`
+	Precision   string  `json:"precision"` // "fp32" or "bf16"
+	Threads     int     `json:"threads"`
+	Device      string  `json:"device"`
+}
+
+// Epoch is one epoch of training. Accuracies are percentages; losses are
+// means over the epoch's samples.
+type Epoch struct {
+	Epoch        int     `json:"epoch"` // 1-based
+	TrainLoss    float64 `json:"train_loss"`
+	TrainAcc     float64 `json:"train_acc"`
+	ValLoss      float64 `json:"val_loss,omitempty"`
+	ValAcc       float64 `json:"val_acc,omitempty"`
+	HasVal       bool    `json:"has_val"`
+	Seconds      float64 `json:"seconds"`        // training and validation of this epoch
+	ImagesPerSec float64 `json:"images_per_sec"` // training images per second
+}
+
+// Final holds end-of-run evaluations; absent ones are nil.
+type Final struct {
+	Train *Eval `json:"train,omitempty"`
+	Val   *Eval `json:"val,omitempty"`
+	Test  *Eval `json:"test,omitempty"`
+}
+
+// Eval is one evaluation of a network on one split.
+type Eval struct {
+	Dataset  string    `json:"dataset"`
+	Split    string    `json:"split"`
+	N        int       `json:"n"`
+	Loss     float64   `json:"loss"`
+	Accuracy float64   `json:"accuracy"`            // percent
+	PerClass []float64 `json:"per_class,omitempty"` // percent, by class index
+	// Confusion[t][p] counts images of true class t predicted as p.
+	Confusion [][]int `json:"confusion,omitempty"`
+	// Misclassified holds a few wrongly classified images for the report.
+	Misclassified []Mistake `json:"misclassified,omitempty"`
+	Seconds       float64   `json:"seconds"`
+}
+
+// Mistake is one misclassified image: its index in the split, the true and
+// predicted classes and its pixels (Rows*Cols bytes, upright, row-major).
+type Mistake struct {
+	Index  int    `json:"index"`
+	True   int    `json:"true"`
+	Pred   int    `json:"pred"`
+	Rows   int    `json:"rows"`
+	Cols   int    `json:"cols"`
+	Pixels []byte `json:"pixels"` // base64 in JSON
+}
+
+// EvalFile is results/<run>/eval-<dataset>-<split>.json, written by
+// 'transferlab eval'.
+type EvalFile struct {
+	Checkpoint string    `json:"checkpoint"`
+	Classes    []string  `json:"classes"`
+	Eval       Eval      `json:"eval"`
+	When       time.Time `json:"when"`
+	Env        Env       `json:"env"`
+}
+
+// Env records what a run ran on.
+type Env struct {
+	Libtorch string `json:"libtorch"`
+	Gotch    string `json:"gotch"`
+	Commit   string `json:"commit,omitempty"`
+	Host     string `json:"host,omitempty"`
+	CPUs     int    `json:"cpus"`
+}
+
+// Reference is the seed homework's result for a recipe (percent, loss).
+type Reference struct {
+	TrainAcc  float64 `json:"train_acc,omitempty"`
+	TrainLoss float64 `json:"train_loss,omitempty"`
+	ValAcc    float64 `json:"val_acc,omitempty"`
+	ValLoss   float64 `json:"val_loss,omitempty"`
+	TestAcc   float64 `json:"test_acc,omitempty"`
+	Note      string  `json:"note,omitempty"` // e.g. "never run by the seed"
+}
+
+// FileName is the metrics file inside a run folder.
+const FileName = "metrics.json"
+
+// WriteJSON writes v as indented JSON to path atomically: a temp file in
+// the same folder, synced, then renamed over path. A reader never sees a
+// half-written file.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadRun reads a metrics.json file.
+func ReadRun(path string) (*Run, error) {
+	var r Run
+	if err := readJSON(path, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ReadEval reads an eval-*.json file.
+func ReadEval(path string) (*EvalFile, error) {
+	var e EvalFile
+	if err := readJSON(path, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s is not a valid transferlab metrics file: %w", path, err)
+	}
+	return nil
+}

@@ -49,6 +49,9 @@ type Config struct {
 	Precision   string  `json:"precision"` // "fp32" or "bf16"
 	Threads     int     `json:"threads"`
 	Device      string  `json:"device"`
+	// EvalSplit is the split of the per-epoch ValLoss/ValAcc curve: "val"
+	// (held out of the training set) or "test" when the recipe has none.
+	EvalSplit string `json:"eval_split"`
 }
 
 // Epoch is one epoch of training. Accuracies are percentages; losses are

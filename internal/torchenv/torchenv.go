@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -119,3 +120,20 @@ func Guard(fn func() error) (err error) {
 
 // ManualSeed seeds libtorch's generators, as torch.manual_seed does.
 func ManualSeed(seed int64) { lib.AtManualSeed(seed) }
+
+// Commit is the transferlab git commit, read from the build info or, for
+// `go run` in a checkout, from git; "" when unknown.
+func Commit() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && s.Value != "" {
+				return s.Value[:min(12, len(s.Value))]
+			}
+		}
+	}
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}

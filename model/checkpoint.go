@@ -1,0 +1,247 @@
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+	"github.com/sugarme/gotch/pickle"
+	"github.com/sugarme/gotch/ts"
+
+	"transferlab/metrics"
+)
+
+// Sidecar is the JSON file beside every .pt checkpoint (model.pt ->
+// model.json): what the network is, how it was trained and how it scored.
+// 'transferlab eval' rebuilds the network from it.
+type Sidecar struct {
+	Format    int                `json:"format"` // SidecarFormat
+	Arch      Arch               `json:"arch"`
+	Classes   []string           `json:"classes"`
+	Dataset   string             `json:"dataset"`
+	Config    metrics.Config     `json:"config"`
+	Epoch     int                `json:"epoch"`
+	Final     metrics.Final      `json:"final"`
+	History   []metrics.Epoch    `json:"history,omitempty"`
+	Seed      int64              `json:"seed"`
+	Command   string             `json:"command,omitempty"`
+	Env       metrics.Env        `json:"env"`
+	Saved     time.Time          `json:"saved"`
+	SHA256    string             `json:"sha256"` // of the .pt file
+	Tensors   map[string][]int   `json:"tensors"`
+	Reference *metrics.Reference `json:"reference,omitempty"`
+}
+
+// SidecarFormat is the version of the sidecar layout.
+const SidecarFormat = 1
+
+// SidecarPath is the sidecar's path for a checkpoint path.
+func SidecarPath(pt string) string { return strings.TrimSuffix(pt, filepath.Ext(pt)) + ".json" }
+
+// SaveCheckpoint writes vs to path (a TorchScript archive that
+// torch.jit.load opens; its state_dict() maps one to one onto the seed's
+// module) and the sidecar beside it. Both go to temp files first and are
+// renamed into place, so an interrupted save never leaves a half-written
+// checkpoint under the final name.
+func SaveCheckpoint(vs *nn.VarStore, path string, sc Sidecar) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp) // a no-op after the rename
+	var named []ts.NamedTensor
+	sc.Tensors = map[string][]int{}
+	for _, p := range Params(vs) {
+		named = append(named, ts.NamedTensor{Name: p.Name, Tensor: p.Tensor})
+		sc.Tensors[p.Name] = intShape(p.Tensor.MustSize())
+	}
+	if err := ts.SaveMultiNew(named, tmp); err != nil {
+		return fmt.Errorf("save checkpoint %s: %w", path, err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("save checkpoint %s: %w", path, err)
+	}
+	if sc.SHA256, err = fileSHA256(tmp); err != nil {
+		return err
+	}
+	sc.Format = SidecarFormat
+	sc.Saved = time.Now().UTC()
+	if err := metrics.WriteJSON(SidecarPath(path)+".new", sc); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("save checkpoint %s: %w", path, err)
+	}
+	return os.Rename(SidecarPath(path)+".new", SidecarPath(path))
+}
+
+// ReadSidecar reads and checks the sidecar of checkpoint pt.
+func ReadSidecar(pt string) (*Sidecar, error) {
+	p := SidecarPath(pt)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s has no sidecar %s: transferlab needs it to rebuild the network (a plain PyTorch state_dict can be loaded with --arch)", pt, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var sc Sidecar
+	if err := json.Unmarshal(b, &sc); err != nil {
+		return nil, fmt.Errorf("sidecar %s is not valid JSON: %w", p, err)
+	}
+	if sc.Format != SidecarFormat {
+		return nil, fmt.Errorf("sidecar %s has format %d, this transferlab reads format %d", p, sc.Format, SidecarFormat)
+	}
+	if len(sc.Classes) != sc.Arch.Classes {
+		return nil, fmt.Errorf("sidecar %s names %d classes for a %d-way network", p, len(sc.Classes), sc.Arch.Classes)
+	}
+	return &sc, nil
+}
+
+// LoadWeights copies the tensors of file into vs's parameters. file is
+// either a transferlab/TorchScript archive or a plain PyTorch
+// `torch.save(model.state_dict(), f)` file. Every parameter of vs must be
+// present with the same shape unless its name starts with one of skip (a
+// replaced head); extra tensors in the file are an error too. Errors name
+// the tensor.
+func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
+	named, err := readTensors(file)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, t := range named {
+			t.MustDrop()
+		}
+	}()
+	params := Params(vs)
+	want := map[string]bool{}
+	for _, p := range params {
+		want[p.Name] = true
+	}
+	var extra []string
+	for name := range named {
+		if !want[name] && !hasPrefix(name, skip) {
+			extra = append(extra, name)
+		}
+	}
+	sort.Strings(extra)
+	if len(extra) > 0 {
+		return fmt.Errorf("%s holds tensor %s, which this network does not have: is it a checkpoint of another architecture?", file, extra[0])
+	}
+	for _, p := range params {
+		if hasPrefix(p.Name, skip) {
+			continue
+		}
+		src, ok := named[p.Name]
+		if !ok {
+			return fmt.Errorf("%s lacks tensor %s: is it a checkpoint of another architecture?", file, p.Name)
+		}
+		got, wantShape := src.MustSize(), p.Tensor.MustSize()
+		if !reflect.DeepEqual(got, wantShape) {
+			return fmt.Errorf("tensor %s in %s has shape %v, the network needs %v", p.Name, file, got, wantShape)
+		}
+		if src.DType() != gotch.Float {
+			return fmt.Errorf("tensor %s in %s is %v, transferlab needs float32", p.Name, file, src.DType())
+		}
+		ts.NoGrad(func() { p.Tensor.Copy_(src) })
+	}
+	return nil
+}
+
+// readTensors reads the named tensors of a TorchScript archive, falling back
+// to PyTorch's pickle format. It checks the file's first bytes in Go first:
+// libtorch must never be handed a file that is not a zip archive.
+func readTensors(file string) (map[string]*ts.Tensor, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 4)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || string(head) != "PK\x03\x04" {
+		return nil, fmt.Errorf("%s is not a PyTorch checkpoint (not a zip archive): is it truncated or another kind of file?", file)
+	}
+	out := map[string]*ts.Tensor{}
+	named, jitErr := ts.LoadMultiWithDevice(file, gotch.CPU)
+	if jitErr == nil {
+		for _, n := range named {
+			out[n.Name] = n.Tensor
+		}
+		return out, nil
+	}
+	m, err := pickle.Decode(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s cannot be read as a TorchScript archive (%v) nor as a torch.save state_dict (%v)", file, firstLine(jitErr), firstLine(err))
+	}
+	return m, nil
+}
+
+func hasPrefix(name string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func intShape(s []int64) []int {
+	out := make([]int, len(s))
+	for i, v := range s {
+		out[i] = int(v)
+	}
+	return out
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// FileSHA256 is the hex SHA-256 of a file.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

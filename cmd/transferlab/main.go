@@ -27,7 +27,7 @@ func run(args []string) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "transferlab:", err)
+	fmt.Fprintln(os.Stderr, "transferlab:", oneLine(err.Error()))
 	var u usageError
 	if errors.As(err, &u) || isUnknownCommand(err) {
 		fmt.Fprintln(os.Stderr, "Run 'transferlab --help' for usage.")

@@ -8,6 +8,9 @@ require (
 	github.com/sugarme/gotch v0.9.1
 )
 
-require github.com/inconshreveable/mousetrap v1.1.0 // indirect
+require (
+	github.com/go-echarts/go-echarts/v2 v2.6.7 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+)
 
 replace github.com/sugarme/gotch => ./build/gotch

@@ -1,0 +1,200 @@
+package charts
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"transferlab/metrics"
+)
+
+// BuildResult says what Build did.
+type BuildResult struct {
+	// Pages are the files written, relative to the results folder.
+	Pages []string
+	// Skipped are the metrics files that could not be read, one error each
+	// naming the file; their pages were not rebuilt.
+	Skipped []error
+	// Warning is set when the pages could not be made to work offline
+	// (echarts.min.js missing); it says how to fix it.
+	Warning string
+}
+
+// Build rebuilds every page under resultsDir from the metrics files: each
+// run's page (results/<run>/index.html) and evaluation pages
+// (results/<run>/eval-*.html), the transfer comparison
+// (results/transfer.html), the overview (results/index.html) and its
+// Markdown twin (results/results.md), and copies echarts.min.js into
+// results/assets/. An unreadable file is skipped, the rest is built, and
+// the error returned at the end names every skipped file.
+func Build(resultsDir string) error {
+	res, err := BuildAll(resultsDir)
+	if err != nil {
+		return err
+	}
+	return skippedError(res.Skipped)
+}
+
+// Report is 'transferlab report': Build, telling w what it wrote and any
+// warning.
+func Report(w io.Writer, resultsDir string) error {
+	res, err := BuildAll(resultsDir)
+	if err != nil {
+		return err
+	}
+	if res.Warning != "" {
+		fmt.Fprintln(w, "warning:", res.Warning)
+	}
+	fmt.Fprintf(w, "wrote %d pages in %s; open %s\n", len(res.Pages), resultsDir, filepath.Join(resultsDir, IndexPageName))
+	return skippedError(res.Skipped)
+}
+
+func skippedError(skipped []error) error {
+	if len(skipped) == 0 {
+		return nil
+	}
+	return fmt.Errorf("skipped %d unreadable file(s); the other pages were rebuilt:\n%w", len(skipped), errors.Join(skipped...))
+}
+
+// BuildAll is Build returning what it did. Its error is for failures that
+// stopped it (no results folder, a page that could not be written).
+func BuildAll(resultsDir string) (BuildResult, error) {
+	var res BuildResult
+	fi, err := os.Stat(resultsDir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return res, fmt.Errorf("results folder %s does not exist: train a run first, or pass --results with the folder your runs were written to", resultsDir)
+		}
+		return res, fmt.Errorf("results folder: %w", err)
+	}
+	if !fi.IsDir() {
+		return res, fmt.Errorf("results folder %s is not a folder", resultsDir)
+	}
+	a, err := installAssets(resultsDir)
+	if err != nil {
+		return res, err
+	}
+	res.Warning = a.warning
+
+	entries, skipped, err := readResults(resultsDir)
+	if err != nil {
+		return res, err
+	}
+	res.Skipped = skipped
+
+	write := func(rel string, p interface{ Render(io.Writer) error }) error {
+		if err := writeAtomic(filepath.Join(resultsDir, filepath.FromSlash(rel)), p.Render); err != nil {
+			return err
+		}
+		res.Pages = append(res.Pages, rel)
+		return nil
+	}
+	var runs []*metrics.Run
+	for _, en := range entries {
+		for _, e := range en.evals {
+			p, err := newEvalPage(en.dir, e.ef, a)
+			if err != nil {
+				return res, fmt.Errorf("%s: %w", path.Join(en.dir, e.file), err)
+			}
+			if err := write(path.Join(en.dir, e.file), p); err != nil {
+				return res, err
+			}
+		}
+		if en.run == nil {
+			continue
+		}
+		runs = append(runs, en.run)
+		p, err := newRunPage(en.run, evalLinks(filepath.Join(resultsDir, en.dir)), a)
+		if err != nil {
+			return res, fmt.Errorf("run %s: %w", en.dir, err)
+		}
+		if err := write(path.Join(en.dir, RunPageName), p); err != nil {
+			return res, err
+		}
+	}
+	tp, err := newTransferPage(runs, a)
+	if err != nil {
+		return res, fmt.Errorf("transfer page: %w", err)
+	}
+	if err := write(TransferPageName, tp); err != nil {
+		return res, err
+	}
+	v := newIndexView(entries, skipped)
+	if err := write(IndexPageName, newIndexPage(v)); err != nil {
+		return res, err
+	}
+	md := renderFunc(func(w io.Writer) error { return writeMarkdown(w, v) })
+	if err := write(MarkdownName, md); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+type renderFunc func(io.Writer) error
+
+func (f renderFunc) Render(w io.Writer) error { return f(w) }
+
+// readResults reads every run folder under resultsDir (sorted by name):
+// its metrics.json and eval-*.json files. Files that cannot be read are
+// returned as errors, one per file, and left out.
+func readResults(resultsDir string) ([]runEntry, []error, error) {
+	dirs, err := os.ReadDir(resultsDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read results folder: %w", err)
+	}
+	var entries []runEntry
+	var skipped []error
+	for _, d := range dirs {
+		name := d.Name()
+		if !d.IsDir() || checkRunName(name) != nil {
+			continue
+		}
+		dir := filepath.Join(resultsDir, name)
+		en := runEntry{dir: name, page: template.URL(path.Join(name, RunPageName))}
+		mp := filepath.Join(dir, metrics.FileName)
+		if _, err := os.Stat(mp); err == nil {
+			run, err := metrics.ReadRun(mp)
+			if err != nil {
+				skipped = append(skipped, fileError(mp, err))
+			} else {
+				run.Name = name // the folder is what links and files use
+				en.run = run
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			skipped = append(skipped, fileError(mp, err))
+		}
+		evals, _ := filepath.Glob(filepath.Join(dir, "eval-*.json"))
+		sort.Strings(evals)
+		for _, ep := range evals {
+			ef, err := metrics.ReadEval(ep)
+			if err != nil {
+				skipped = append(skipped, fileError(ep, err))
+				continue
+			}
+			en.evals = append(en.evals, evalEntry{file: strings.TrimSuffix(filepath.Base(ep), ".json") + ".html", ef: ef})
+		}
+		if en.run != nil || len(en.evals) > 0 {
+			entries = append(entries, en)
+		}
+	}
+	return entries, skipped, nil
+}
+
+// fileError names the file an error is about, once.
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if strings.Contains(err.Error(), path) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}

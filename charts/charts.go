@@ -1,0 +1,322 @@
+// Package charts turns the files a run leaves in its results folder
+// (metrics.json, eval-*.json; see package metrics) into interactive HTML
+// pages rendered with go-echarts, and serves that folder over HTTP.
+//
+// It reads metrics files only and imports no torch package, so reports can
+// be rebuilt on any machine. The pages load echarts.min.js from
+// results/assets/ (copied there from the cache tools/setup-echarts.sh
+// fills), so they render with no internet.
+//
+// There is one builder per chart: it takes a run's history (or an
+// evaluation, or the fine-tuning runs) and returns a go-echarts chart whose
+// Render(w io.Writer) writes a standalone page. The pages of this package
+// compose several such charts with tables and images.
+package charts
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"transferlab/metrics"
+)
+
+// Series names, shared by the builders, the pages and the tests.
+const (
+	seriesTrain      = "train"
+	seriesValidation = "validation"
+	seriesTest       = "test"
+	seriesSeconds    = "seconds per epoch"
+	seriesImagesPerS = "train images/s"
+	seriesConfusion  = "confusion"
+	seriesPerClass   = "accuracy"
+)
+
+// Chart IDs: the ID of each chart's container and of its echarts
+// instance (go-echarts names the script variables after them, so they must
+// be JavaScript identifiers).
+const (
+	idAccuracy       = "chart_accuracy"
+	idLoss           = "chart_loss"
+	idSpeed          = "chart_speed"
+	idConfusion      = "chart_confusion"
+	idPerClass       = "chart_per_class"
+	idTransferCurves = "chart_transfer_curves"
+	idTransferBars   = "chart_transfer_bars"
+)
+
+// chartHeight is the height of every chart; widths follow the page.
+const chartHeight = "420px"
+
+// AccuracyChart plots train and validation accuracy (percent) against the
+// epoch. The validation series is there only if some epoch was validated;
+// epochs without validation are gaps.
+func AccuracyChart(history []metrics.Epoch) *charts.Line {
+	c := newLine(idAccuracy, "Accuracy", "accuracy (%)")
+	c.SetXAxis(epochLabels(history))
+	c.AddSeries(seriesTrain, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }),
+		lineOpts(0))
+	if hasVal(history) {
+		c.AddSeries(seriesValidation, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }),
+			lineOpts(0))
+	}
+	return c
+}
+
+// LossChart plots train and validation loss (mean over each epoch's
+// samples) against the epoch.
+func LossChart(history []metrics.Epoch) *charts.Line {
+	c := newLine(idLoss, "Loss", "loss")
+	c.SetXAxis(epochLabels(history))
+	c.AddSeries(seriesTrain, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }),
+		lineOpts(0))
+	if hasVal(history) {
+		c.AddSeries(seriesValidation, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.ValLoss, e.HasVal }),
+			lineOpts(0))
+	}
+	return c
+}
+
+// SpeedChart shows each epoch's wall time (bars, left axis) and training
+// throughput in images per second (line, right axis).
+func SpeedChart(history []metrics.Epoch) *charts.Bar {
+	c := charts.NewBar()
+	c.SetGlobalOptions(commonOpts(idSpeed, "Time and throughput per epoch", "seconds")...)
+	c.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Name: "seconds", Type: "value"}))
+	c.ExtendYAxis(opts.YAxis{Name: "images/s", Type: "value", Position: "right"})
+	c.SetXAxis(epochLabels(history))
+	secs := make([]opts.BarData, len(history))
+	for i, e := range history {
+		secs[i] = opts.BarData{Value: num(e.Seconds)}
+	}
+	c.AddSeries(seriesSeconds, secs)
+	rate := charts.NewLine()
+	rate.AddSeries(seriesImagesPerS, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.ImagesPerSec, true }),
+		lineOpts(1))
+	c.Overlap(rate)
+	return c
+}
+
+// ConfusionChart draws an evaluation's confusion matrix as a heatmap:
+// predicted class across, true class down. The colour saturates at the
+// largest off-diagonal count so that mistakes stand out next to the
+// (much larger) diagonal; the tooltip gives every count. Empty cells are
+// left out.
+func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
+	n := len(e.Confusion)
+	labels := make([]string, n)
+	for i := range labels {
+		labels[i] = className(classes, i)
+	}
+	var data []opts.HeatMapData
+	maxOff := 1
+	for t, row := range e.Confusion {
+		for p, count := range row {
+			if count == 0 || p >= n {
+				continue
+			}
+			if t != p && count > maxOff {
+				maxOff = count
+			}
+			data = append(data, opts.HeatMapData{
+				Name:  fmt.Sprintf("true %s, predicted %s", labels[t], labels[p]),
+				Value: [3]int{p, t, count},
+			})
+		}
+	}
+	c := charts.NewHeatMap()
+	c.SetGlobalOptions(
+		charts.WithInitializationOpts(opts.Initialization{ChartID: idConfusion, Width: "100%", Height: "640px"}),
+		charts.WithTitleOpts(opts.Title{Title: "Confusion matrix", Subtitle: "rows: true class, columns: predicted class"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item",
+			Formatter: opts.FuncOpts(`function (p) { return p.name + ': ' + p.value[2]; }`)}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", NameLocation: "middle", NameGap: 30,
+			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "true", Type: "category", Data: labels, Inverse: opts.Bool(true),
+			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+		charts.WithVisualMapOpts(opts.VisualMap{Type: "continuous", Calculable: opts.Bool(true), Min: 0, Max: float32(maxOff),
+			Orient: "horizontal", Left: "center", Bottom: "0",
+			InRange: &opts.VisualMapInRange{Color: []string{"#f7fbff", "#6baed6", "#08306b"}}}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "90", ContainLabel: opts.Bool(true)}),
+	)
+	c.SetXAxis(labels)
+	var label *opts.Label
+	if n <= 26 {
+		label = &opts.Label{Show: opts.Bool(true), FontSize: 9}
+	}
+	c.AddSeries(seriesConfusion, data, charts.WithLabelOpts(labelOrHidden(label)))
+	return c
+}
+
+// PerClassChart draws an evaluation's accuracy per true class as bars.
+func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
+	c := charts.NewBar()
+	c.SetGlobalOptions(commonOpts(idPerClass, "Accuracy per class", "accuracy (%)")...)
+	c.SetGlobalOptions(
+		charts.WithXAxisOpts(opts.XAxis{Name: "class", Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+		charts.WithYAxisOpts(percentAxis()))
+	labels := make([]string, len(e.PerClass))
+	data := make([]opts.BarData, len(e.PerClass))
+	for i, a := range e.PerClass {
+		labels[i] = className(classes, i)
+		data[i] = opts.BarData{Value: num(a)}
+	}
+	c.SetXAxis(labels)
+	c.AddSeries(seriesPerClass, data)
+	return c
+}
+
+// TransferCurvesChart draws the validation accuracy of each fine-tuning
+// run against the epoch on one chart, one series per configuration
+// (labelled as on the transfer page). A run that was never validated
+// shows its training accuracy, and its series name says so.
+func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
+	c := newLine(idTransferCurves, "Fine-tuning: accuracy per epoch", "accuracy (%)")
+	// Many series: a scrolling legend under the title, and room for it.
+	c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "30"}))
+	c.GridList = []opts.Grid{{Top: "80", Bottom: "80", ContainLabel: opts.Bool(true)}}
+	longest := 0
+	for _, r := range runs {
+		longest = max(longest, len(r.History))
+	}
+	x := make([]string, longest)
+	for i := range x {
+		x[i] = strconv.Itoa(i + 1)
+	}
+	c.SetXAxis(x)
+	for i, label := range transferLabels(runs) {
+		h := runs[i].History
+		name := label + " (validation)"
+		pick := func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }
+		if !hasVal(h) {
+			name = label + " (train, no validation)"
+			pick = func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }
+		}
+		c.AddSeries(name, lineData(h, pick), lineOpts(0))
+	}
+	return c
+}
+
+// TransferBarsChart draws, per fine-tuning configuration, the final train
+// and test accuracy as grouped bars. A missing evaluation is a gap.
+func TransferBarsChart(runs []*metrics.Run) *charts.Bar {
+	c := charts.NewBar()
+	c.SetGlobalOptions(commonOpts(idTransferBars, "Fine-tuning: final accuracy per configuration", "accuracy (%)")...)
+	c.SetGlobalOptions(
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 20}}),
+		charts.WithYAxisOpts(percentAxis()))
+	train := make([]opts.BarData, len(runs))
+	test := make([]opts.BarData, len(runs))
+	for i, r := range runs {
+		train[i] = opts.BarData{Value: evalAcc(r.Final.Train)}
+		test[i] = opts.BarData{Value: evalAcc(r.Final.Test)}
+	}
+	c.SetXAxis(transferLabels(runs))
+	c.AddSeries(seriesTrain, train)
+	c.AddSeries(seriesTest, test)
+	return c
+}
+
+func newLine(id, title, yName string) *charts.Line {
+	c := charts.NewLine()
+	c.SetGlobalOptions(commonOpts(id, title, yName)...)
+	return c
+}
+
+// commonOpts are the options every x/y chart shares: full width, axis
+// tooltips, a legend whose entries toggle series, zoom by wheel and
+// slider, and a save-as-PNG button.
+func commonOpts(id, title, yName string) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: chartHeight}),
+		charts.WithTitleOpts(opts.Title{Title: title}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Right: "60"}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: 0}, opts.DataZoom{Type: "slider", XAxisIndex: 0}),
+		charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(true), Feature: &opts.ToolBoxFeature{
+			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png"}}}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "epoch", Type: "category", NameLocation: "middle", NameGap: 26}),
+		charts.WithYAxisOpts(opts.YAxis{Name: yName, Type: "value", Scale: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "60", Bottom: "80", ContainLabel: opts.Bool(true)}),
+	}
+}
+
+// percentAxis is the y axis of accuracy bars: from 0 to 100, since a bar's
+// length must mean its value.
+func percentAxis() opts.YAxis {
+	return opts.YAxis{Name: "accuracy (%)", Type: "value", Min: 0, Max: 100}
+}
+
+func lineOpts(yAxis int) charts.SeriesOpts {
+	return charts.WithLineChartOpts(opts.LineChart{YAxisIndex: yAxis, ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false)})
+}
+
+func labelOrHidden(l *opts.Label) opts.Label {
+	if l == nil {
+		return opts.Label{Show: opts.Bool(false)}
+	}
+	return *l
+}
+
+func epochLabels(history []metrics.Epoch) []string {
+	x := make([]string, len(history))
+	for i, e := range history {
+		x[i] = strconv.Itoa(e.Epoch)
+	}
+	return x
+}
+
+// lineData is one point per epoch; pick says the value and whether the
+// epoch has one (a gap otherwise).
+func lineData(history []metrics.Epoch, pick func(metrics.Epoch) (float64, bool)) []opts.LineData {
+	d := make([]opts.LineData, len(history))
+	for i, e := range history {
+		v, ok := pick(e)
+		if !ok {
+			d[i] = opts.LineData{Value: gap}
+			continue
+		}
+		d[i] = opts.LineData{Value: num(v)}
+	}
+	return d
+}
+
+func hasVal(history []metrics.Epoch) bool {
+	for _, e := range history {
+		if e.HasVal {
+			return true
+		}
+	}
+	return false
+}
+
+// gap is echarts' marker for a missing point.
+const gap = "-"
+
+// num rounds v for display (4 decimals) and turns NaN and ±Inf, which JSON
+// cannot carry and a diverged run can produce, into gaps.
+func num(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return gap
+	}
+	return math.Round(v*1e4) / 1e4
+}
+
+func evalAcc(e *metrics.Eval) any {
+	if e == nil {
+		return gap
+	}
+	return num(e.Accuracy)
+}
+
+// className is the name of class i, or its index if the file has no name
+// for it.
+func className(classes []string, i int) string {
+	if i >= 0 && i < len(classes) && classes[i] != "" {
+		return classes[i]
+	}
+	return strconv.Itoa(i)
+}

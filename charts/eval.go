@@ -1,0 +1,202 @@
+package charts
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"image"
+	"image/png"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"transferlab/metrics"
+)
+
+// EvalPageName is the page of an evaluation of dataset's split:
+// eval-<dataset>-<split>.html, next to the eval-<dataset>-<split>.json
+// 'transferlab eval' writes (characters other than letters, digits, '.',
+// '_' and '-' become '_').
+func EvalPageName(dataset, split string) string {
+	return "eval-" + fileSafe(dataset) + "-" + fileSafe(split) + ".html"
+}
+
+// WriteEvalPage writes the page of one evaluation into
+// results/<runName>/, named by EvalPageName, atomically; it also puts
+// results/assets/echarts.min.js in place.
+func WriteEvalPage(resultsDir, runName string, ef *metrics.EvalFile) error {
+	if ef == nil {
+		return fmt.Errorf("write evaluation page: no evaluation")
+	}
+	if err := checkRunName(runName); err != nil {
+		return err
+	}
+	a, err := installAssets(resultsDir)
+	if err != nil {
+		return err
+	}
+	p, err := newEvalPage(runName, ef, a)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(resultsDir, runName, EvalPageName(ef.Eval.Dataset, ef.Eval.Split)), p.Render)
+}
+
+type evalView struct {
+	Run, Dataset, Split, N, Loss, Acc, Seconds string
+	Checkpoint, When                           string
+	Env                                        string
+	MaxOffDiagonal                             int
+	PerClass                                   []classRow
+	Mistakes                                   []mistakeView
+	MistakesShown, MistakesBad                 int
+}
+
+type classRow struct {
+	Class, Acc, N, TopConfusion string
+}
+
+type mistakeView struct {
+	Src         template.URL
+	True, Pred  string
+	Index, Size string
+}
+
+var evalTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
+<table id="summary">
+<tr><th>run</th><td><a href="index.html">{{.Run}}</a></td></tr>
+<tr><th>dataset</th><td>{{.Dataset}}</td></tr>
+<tr><th>split</th><td>{{.Split}}</td></tr>
+<tr><th>images</th><td class="num">{{.N}}</td></tr>
+<tr><th>loss</th><td class="num">{{.Loss}}</td></tr>
+<tr><th>accuracy</th><td class="num">{{.Acc}}</td></tr>
+<tr><th>time</th><td class="num">{{.Seconds}}</td></tr>
+<tr><th>checkpoint</th><td>{{.Checkpoint}}</td></tr>
+<tr><th>evaluated</th><td>{{.When}}</td></tr>
+<tr><th>environment</th><td>{{.Env}}</td></tr>
+</table>
+<h2>Confusion matrix</h2>
+{{- if .MaxOffDiagonal}}
+<p class="muted">The colour saturates at {{.MaxOffDiagonal}}, the largest count off the diagonal, so that mistakes stand out; hover a cell for its count.</p>
+{{- else}}
+<p class="muted">No confusion matrix in this evaluation.</p>
+{{- end}}
+{{end}}
+{{template "chart" ($.Chart "chart_confusion")}}
+<h2>Accuracy per class</h2>
+{{template "chart" ($.Chart "chart_per_class")}}
+{{with .Body}}
+{{- if .PerClass}}
+<details><summary>Per-class numbers</summary>
+<table id="per-class">
+<tr><th>class</th><th>accuracy</th><th>images</th><th>most often predicted instead</th></tr>
+{{- range .PerClass}}
+<tr><td>{{.Class}}</td><td class="num">{{.Acc}}</td><td class="num">{{.N}}</td><td>{{.TopConfusion}}</td></tr>
+{{- end}}
+</table>
+</details>
+{{- else}}
+<p class="muted">No per-class accuracy in this evaluation.</p>
+{{- end}}
+<h2>Misclassified images</h2>
+{{- if .Mistakes}}
+<p class="muted">{{.MistakesShown}} misclassified images kept by the evaluation.</p>
+<div class="mistakes" id="mistakes">
+{{- range .Mistakes}}
+<figure><img src="{{.Src}}" alt="image {{.Index}}: true {{.True}}, predicted {{.Pred}}" title="image {{.Index}} ({{.Size}})"><figcaption>true <b>{{.True}}</b><br>predicted <b>{{.Pred}}</b></figcaption></figure>
+{{- end}}
+</div>
+{{- else}}
+<p class="muted">No misclassified image kept by this evaluation.</p>
+{{- end}}
+{{- if .MistakesBad}}
+<p class="warn">{{.MistakesBad}} misclassified images were skipped: their pixel count does not match rows × cols.</p>
+{{- end}}
+{{end}}{{end}}`)
+
+// newEvalPage builds the page of one evaluation of run runName.
+func newEvalPage(runName string, ef *metrics.EvalFile, a assets) (*htmlPage, error) {
+	e := &ef.Eval
+	v := evalView{
+		Run: runName, Dataset: orNone(e.Dataset), Split: orNone(e.Split), N: strconv.Itoa(e.N),
+		Loss: loss(e.Loss), Acc: pct(e.Accuracy), Seconds: duration(e.Seconds),
+		Checkpoint: orNone(ef.Checkpoint), When: when(ef.When),
+		Env: fmt.Sprintf("libtorch %s, gotch %s, %d CPUs%s", orNone(ef.Env.Libtorch), orNone(ef.Env.Gotch), ef.Env.CPUs,
+			strings.TrimSuffix(" on "+ef.Env.Host, " on ")),
+	}
+	for t, row := range e.Confusion {
+		for p, n := range row {
+			if t != p && n > v.MaxOffDiagonal {
+				v.MaxOffDiagonal = n
+			}
+		}
+	}
+	if len(e.Confusion) > 0 && v.MaxOffDiagonal == 0 {
+		v.MaxOffDiagonal = 1
+	}
+	for i, acc := range e.PerClass {
+		row := classRow{Class: className(ef.Classes, i), Acc: pct(acc), N: none, TopConfusion: none}
+		if i < len(e.Confusion) {
+			total, top, topN := 0, -1, 0
+			for p, n := range e.Confusion[i] {
+				total += n
+				if p != i && n > topN {
+					top, topN = p, n
+				}
+			}
+			row.N = strconv.Itoa(total)
+			if top >= 0 {
+				row.TopConfusion = fmt.Sprintf("%s (%d)", className(ef.Classes, top), topN)
+			}
+		}
+		v.PerClass = append(v.PerClass, row)
+	}
+	for _, m := range e.Misclassified {
+		src, err := pngDataURI(m)
+		if err != nil {
+			v.MistakesBad++
+			continue
+		}
+		v.Mistakes = append(v.Mistakes, mistakeView{Src: src, True: className(ef.Classes, m.True),
+			Pred: className(ef.Classes, m.Pred), Index: strconv.Itoa(m.Index), Size: fmt.Sprintf("%d×%d", m.Cols, m.Rows)})
+	}
+	v.MistakesShown = len(v.Mistakes)
+
+	p := page{
+		Title:   fmt.Sprintf("Evaluation of %s on %s %s", runName, orNone(e.Dataset), orNone(e.Split)),
+		Echarts: a.src(1),
+		Warning: a.warning,
+		Nav:     []link{{Href: "../index.html", Text: "← all runs"}, {Href: "index.html", Text: "run " + runName}},
+		Body:    v,
+	}
+	var cs []namedChart
+	if len(e.Confusion) > 0 {
+		cs = append(cs, namedChart{idConfusion, ConfusionChart(e, ef.Classes)})
+	}
+	if len(e.PerClass) > 0 {
+		cs = append(cs, namedChart{idPerClass, PerClassChart(e, ef.Classes)})
+	}
+	if len(cs) == 0 {
+		p.Echarts = ""
+	}
+	var err error
+	if p.Charts, err = renderCharts(cs...); err != nil {
+		return nil, err
+	}
+	return &htmlPage{p: p, t: evalTemplate}, nil
+}
+
+// pngDataURI encodes a misclassified image (Rows×Cols grayscale bytes,
+// row-major) as an inline PNG.
+func pngDataURI(m metrics.Mistake) (template.URL, error) {
+	if m.Rows <= 0 || m.Cols <= 0 || m.Rows*m.Cols != len(m.Pixels) {
+		return "", fmt.Errorf("image %d: %d pixels for %d×%d", m.Index, len(m.Pixels), m.Rows, m.Cols)
+	}
+	img := &image.Gray{Pix: m.Pixels, Stride: m.Cols, Rect: image.Rect(0, 0, m.Cols, m.Rows)}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", err
+	}
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
+}

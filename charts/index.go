@@ -1,0 +1,174 @@
+package charts
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"path"
+	"strings"
+
+	"transferlab/metrics"
+)
+
+// Names of the overview files under results/.
+const (
+	IndexPageName = "index.html"
+	MarkdownName  = "results.md"
+)
+
+// runEntry is one run folder as Build found it.
+type runEntry struct {
+	dir   string       // folder name under results/
+	run   *metrics.Run // nil when the folder has evaluations only
+	evals []evalEntry  // sorted by file name
+	page  template.URL // the run's page, relative to results/
+}
+
+type evalEntry struct {
+	file string // eval-*.html, inside the run folder
+	ef   *metrics.EvalFile
+}
+
+type indexView struct {
+	Rows     []indexRow
+	Evals    []indexEval
+	Transfer bool
+	Skipped  []string
+}
+
+// indexRow is one line of the run table, on the HTML page and in
+// results.md alike.
+type indexRow struct {
+	Href                                    template.URL
+	Run, Kind, Status, Model, Dataset       string
+	Epochs, TrainAcc, ValAcc, TestAcc, Wall string
+	Started                                 string
+}
+
+type indexEval struct {
+	Href                   template.URL
+	Run, Dataset, Split, N string
+	Acc, Loss              string
+}
+
+var indexTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
+{{- if .Transfer}}
+<p><a href="transfer.html">Transfer learning: the fine-tuning runs compared</a></p>
+{{- end}}
+<h2>Runs</h2>
+{{- if .Rows}}
+<table id="runs">
+<tr><th>run</th><th>kind</th><th>status</th><th>model</th><th>dataset</th><th>epochs</th><th>train acc.</th><th>val. acc.</th><th>test acc.</th><th>wall time</th><th>started</th></tr>
+{{- range .Rows}}
+<tr><td><a href="{{.Href}}">{{.Run}}</a></td><td>{{.Kind}}</td><td><span class="status status-{{.Status}}">{{.Status}}</span></td><td>{{.Model}}</td><td>{{.Dataset}}</td><td class="num">{{.Epochs}}</td><td class="num">{{.TrainAcc}}</td><td class="num">{{.ValAcc}}</td><td class="num">{{.TestAcc}}</td><td class="num">{{.Wall}}</td><td>{{.Started}}</td></tr>
+{{- end}}
+</table>
+<p class="muted">Accuracies are the final evaluations of each run (— until the run has made them).</p>
+{{- else}}
+<p class="muted">No run yet: the training commands write their runs here.</p>
+{{- end}}
+{{- if .Evals}}
+<h2>Evaluations</h2>
+<table id="evals">
+<tr><th>run</th><th>dataset</th><th>split</th><th>images</th><th>accuracy</th><th>loss</th></tr>
+{{- range .Evals}}
+<tr><td><a href="{{.Href}}">{{.Run}}</a></td><td>{{.Dataset}}</td><td>{{.Split}}</td><td class="num">{{.N}}</td><td class="num">{{.Acc}}</td><td class="num">{{.Loss}}</td></tr>
+{{- end}}
+</table>
+{{- end}}
+{{- if .Skipped}}
+<h2>Skipped files</h2>
+<ul class="warn" id="skipped">
+{{- range .Skipped}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
+{{- end}}
+{{end}}{{end}}`)
+
+// newIndexView gathers the overview shared by index.html and results.md.
+func newIndexView(entries []runEntry, skipped []error) indexView {
+	var v indexView
+	for _, en := range entries {
+		if r := en.run; r != nil {
+			v.Rows = append(v.Rows, indexRow{
+				Href: en.page, Run: en.dir, Kind: orNone(r.Kind), Status: orNone(r.Status),
+				Model: orNone(r.Config.Model), Dataset: orNone(r.Config.Dataset),
+				Epochs:   fmt.Sprintf("%d/%d", len(r.History), r.Config.Epochs),
+				TrainAcc: evalPct(r.Final.Train), ValAcc: evalPct(r.Final.Val), TestAcc: evalPct(r.Final.Test),
+				Wall: duration(r.WallSeconds), Started: when(r.Started),
+			})
+			if r.Kind == "finetune" {
+				v.Transfer = true
+			}
+		}
+		for _, e := range en.evals {
+			v.Evals = append(v.Evals, indexEval{
+				Href: template.URL(path.Join(en.dir, e.file)), Run: en.dir,
+				Dataset: orNone(e.ef.Eval.Dataset), Split: orNone(e.ef.Eval.Split), N: fmt.Sprint(e.ef.Eval.N),
+				Acc: pct(e.ef.Eval.Accuracy), Loss: loss(e.ef.Eval.Loss),
+			})
+		}
+	}
+	for _, err := range skipped {
+		v.Skipped = append(v.Skipped, err.Error())
+	}
+	return v
+}
+
+// newIndexPage builds results/index.html. It has no chart.
+func newIndexPage(v indexView) *htmlPage {
+	return &htmlPage{t: indexTemplate, p: page{Title: "transferlab results", Body: v}}
+}
+
+// writeMarkdown writes the run table (and the evaluations) as Markdown,
+// results/results.md.
+func writeMarkdown(w io.Writer, v indexView) error {
+	var b strings.Builder
+	b.WriteString("# transferlab results\n\n")
+	if len(v.Rows) == 0 {
+		b.WriteString("No run yet.\n")
+	} else {
+		b.WriteString("| run | kind | status | model | dataset | epochs | train acc. | val. acc. | test acc. | wall time |\n")
+		b.WriteString("|---|---|---|---|---|---:|---:|---:|---:|---:|\n")
+		for _, r := range v.Rows {
+			fmt.Fprintf(&b, "| [%s](%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				md(r.Run), mdURL(string(r.Href)), md(r.Kind), md(r.Status), md(r.Model), md(r.Dataset),
+				r.Epochs, r.TrainAcc, r.ValAcc, r.TestAcc, r.Wall)
+		}
+		b.WriteString("\nAccuracies are the final evaluations of each run (— until the run has made them).\n")
+	}
+	if v.Transfer {
+		b.WriteString("\nFine-tuning runs compared: [transfer.html](transfer.html).\n")
+	}
+	if len(v.Evals) > 0 {
+		b.WriteString("\n## Evaluations\n\n| run | dataset | split | images | accuracy | loss |\n|---|---|---|---:|---:|---:|\n")
+		for _, e := range v.Evals {
+			fmt.Fprintf(&b, "| [%s](%s) | %s | %s | %s | %s | %s |\n",
+				md(e.Run), mdURL(string(e.Href)), md(e.Dataset), md(e.Split), e.N, e.Acc, e.Loss)
+		}
+	}
+	if len(v.Skipped) > 0 {
+		b.WriteString("\n## Skipped files\n\n")
+		for _, s := range v.Skipped {
+			fmt.Fprintf(&b, "- %s\n", md(s))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// md escapes text for a Markdown table cell.
+func md(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	for _, c := range []string{"|", "[", "]", "*", "_", "`", "<"} {
+		s = strings.ReplaceAll(s, c, `\`+c)
+	}
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// mdURL escapes a relative link target for Markdown.
+func mdURL(u string) string {
+	r := strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "|", "%7C")
+	return r.Replace(u)
+}

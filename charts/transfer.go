@@ -1,0 +1,172 @@
+package charts
+
+import (
+	"html/template"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"transferlab/metrics"
+)
+
+// TransferPageName is the transfer comparison page under results/.
+const TransferPageName = "transfer.html"
+
+// TransferTarget is the homework's fine-tuning target. Runs fine-tuned on
+// another dataset are marked as such everywhere, never shown as EMNIST
+// numbers.
+const TransferTarget = "emnist-letters"
+
+// transferLabel names a fine-tuning configuration Source/Layers, with
+// "[target: X]" when it was fine-tuned on something other than EMNIST
+// letters.
+func transferLabel(r *metrics.Run) string {
+	label := orNone(r.Config.Source) + "/" + orNone(r.Config.Layers)
+	if !isHomeworkTarget(r) {
+		label += " [target: " + orNone(r.Config.Dataset) + "]"
+	}
+	return label
+}
+
+func isHomeworkTarget(r *metrics.Run) bool { return r.Config.Dataset == TransferTarget }
+
+// transferLabels labels runs for charts and tables; runs that share a
+// configuration (another seed, say) get their run name added, so every
+// series has its own legend entry.
+func transferLabels(runs []*metrics.Run) []string {
+	labels := make([]string, len(runs))
+	count := map[string]int{}
+	for i, r := range runs {
+		labels[i] = transferLabel(r)
+		count[labels[i]]++
+	}
+	for i, r := range runs {
+		if count[labels[i]] > 1 {
+			labels[i] += " (" + r.Name + ")"
+		}
+	}
+	return labels
+}
+
+// finetuneRuns returns the runs of kind "finetune", EMNIST-letters targets
+// first, then by source, layers and name.
+func finetuneRuns(runs []*metrics.Run) []*metrics.Run {
+	var ft []*metrics.Run
+	for _, r := range runs {
+		if r.Kind == "finetune" {
+			ft = append(ft, r)
+		}
+	}
+	sort.SliceStable(ft, func(i, j int) bool {
+		a, b := ft[i], ft[j]
+		if isHomeworkTarget(a) != isHomeworkTarget(b) {
+			return isHomeworkTarget(a)
+		}
+		if a.Config.Dataset != b.Config.Dataset {
+			return a.Config.Dataset < b.Config.Dataset
+		}
+		if a.Config.Source != b.Config.Source {
+			return a.Config.Source < b.Config.Source
+		}
+		if a.Config.Layers != b.Config.Layers {
+			return a.Config.Layers < b.Config.Layers
+		}
+		return a.Name < b.Name
+	})
+	return ft
+}
+
+type transferView struct {
+	Empty     bool
+	Homework  []transferRow
+	Other     []transferRow
+	CurveNote string
+}
+
+type transferRow struct {
+	Label, Target, Run, Status, Epochs string
+	Href                               template.URL
+	TrainAcc, ValAcc, TestAcc          string
+	RefTrain, RefVal, RefTest, RefNote string
+	Other                              bool
+}
+
+var transferTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
+{{- if .Empty}}
+<p class="muted">No fine-tuning run yet: runs of kind "finetune" appear here.</p>
+{{- else}}
+<p>Each configuration is <i>source/layers</i>: the network pretrained on <i>source</i> ("none": from scratch), fine-tuned on the target with <i>layers</i> trained ("last": the last layer only, "all": every layer).
+Runs fine-tuned on a target other than EMNIST letters are marked <span class="target-mark">[target: …]</span> and listed apart: their numbers are not EMNIST numbers.</p>
+{{- end}}
+{{end}}
+{{template "chart" ($.Chart "chart_transfer_curves")}}
+{{with .Body}}{{if .CurveNote}}<p class="muted">{{.CurveNote}}</p>{{end}}{{end}}
+{{template "chart" ($.Chart "chart_transfer_bars")}}
+{{with .Body}}
+{{- if .Homework}}
+<h2>Results on EMNIST letters, beside the seed homework's</h2>
+{{template "transfer-table" .Homework}}
+{{- end}}
+{{- if .Other}}
+<h2>Other targets (not EMNIST letters)</h2>
+{{template "transfer-table" .Other}}
+{{- end}}
+{{end}}{{end}}
+{{define "transfer-table"}}<table class="transfer">
+<tr><th rowspan="2">configuration</th><th rowspan="2">target</th><th rowspan="2">epochs</th><th rowspan="2">status</th><th colspan="3">this run</th><th colspan="4">seed homework</th></tr>
+<tr><th>train acc.</th><th>val. acc.</th><th>test acc.</th><th>train acc.</th><th>val. acc.</th><th>test acc.</th><th>note</th></tr>
+{{- range .}}
+<tr{{if .Other}} class="other-target"{{end}}><td><a href="{{.Href}}">{{.Label}}</a></td><td>{{if .Other}}<span class="target-mark">target: {{.Target}}</span>{{else}}{{.Target}}{{end}}</td><td class="num">{{.Epochs}}</td><td>{{.Status}}</td><td class="num">{{.TrainAcc}}</td><td class="num">{{.ValAcc}}</td><td class="num">{{.TestAcc}}</td><td class="num">{{.RefTrain}}</td><td class="num">{{.RefVal}}</td><td class="num">{{.RefTest}}</td><td>{{.RefNote}}</td></tr>
+{{- end}}
+</table>{{end}}`)
+
+// newTransferPage builds the comparison of the fine-tuning runs among runs.
+func newTransferPage(runs []*metrics.Run, a assets) (*htmlPage, error) {
+	ft := finetuneRuns(runs)
+	v := transferView{Empty: len(ft) == 0}
+	labels := transferLabels(ft)
+	noVal := 0
+	for i, r := range ft {
+		row := transferRow{
+			Label: labels[i], Target: orNone(r.Config.Dataset), Run: r.Name, Status: orNone(r.Status),
+			Href:     template.URL(filepath.ToSlash(filepath.Join(r.Name, RunPageName))),
+			Epochs:   strconv.Itoa(len(r.History)) + "/" + strconv.Itoa(r.Config.Epochs),
+			TrainAcc: evalPct(r.Final.Train), ValAcc: evalPct(r.Final.Val), TestAcc: evalPct(r.Final.Test),
+			RefTrain: none, RefVal: none, RefTest: none,
+			Other: !isHomeworkTarget(r),
+		}
+		if ref := r.Reference; ref != nil {
+			row.RefTrain, row.RefVal, row.RefTest, row.RefNote = refPct(ref.TrainAcc), refPct(ref.ValAcc), refPct(ref.TestAcc), ref.Note
+		}
+		if row.Other {
+			v.Other = append(v.Other, row)
+		} else {
+			v.Homework = append(v.Homework, row)
+		}
+		if !hasVal(r.History) {
+			noVal++
+		}
+	}
+	if noVal > 0 {
+		v.CurveNote = strconv.Itoa(noVal) + " run(s) had no validation split: their curves show training accuracy, as their legend entries say."
+	}
+	p := page{
+		Title:   "Transfer learning: fine-tuning runs compared",
+		Echarts: a.src(0),
+		Warning: a.warning,
+		Nav:     []link{{Href: "index.html", Text: "← all runs"}},
+		Body:    v,
+	}
+	if len(ft) == 0 {
+		p.Echarts = ""
+		return &htmlPage{p: p, t: transferTemplate}, nil
+	}
+	var err error
+	p.Charts, err = renderCharts(
+		namedChart{idTransferCurves, TransferCurvesChart(ft)},
+		namedChart{idTransferBars, TransferBarsChart(ft)})
+	if err != nil {
+		return nil, err
+	}
+	return &htmlPage{p: p, t: transferTemplate}, nil
+}

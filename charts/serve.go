@@ -1,0 +1,145 @@
+package charts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// DefaultAddr is where 'transferlab serve' listens unless told otherwise:
+// loopback only.
+const DefaultAddr = "127.0.0.1:8080"
+
+// CheckAddr validates a host:port listen address.
+func CheckAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: give host:port, e.g. %s", addr, DefaultAddr)
+	}
+	if port == "" {
+		return fmt.Errorf("--addr %q: no port, e.g. %s", addr, DefaultAddr)
+	}
+	return nil
+}
+
+// isLoopback says whether a listen address is reachable from this machine
+// only.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// Serve serves resultsDir over HTTP on addr until ctx is done, then shuts
+// down cleanly. Only files inside resultsDir can be read: paths with "..",
+// and symbolic links that lead outside it, are refused.
+func Serve(ctx context.Context, w io.Writer, resultsDir, addr string) error {
+	if err := CheckAddr(addr); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ServeListener(ctx, w, ln, resultsDir)
+}
+
+// ServeListener is Serve on a listener the caller opened; it closes ln.
+func ServeListener(ctx context.Context, w io.Writer, ln net.Listener, resultsDir string) error {
+	defer ln.Close()
+	fi, err := os.Stat(resultsDir)
+	if err != nil || !fi.IsDir() {
+		return fmt.Errorf("results folder %s does not exist: train a run or run 'transferlab report' first, or pass --results", resultsDir)
+	}
+	root, err := os.OpenRoot(resultsDir)
+	if err != nil {
+		return fmt.Errorf("open results folder: %w", err)
+	}
+	defer root.Close()
+
+	srv := &http.Server{
+		Handler:           newHandler(root),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	if !isLoopback(ln.Addr()) {
+		fmt.Fprintf(w, "warning: %s is not a loopback address: anyone who can reach this machine can read the reports\n", ln.Addr())
+	}
+	fmt.Fprintf(w, "serving %s at http://%s/ (Ctrl-C stops)\n", resultsDir, ln.Addr())
+
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	fmt.Fprintln(w, "stopped")
+	return nil
+}
+
+// newHandler serves the files under root (GET and HEAD only). Requests
+// whose path holds a ".." segment (also when percent-encoded), a
+// backslash or a NUL are refused with 400; os.Root refuses symbolic links
+// that lead outside the folder, which then read as missing (404).
+func newHandler(root *os.Root) http.Handler {
+	files := http.FileServerFS(notExistFS{root.FS()})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if badPath(r.URL.Path) || badPath(r.URL.RawPath) {
+			http.Error(w, "bad path", http.StatusBadRequest)
+			return
+		}
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-cache") // running pages reload: always revalidate
+		files.ServeHTTP(w, r)
+	})
+}
+
+func badPath(p string) bool {
+	if strings.ContainsAny(p, "\\\x00") {
+		return true
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == ".." {
+			return true
+		}
+	}
+	lower := strings.ToLower(p)
+	return strings.Contains(lower, "%2e%2e") || strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c")
+}
+
+// notExistFS reports every failure to open as "not found", so that a link
+// leading outside the folder answers 404 like a missing file, not 500.
+type notExistFS struct{ fs.FS }
+
+func (f notExistFS) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, err
+		}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, nil
+}

@@ -47,6 +47,8 @@ Start with 'transferlab doctor'.`,
 	global.AddFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDoctorCommand())
+	root.AddCommand(newReportCommand())
+	root.AddCommand(newServeCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}

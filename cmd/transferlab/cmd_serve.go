@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"transferlab/charts"
+)
+
+// serveOptions are the flags of 'transferlab serve'.
+type serveOptions struct {
+	results string
+	addr    string
+}
+
+func (o *serveOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.results, "results", "results", "results folder to serve")
+	f.StringVar(&o.addr, "addr", charts.DefaultAddr, "listen address host:port (loopback by default)")
+}
+
+func newServeCommand() *cobra.Command {
+	var opts serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the results folder over HTTP until Ctrl-C",
+		Long: `serve serves the results folder (the report pages) over HTTP, on the
+loopback interface unless --addr says otherwise, until interrupted
+(Ctrl-C or SIGTERM), then shuts down cleanly. Nothing outside the folder
+can be read. The page of a running run reloads itself, so it follows
+the run.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := charts.CheckAddr(opts.addr); err != nil {
+				return usageError{err}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return charts.Serve(ctx, cmd.OutOrStdout(), opts.results, opts.addr)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,362 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Options say where datasets live and how they are read.
+type Options struct {
+	DataDir           string    // "" = DefaultDataDir()
+	EMNISTOrientation string    // "upright" (default when "") or "raw"
+	Download          bool      // allowed to download from the official source when not found locally
+	Progress          io.Writer // progress output for downloads; nil = silent
+
+	// URLs replace a dataset's official download locations, by dataset
+	// name (tests and mirrors): base URLs the file names are appended to,
+	// or for emnist-letters the URLs of gzip.zip itself.
+	URLs map[string][]string
+	// LocalDirs replace a dataset's known local installs, by dataset name;
+	// a name present with no folders searches none.
+	LocalDirs map[string][]string
+	// Client makes the downloads; nil = a client with no overall timeout
+	// (the context ends a download).
+	Client *http.Client
+	// RetryWait is the pause before re-requesting a download that broke
+	// off (it grows with each try); 0 = one second.
+	RetryWait time.Duration
+}
+
+// Orientations are the values of Options.EMNISTOrientation.
+const (
+	OrientationUpright = "upright"
+	OrientationRaw     = "raw"
+)
+
+// CheckOrientation validates an EMNIST orientation ("" = upright).
+func CheckOrientation(o string) error {
+	switch o {
+	case "", OrientationUpright, OrientationRaw:
+		return nil
+	}
+	return fmt.Errorf("unknown EMNIST orientation %q: choose upright or raw", o)
+}
+
+func (o Options) dataDir() string {
+	if o.DataDir != "" {
+		return o.DataDir
+	}
+	return DefaultDataDir()
+}
+
+// dir is the folder of d's files in the data dir (an idx:DIR dataset's own
+// folder).
+func (o Options) dir(d Dataset) string {
+	if d.Dir != "" {
+		return d.Dir
+	}
+	return filepath.Join(o.dataDir(), d.Name)
+}
+
+func (o Options) urls(d Dataset) []string {
+	if u, ok := o.URLs[d.Name]; ok {
+		return u
+	}
+	return d.URLs
+}
+
+// place is a folder that may hold a dataset's files.
+type place struct {
+	Dir    string
+	Source string // "data dir" or a local install's description
+}
+
+// places are the folders searched for d's files, in order: the data dir,
+// then the known local installs.
+func (o Options) places(d Dataset) []place {
+	out := []place{{o.dir(d), "data dir"}}
+	if d.Dir != "" {
+		return out[:1]
+	}
+	if dirs, ok := o.LocalDirs[d.Name]; ok {
+		for _, dir := range dirs {
+			out = append(out, place{dir, "local folder"})
+		}
+		return out
+	}
+	for _, l := range d.Local {
+		for _, dir := range l.Dirs() {
+			out = append(out, place{dir, l.What})
+		}
+	}
+	return out
+}
+
+// locate finds file f of d: the first place holding a regular file of
+// that name.
+func (o Options) locate(d Dataset, f File) (string, place, bool) {
+	for _, p := range o.places(d) {
+		path := filepath.Join(p.Dir, f.Name)
+		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+			return path, p, true
+		}
+	}
+	return "", place{}, false
+}
+
+// MissingError is a dataset (split) whose files are not found; its message
+// says how to get them.
+type MissingError struct {
+	Dataset  Dataset
+	Split    string   // "" = the whole dataset
+	Files    []string // the missing file names
+	Searched []string // the folders searched
+	URLs     []string // where 'data fetch' would download from
+}
+
+func (e *MissingError) Error() string {
+	what := e.Dataset.Name
+	if e.Split != "" {
+		what += " (" + e.Split + " split)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "dataset %s not found: no %s in %s; ", what, strings.Join(e.Files, " or "), strings.Join(e.Searched, ", "))
+	fmt.Fprintf(&b, "run 'transferlab data fetch %s'", e.Dataset.Name)
+	switch {
+	case e.Dataset.Archive != nil:
+		fmt.Fprintf(&b, " (it downloads %s, %s, from %s: it needs internet)", e.Dataset.Archive.Name, e.Dataset.Archive.About, hostList(e.URLs))
+	case len(e.Dataset.Local) > 0:
+		var inst []string
+		for _, l := range e.Dataset.Local {
+			inst = append(inst, "'"+l.Install+"'")
+		}
+		fmt.Fprintf(&b, " (it copies the files from a local install if there is one, as %s makes, else downloads them from %s: that needs internet)",
+			strings.Join(inst, " or "), hostList(e.URLs))
+	case len(e.URLs) > 0:
+		fmt.Fprintf(&b, " (it downloads from %s: it needs internet)", hostList(e.URLs))
+	}
+	return b.String()
+}
+
+func hostList(urls []string) string {
+	if len(urls) == 0 {
+		return "nowhere (no URL known)"
+	}
+	return strings.Join(urls, " or ")
+}
+
+// Load reads one split of a dataset into memory. name is a registry name
+// (Names) or idx:DIR; split is train or test. The files are looked for in
+// the data dir, then in known local installs, then, if opts.Download,
+// downloaded from the official source into the data dir. Registry files
+// are checked against their sizes and SHA-256 sums as they are read; every
+// file is checked for its IDX structure, and the images against the labels.
+func Load(ctx context.Context, name, split string, opts Options) (*Split, error) {
+	d, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckOrientation(opts.EMNISTOrientation); err != nil {
+		return nil, err
+	}
+	if d.Dir != "" {
+		return loadIDXDir(ctx, d, split)
+	}
+	return loadRegistered(ctx, d, split, opts)
+}
+
+func loadRegistered(ctx context.Context, d Dataset, split string, opts Options) (*Split, error) {
+	sf, err := d.Split(split)
+	if err != nil {
+		return nil, err
+	}
+	imgPath, _, okImg := opts.locate(d, sf.Images)
+	lblPath, _, okLbl := opts.locate(d, sf.Labels)
+	if !okImg || !okLbl {
+		miss := opts.missing(d, split, sf, okImg, okLbl)
+		if !opts.Download || len(opts.urls(d)) == 0 {
+			return nil, miss
+		}
+		if err := fetchMissing(ctx, d, []SplitFiles{sf}, opts, nil); err != nil {
+			return nil, fmt.Errorf("load %s/%s: %w", d.Name, split, err)
+		}
+		dir := opts.dir(d)
+		imgPath, lblPath = filepath.Join(dir, sf.Images.Name), filepath.Join(dir, sf.Labels.Name)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s, err := readSplit(ctx, d, split, sf, imgPath, lblPath)
+	if err != nil {
+		var ce *ChecksumError
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("load %s/%s: %w (re-fetch it: remove the file and run 'transferlab data fetch %s')", d.Name, split, err, d.Name)
+		}
+		return nil, fmt.Errorf("load %s/%s: %w", d.Name, split, err)
+	}
+	if d.Transposed && opts.EMNISTOrientation != OrientationRaw {
+		s.transpose()
+	}
+	return s, nil
+}
+
+func (o Options) missing(d Dataset, split string, sf SplitFiles, haveImages, haveLabels bool) *MissingError {
+	e := &MissingError{Dataset: d, Split: split, URLs: o.urls(d)}
+	if !haveImages {
+		e.Files = append(e.Files, sf.Images.Name)
+	}
+	if !haveLabels {
+		e.Files = append(e.Files, sf.Labels.Name)
+	}
+	for _, p := range o.places(d) {
+		e.Searched = append(e.Searched, p.Dir)
+	}
+	return e
+}
+
+// readSplit reads and cross-checks a split's two files.
+func readSplit(ctx context.Context, d Dataset, split string, sf SplitFiles, imgPath, lblPath string) (*Split, error) {
+	lbl, _, err := readIDXFile(lblPath, sf.Labels)
+	if err != nil {
+		return nil, err
+	}
+	if lbl.Magic() != MagicLabels {
+		return nil, fmt.Errorf("%s: IDX magic 0x%08x, want 0x%08x (a label file)", lblPath, lbl.Magic(), MagicLabels)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	img, _, err := readIDXFile(imgPath, sf.Images)
+	if err != nil {
+		return nil, err
+	}
+	if img.Magic() != MagicImages {
+		return nil, fmt.Errorf("%s: IDX magic 0x%08x, want 0x%08x (an image file)", imgPath, img.Magic(), MagicImages)
+	}
+	if img.Items() != lbl.Items() {
+		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels", imgPath, img.Items(), lblPath, lbl.Items())
+	}
+	if sf.Count > 0 && img.Items() != sf.Count {
+		return nil, fmt.Errorf("%s holds %d images, want %d", imgPath, img.Items(), sf.Count)
+	}
+	rows, cols := img.Dims[1], img.Dims[2]
+	if d.Rows > 0 && (rows != d.Rows || cols != d.Cols) {
+		return nil, fmt.Errorf("%s: images of %dx%d pixels, want %dx%d", imgPath, rows, cols, d.Rows, d.Cols)
+	}
+	labels := make([]int64, len(lbl.Data))
+	for i, v := range lbl.Data {
+		l := int64(v) - int64(d.LabelBase)
+		if l < 0 || l >= int64(len(d.Classes)) {
+			return nil, fmt.Errorf("%s: label %d of item %d is outside %d..%d", lblPath, v, i, d.LabelBase, d.LabelBase+len(d.Classes)-1)
+		}
+		labels[i] = l
+	}
+	return &Split{Dataset: d.Name, Name: split, Rows: rows, Cols: cols, Pixels: img.Data, Labels: labels,
+		Classes: append([]string(nil), d.Classes...)}, nil
+}
+
+// transpose turns each image of a split stored column-major (EMNIST) upright.
+func (s *Split) transpose() {
+	r, c := s.Rows, s.Cols
+	n := r * c
+	out := make([]byte, len(s.Pixels))
+	for k := 0; k < s.Len(); k++ {
+		src, dst := s.Pixels[k*n:(k+1)*n], out[k*n:(k+1)*n]
+		// src is r x c; dst is c x r with dst[j][i] = src[i][j].
+		for i := 0; i < r; i++ {
+			row := src[i*c : (i+1)*c]
+			for j, v := range row {
+				dst[j*r+i] = v
+			}
+		}
+	}
+	s.Pixels, s.Rows, s.Cols = out, c, r
+}
+
+// idxNames are the file names an idx:DIR split may use, in order of
+// preference.
+func idxNames(split, kind string) ([]string, error) {
+	var prefixes []string
+	switch split {
+	case SplitTrain:
+		prefixes = []string{"train"}
+	case SplitTest:
+		prefixes = []string{"t10k", "test"}
+	default:
+		return nil, fmt.Errorf("unknown split %q: choose train or test", split)
+	}
+	var out []string
+	for _, p := range prefixes {
+		for _, ext := range []string{".gz", ""} {
+			out = append(out, p+"-"+kind+"-ubyte"+ext)
+		}
+	}
+	return out, nil
+}
+
+func findIDX(dir, split, kind string) (string, error) {
+	names, err := idxNames(split, kind)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("idx:%s: %w", dir, err)
+	}
+	return "", fmt.Errorf("idx:%s: no %s %s file: want one of %s", dir, split, strings.TrimSuffix(strings.SplitN(kind, "-", 2)[0], "s"), strings.Join(names, ", "))
+}
+
+// loadIDXDir reads a split of an idx:DIR dataset. Its classes are "0" to
+// "K-1", K one more than the largest label of the split and, when present,
+// of the other split.
+func loadIDXDir(ctx context.Context, d Dataset, split string) (*Split, error) {
+	imgPath, err := findIDX(d.Dir, split, "images-idx3")
+	if err != nil {
+		return nil, err
+	}
+	lblPath, err := findIDX(d.Dir, split, "labels-idx1")
+	if err != nil {
+		return nil, err
+	}
+	maxLabel := -1
+	other := SplitTest
+	if split == SplitTest {
+		other = SplitTrain
+	}
+	for _, s := range []string{split, other} {
+		p := lblPath
+		if s != split {
+			if p, err = findIDX(d.Dir, s, "labels-idx1"); err != nil {
+				continue
+			}
+		}
+		x, _, err := readIDXFile(p, File{})
+		if err != nil {
+			return nil, fmt.Errorf("load %s/%s: %w", d.Name, split, err)
+		}
+		for _, v := range x.Data {
+			maxLabel = max(maxLabel, int(v))
+		}
+	}
+	d.Classes = make([]string, maxLabel+1)
+	for i := range d.Classes {
+		d.Classes[i] = fmt.Sprint(i)
+	}
+	s, err := readSplit(ctx, d, split, SplitFiles{}, imgPath, lblPath)
+	if err != nil {
+		return nil, fmt.Errorf("load %s/%s: %w", d.Name, split, err)
+	}
+	return s, nil
+}

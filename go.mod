@@ -6,6 +6,7 @@ require (
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	github.com/sugarme/gotch v0.9.1
+	golang.org/x/image v0.5.0
 )
 
 require (

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
+	"transferlab/data"
 	"transferlab/internal/torchenv"
 )
 
@@ -14,7 +17,12 @@ func newDoctorCommand() *cobra.Command {
 adapted to, intra-op threads, the BLAS library in use, available devices,
 the gotch version and which datasets are present. Run it first.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return torchenv.WriteReport(cmd.OutOrStdout(), torchenv.Collect())
+			if err := torchenv.WriteReport(cmd.OutOrStdout(), torchenv.Collect()); err != nil {
+				return err
+			}
+			var o data.Options // the default data dir; sizes only, no hashing
+			fmt.Fprintf(cmd.OutOrStdout(), "\ndatasets (data dir %s; 'transferlab data list' verifies them):\n", data.DefaultDataDir())
+			return data.WriteList(cmd.OutOrStdout(), data.List(o, false), o)
 		},
 	}
 }

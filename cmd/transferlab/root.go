@@ -47,6 +47,7 @@ Start with 'transferlab doctor'.`,
 	global.AddFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDoctorCommand())
+	root.AddCommand(newDataCommand())
 	root.AddCommand(newReportCommand())
 	root.AddCommand(newServeCommand())
 	for _, c := range root.Commands() {

@@ -1,0 +1,108 @@
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+
+	"transferlab/data"
+	"transferlab/metrics"
+	"transferlab/model"
+)
+
+// EvalOptions say which checkpoint to evaluate on which data.
+type EvalOptions struct {
+	Checkpoint string
+	Dataset    string // default: the dataset in the sidecar
+	Split      string // "train" or "test" (default)
+	ResultsDir string
+	Data       data.Options
+	Options    Options // device, logger, misclassified count
+}
+
+// EvalCheckpoint rebuilds the network from a checkpoint's sidecar, loads
+// its weights, evaluates it and writes
+// <results>/<checkpoint name>/eval-<dataset>-<split>.json (confusion
+// matrix, per-class accuracy, misclassified images). It returns the file's
+// content and path.
+func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, string, error) {
+	sc, err := model.ReadSidecar(o.Checkpoint)
+	if err != nil {
+		return nil, "", err
+	}
+	if o.Dataset == "" {
+		o.Dataset = sc.Dataset
+	}
+	if o.Options.Device.Name == "" {
+		o.Options.Device = gotch.CPU // gotch's zero Device is invalid
+	}
+	if o.Split == "" {
+		o.Split = "test"
+	}
+	if o.Split != "train" && o.Split != "test" {
+		return nil, "", fmt.Errorf("unknown split %q: choose train or test", o.Split)
+	}
+	if o.ResultsDir == "" {
+		o.ResultsDir = "results"
+	}
+	if o.Options.KeepMisclassified == 0 {
+		o.Options.KeepMisclassified = 36
+	}
+	split, err := data.Load(ctx, o.Dataset, o.Split, o.Data)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(split.Classes) != sc.Arch.Classes {
+		return nil, "", fmt.Errorf("%s is a %d-class network and %s has %d classes: pass --dataset with a matching dataset", o.Checkpoint, sc.Arch.Classes, o.Dataset, len(split.Classes))
+	}
+	vs := nn.NewVarStore(o.Options.Device)
+	defer vs.Destroy()
+	net, err := model.Build(vs.Root(), sc.Arch)
+	if err != nil {
+		return nil, "", fmt.Errorf("sidecar of %s: %w", o.Checkpoint, err)
+	}
+	if err := model.LoadWeights(vs, o.Checkpoint); err != nil {
+		return nil, "", err
+	}
+	x, y, err := split.Tensors(o.Options.Device)
+	if err != nil {
+		return nil, "", err
+	}
+	defer x.MustDrop()
+	defer y.MustDrop()
+	ev, err := evaluate(net, x, y, sc.Arch.Classes)
+	if err != nil {
+		return nil, "", err
+	}
+	ev.Dataset, ev.Split = o.Dataset, o.Split
+	ev.Misclassified = mistakes(split, ev.Pred, o.Options.KeepMisclassified)
+	out := &metrics.EvalFile{Checkpoint: o.Checkpoint, Classes: sc.Classes, Eval: ev.Eval, When: time.Now().UTC(), Env: Env()}
+	path := filepath.Join(o.ResultsDir, checkpointRunName(o.Checkpoint), fmt.Sprintf("eval-%s-%s.json", safeName(o.Dataset), o.Split))
+	if err := metrics.WriteJSON(path, out); err != nil {
+		return nil, "", err
+	}
+	return out, path, nil
+}
+
+// checkpointRunName is the results folder for a checkpoint's evaluations:
+// its run folder for results/<run>/model.pt, else a name from the file.
+func checkpointRunName(pt string) string {
+	if filepath.Base(pt) == "model.pt" {
+		return filepath.Base(filepath.Dir(pt))
+	}
+	return "eval-" + strings.TrimSuffix(filepath.Base(pt), filepath.Ext(pt))
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == ':' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,87 @@
+package transfer
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"transferlab/metrics"
+	"transferlab/model"
+)
+
+const gotchInt64 = gotch.Int64
+
+// EvalBatch is the evaluation batch size: large, since no activations are
+// kept for a backward pass.
+const EvalBatch = 1024
+
+// evaluation is one pass over a split: its metrics and each image's
+// predicted class.
+type evaluation struct {
+	metrics.Eval
+	Pred []int64
+}
+
+// evaluate runs net over x, y in batches under no-grad and returns the mean
+// loss, accuracy, per-class accuracy and confusion matrix.
+func evaluate(net model.Net, x, y *ts.Tensor, classes int) (ev evaluation, err error) {
+	start := time.Now()
+	n := int(x.MustSize()[0])
+	if n == 0 {
+		return ev, fmt.Errorf("evaluate: empty split")
+	}
+	labels := y.Int64Values()
+	var lossSum float64
+	ts.NoGrad(func() {
+		for lo := 0; lo < n; lo += EvalBatch {
+			size := min(EvalBatch, n-lo)
+			s := model.NewScope()
+			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
+			yb := s.T(y.MustNarrow(0, int64(lo), int64(size), false))
+			logits := s.T(net.ForwardT(xb, false))
+			loss := s.T(logits.CrossEntropyForLogits(yb))
+			l, ferr := model.Float(loss)
+			if ferr != nil {
+				err = ferr
+			}
+			lossSum += l * float64(size)
+			ev.Pred = append(ev.Pred, s.T(logits.MustArgmax([]int64{-1}, false, false)).Int64Values()...)
+			s.Drop()
+		}
+	})
+	if err != nil {
+		return ev, err
+	}
+	ev.N = n
+	ev.Loss = lossSum / float64(n)
+	ev.Confusion = make([][]int, classes)
+	for i := range ev.Confusion {
+		ev.Confusion[i] = make([]int, classes)
+	}
+	correct := 0
+	for i, t := range labels {
+		p := ev.Pred[i]
+		if t < 0 || int(t) >= classes || p < 0 || int(p) >= classes {
+			return ev, fmt.Errorf("evaluate: label %d or prediction %d outside %d classes", t, p, classes)
+		}
+		ev.Confusion[t][p]++
+		if t == p {
+			correct++
+		}
+	}
+	ev.Accuracy = 100 * float64(correct) / float64(n)
+	ev.PerClass = make([]float64, classes)
+	for c, row := range ev.Confusion {
+		total := 0
+		for _, v := range row {
+			total += v
+		}
+		if total > 0 {
+			ev.PerClass[c] = 100 * float64(row[c]) / float64(total)
+		}
+	}
+	ev.Seconds = time.Since(start).Seconds()
+	return ev, nil
+}

@@ -1,0 +1,102 @@
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/sugarme/gotch/ts"
+
+	"transferlab/metrics"
+	"transferlab/model"
+)
+
+// EpochObserver sees a batch's progress inside an epoch (progress bars).
+type EpochObserver interface {
+	Batch(done, total int, loss, acc float64, imagesPerSec float64)
+	Done()
+}
+
+// trainOneEpoch trains net on the images of x at a seeded permutation, in
+// batches, and returns the epoch's sample-weighted mean loss and accuracy.
+// Batches are gathered from the resident tensor with index_select: no
+// per-sample cgo calls.
+func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts.Tensor, batch int, perm []int64, epoch int, obs EpochObserver) (metrics.Epoch, error) {
+	n := len(perm)
+	permT, err := ts.OfSlice(perm)
+	if err != nil {
+		return metrics.Epoch{}, err
+	}
+	defer permT.MustDrop()
+	start := time.Now()
+	var lossSum float64
+	var correct int64
+	batches := (n + batch - 1) / batch
+	for b := 0; b < batches; b++ {
+		if err := ctx.Err(); err != nil {
+			return metrics.Epoch{}, err
+		}
+		lo := b * batch
+		size := min(batch, n-lo)
+		loss, hits, err := trainStep(net, opt, x, y, permT, lo, size)
+		if err != nil {
+			return metrics.Epoch{}, err
+		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return metrics.Epoch{}, fmt.Errorf("epoch %d, batch %d: the loss is %v; lower the learning rate (--lr) or check the data", epoch, b+1, loss)
+		}
+		lossSum += loss * float64(size)
+		correct += hits
+		if obs != nil {
+			seen := lo + size
+			obs.Batch(b+1, batches, lossSum/float64(seen), 100*float64(correct)/float64(seen), float64(seen)/time.Since(start).Seconds())
+		}
+	}
+	if obs != nil {
+		obs.Done()
+	}
+	secs := time.Since(start).Seconds()
+	return metrics.Epoch{
+		Epoch:        epoch,
+		TrainLoss:    lossSum / float64(n),
+		TrainAcc:     100 * float64(correct) / float64(n),
+		Seconds:      secs,
+		ImagesPerSec: float64(n) / secs,
+	}, nil
+}
+
+// trainStep runs one optimization step on the images perm[lo:lo+size] and
+// returns the batch's mean loss and number of correct predictions. Every
+// tensor it makes is freed before it returns.
+func trainStep(net model.Net, opt *model.Adam, x, y, perm *ts.Tensor, lo, size int) (float64, int64, error) {
+	s := model.NewScope()
+	defer s.Drop()
+	idx := s.T(perm.MustNarrow(0, int64(lo), int64(size), false))
+	xb := s.T(x.MustIndexSelect(0, idx, false))
+	yb := s.T(y.MustIndexSelect(0, idx, false))
+	logits := s.T(net.ForwardT(xb, true))
+	loss := s.T(logits.CrossEntropyForLogits(yb))
+	if err := opt.Step(loss); err != nil {
+		return 0, 0, err
+	}
+	hits := s.T(s.T(s.T(logits.MustArgmax([]int64{-1}, false, false)).MustEqTensor(yb, false)).MustSum(gotchInt64, false))
+	l, err := model.Float(loss)
+	if err != nil {
+		return 0, 0, err
+	}
+	h, err := model.Int(hits)
+	return l, h, err
+}
+
+// permutation is the seeded shuffle of epoch e (1-based): the same seed
+// gives the same batches, whatever ran before.
+func permutation(n int, seed int64, e int) []int64 {
+	r := rand.New(rand.NewPCG(uint64(seed), uint64(e)))
+	p := make([]int64, n)
+	for i, v := range r.Perm(n) {
+		p[i] = int64(v)
+	}
+	return p
+}

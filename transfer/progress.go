@@ -1,0 +1,87 @@
+package transfer
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// ConsoleLogger prints a run's lines to W and, on a terminal, a progress
+// bar per epoch (batches, loss, accuracy, images/s, ETA); elsewhere
+// (logs, CI) a plain line every Every.
+type ConsoleLogger struct {
+	W     io.Writer
+	Bars  bool
+	Every time.Duration
+}
+
+// NewConsoleLogger writes to w, with bars when w is a terminal.
+func NewConsoleLogger(w io.Writer) *ConsoleLogger {
+	bars := false
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bars = true
+	}
+	return &ConsoleLogger{W: w, Bars: bars, Every: 30 * time.Second}
+}
+
+// Printf prints one line.
+func (l *ConsoleLogger) Printf(format string, args ...any) {
+	fmt.Fprintf(l.W, format+"\n", args...)
+}
+
+// Epoch starts the observer of one epoch.
+func (l *ConsoleLogger) Epoch(epoch, epochs, batches int) EpochObserver {
+	if l.Bars {
+		bar := progressbar.NewOptions(batches,
+			progressbar.OptionSetWriter(l.W),
+			progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", epoch, epochs)),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		return &barObserver{bar: bar, epoch: epoch, epochs: epochs}
+	}
+	return &lineObserver{l: l, epoch: epoch, epochs: epochs, last: time.Now()}
+}
+
+type barObserver struct {
+	bar           *progressbar.ProgressBar
+	epoch, epochs int
+}
+
+func (b *barObserver) Batch(done, total int, loss, acc, ips float64) {
+	b.bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f acc %.2f%% %.0f img/s", b.epoch, b.epochs, loss, acc, ips))
+	_ = b.bar.Set(done)
+}
+
+func (b *barObserver) Done() { _ = b.bar.Finish() }
+
+type lineObserver struct {
+	l             *ConsoleLogger
+	epoch, epochs int
+	last          time.Time
+}
+
+func (o *lineObserver) Batch(done, total int, loss, acc, ips float64) {
+	if o.l.Every <= 0 || time.Since(o.last) < o.l.Every || done == total {
+		return
+	}
+	o.last = time.Now()
+	o.l.Printf("epoch %d/%d batch %d/%d loss %.4f acc %.2f%% %.0f img/s", o.epoch, o.epochs, done, total, loss, acc, ips)
+}
+
+func (o *lineObserver) Done() {}
+
+// Discard is a Logger that prints nothing (tests).
+type Discard struct{}
+
+// Printf prints nothing.
+func (Discard) Printf(string, ...any) {}
+
+// Epoch returns no observer.
+func (Discard) Epoch(int, int, int) EpochObserver { return nil }

@@ -1,0 +1,429 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+	"github.com/sugarme/gotch/ts"
+
+	"transferlab/data"
+	"transferlab/internal/torchenv"
+	"transferlab/metrics"
+	"transferlab/model"
+)
+
+// Options are the run settings that are not part of a recipe: where things
+// are, overrides of the recipe's hyperparameters, and observers. The zero
+// value of an override keeps the recipe's value.
+type Options struct {
+	DataDir           string
+	ResultsDir        string // default "results"
+	PretrainedDir     string // default "pretrained"
+	Data              data.Options
+	Seed              int64
+	Device            gotch.Device
+	Threads           int
+	Precision         string // "fp32" (the only one so far)
+	Epochs            int
+	BatchSize         int
+	LR                float64
+	Limit             int    // use only the first Limit training images
+	EvalLimit         int    // evaluate on a seeded sample of at most EvalLimit test images (quick runs)
+	PerClass          int    // finetune: first N per class (recipe default 250)
+	Target            string // finetune: target dataset (recipe default emnist-letters)
+	Hidden            []int  // ffn hidden sizes
+	RunName           string // results folder name (recipe default)
+	Command           string // the command line, for the sidecar
+	Log               Logger
+	OnEpoch           func(*metrics.Run) error // after every epoch, e.g. refresh the report page
+	KeepMisclassified int                      // test images kept for the report (default 36)
+}
+
+// Logger receives a run's progress: plain lines and a per-epoch bar.
+type Logger interface {
+	Printf(format string, args ...any)
+	Epoch(epoch, epochs, batches int) EpochObserver
+}
+
+// apply returns r with the overrides of o.
+func (o Options) apply(r Recipe) Recipe {
+	if o.Epochs > 0 {
+		r.Epochs = o.Epochs
+	}
+	if o.BatchSize > 0 {
+		r.BatchSize = o.BatchSize
+	}
+	if o.LR > 0 {
+		r.LR = o.LR
+	}
+	if o.PerClass > 0 && r.Kind == "finetune" {
+		r.PerClass = o.PerClass
+	}
+	if o.Target != "" && r.Kind == "finetune" {
+		r.Dataset = o.Target
+	}
+	if len(o.Hidden) > 0 && r.Model == "ffn" {
+		r.Hidden = o.Hidden
+	}
+	if o.RunName != "" {
+		r.Name = o.RunName
+	}
+	return r
+}
+
+// Run trains recipe r with options o and returns its metrics. It writes
+// results/<run>/metrics.json after every epoch and a checkpoint at the end:
+// pretrained/<dataset>-cnn.pt for a pretraining, results/<run>/model.pt
+// otherwise.
+func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
+	r = o.apply(r)
+	if o.ResultsDir == "" {
+		o.ResultsDir = "results"
+	}
+	if o.PretrainedDir == "" {
+		o.PretrainedDir = "pretrained"
+	}
+	if o.Device.Name == "" {
+		o.Device = gotch.CPU // gotch's zero Device is invalid
+	}
+	if o.Precision == "" {
+		o.Precision = "fp32"
+	}
+	if o.Precision != "fp32" {
+		return nil, fmt.Errorf("--precision %s is not available yet: use fp32", o.Precision)
+	}
+	if o.KeepMisclassified == 0 {
+		o.KeepMisclassified = 36
+	}
+	if r.Epochs < 1 || r.BatchSize < 1 || r.LR <= 0 {
+		return nil, fmt.Errorf("epochs (%d), batch size (%d) and learning rate (%g) must be positive", r.Epochs, r.BatchSize, r.LR)
+	}
+	o.Data.DataDir = firstNonEmpty(o.Data.DataDir, o.DataDir)
+	runDir := filepath.Join(o.ResultsDir, r.Name)
+	if err := checkWritable(runDir); err != nil {
+		return nil, err
+	}
+	ckpt := filepath.Join(runDir, "model.pt")
+	if r.Kind == "pretrain" {
+		ckpt = filepath.Join(o.PretrainedDir, r.Dataset+"-cnn.pt")
+		if err := checkWritable(o.PretrainedDir); err != nil {
+			return nil, err
+		}
+	}
+	started := time.Now()
+	sp, err := loadSplits(ctx, r, o)
+	if err != nil {
+		return nil, err
+	}
+	defer sp.drop()
+
+	arch := model.Arch{Model: r.Model, Hidden: r.Hidden, Classes: len(sp.classes)}
+	torchenv.ManualSeed(o.Seed)
+	vs := nn.NewVarStore(o.Device)
+	defer vs.Destroy()
+	net, err := model.Build(vs.Root(), arch)
+	if err != nil {
+		return nil, err
+	}
+	params := model.Params(vs)
+	if r.Kind == "finetune" && r.Source != "none" {
+		src := sourceCheckpoint(r.Source, o.PretrainedDir)
+		o.Log.Printf("loading %s (all but the %s head)", src, strings.TrimSuffix(arch.HeadPrefix(), "."))
+		if err := model.LoadWeights(vs, src, arch.HeadPrefix()); err != nil {
+			if errors.Is(err, os.ErrNotExist) && (r.Source == "mnist" || r.Source == "fashion") {
+				return nil, fmt.Errorf("no pretrained %s network at %s: run 'transferlab pretrain --dataset %s' first, or pass --from PATH", r.Source, src, r.Source)
+			}
+			return nil, err
+		}
+	}
+	if r.Layers == "last" {
+		if params, err = model.FreezeAllBut(vs, arch.HeadPrefix()); err != nil {
+			return nil, err
+		}
+	}
+	opt, err := model.NewAdam(params, r.LR)
+	if err != nil {
+		return nil, err
+	}
+	defer opt.Drop()
+
+	run := &metrics.Run{
+		Name: r.Name, Kind: r.Kind, Status: "running", Classes: sp.classes,
+		Config: metrics.Config{
+			Model: r.Model, Hidden: r.Hidden, Dataset: r.Dataset, Source: r.Source, Layers: r.Layers,
+			Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, Optimizer: "adam",
+			ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
+			Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
+			EvalSplit: sp.evalName,
+		},
+		Started:   started.UTC(),
+		Env:       Env(),
+		Reference: r.Reference,
+	}
+	if r.Reference != nil && r.Dataset != "emnist-letters" && r.Kind == "finetune" {
+		// The seed's numbers are for EMNIST letters only.
+		run.Reference = nil
+	}
+	o.Log.Printf("%s: %s on %s, %d training images, %d per-epoch %s images, %d test images, %d trainable tensors",
+		r.Name, r.Model, r.Dataset, sp.trainN, sp.evalN, sp.evalName, sp.testN, len(params))
+
+	for e := 1; e <= r.Epochs; e++ {
+		batches := (sp.trainN + r.BatchSize - 1) / r.BatchSize
+		obs := o.Log.Epoch(e, r.Epochs, batches)
+		ep, err := trainOneEpoch(ctx, net, opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, o.Seed, e), e, obs)
+		if err != nil {
+			run.Status = "failed"
+			if ctx.Err() != nil {
+				run.Status = "interrupted"
+			}
+			run.WallSeconds = time.Since(started).Seconds()
+			_ = writeRun(runDir, run, o)
+			if ctx.Err() != nil {
+				return run, fmt.Errorf("interrupted during epoch %d of %s: the %d finished epochs are in %s; no checkpoint was written", e, r.Name, len(run.History), filepath.Join(runDir, metrics.FileName))
+			}
+			return run, err
+		}
+		if sp.evalX != nil {
+			ev, err := evaluate(net, sp.evalX, sp.evalY, len(sp.classes))
+			if err != nil {
+				return run, err
+			}
+			ep.ValLoss, ep.ValAcc, ep.HasVal = ev.Loss, ev.Accuracy, true
+			ep.Seconds += ev.Seconds
+		}
+		run.History = append(run.History, ep)
+		run.WallSeconds = time.Since(started).Seconds()
+		o.Log.Printf("epoch %d/%d  train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.0f img/s  %.1fs",
+			e, r.Epochs, ep.TrainLoss, ep.TrainAcc, sp.evalName, ep.ValLoss, ep.ValAcc, ep.ImagesPerSec, ep.Seconds)
+		if err := writeRun(runDir, run, o); err != nil {
+			return run, err
+		}
+	}
+
+	last := run.History[len(run.History)-1]
+	// The training figures are the last epoch's running means, as the seed
+	// reported them.
+	run.Final.Train = &metrics.Eval{Dataset: r.Dataset, Split: "train", N: sp.trainN, Loss: last.TrainLoss, Accuracy: last.TrainAcc}
+	if sp.evalName == "val" {
+		run.Final.Val = &metrics.Eval{Dataset: r.Dataset, Split: "val", N: sp.evalN, Loss: last.ValLoss, Accuracy: last.ValAcc}
+	}
+	test, err := evaluate(net, sp.testX, sp.testY, len(sp.classes))
+	if err != nil {
+		return run, err
+	}
+	test.Dataset, test.Split = r.Dataset, "test"
+	test.Misclassified = mistakes(sp.test, test.Pred, o.KeepMisclassified)
+	run.Final.Test = &test.Eval
+	o.Log.Printf("%s: test loss %.4f acc %.2f%% (%d images)", r.Name, test.Loss, test.Accuracy, test.N)
+
+	sc := model.Sidecar{
+		Arch: arch, Classes: sp.classes, Dataset: r.Dataset, Config: run.Config, Epoch: len(run.History),
+		Final: finalWithoutImages(run.Final), History: run.History, Seed: o.Seed, Command: o.Command,
+		Env: run.Env, Reference: run.Reference,
+	}
+	if err := model.SaveCheckpoint(vs, ckpt, sc); err != nil {
+		return run, err
+	}
+	run.Checkpoint = ckpt
+	run.Status = "done"
+	run.Finished = time.Now().UTC()
+	run.WallSeconds = time.Since(started).Seconds()
+	o.Log.Printf("%s: checkpoint %s, metrics %s", r.Name, ckpt, filepath.Join(runDir, metrics.FileName))
+	return run, writeRun(runDir, run, o)
+}
+
+func writeRun(dir string, run *metrics.Run, o Options) error {
+	if err := metrics.WriteJSON(filepath.Join(dir, metrics.FileName), run); err != nil {
+		return err
+	}
+	if o.OnEpoch != nil {
+		return o.OnEpoch(run)
+	}
+	return nil
+}
+
+// sourceCheckpoint resolves --from: a pretrained dataset name or a path.
+func sourceCheckpoint(source, pretrainedDir string) string {
+	switch source {
+	case "mnist", "fashion":
+		return filepath.Join(pretrainedDir, source+"-cnn.pt")
+	}
+	return source
+}
+
+// checkWritable fails early, before any training, when dir cannot be
+// created or written.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create %s: %w (choose another folder with --results-dir)", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("cannot write to %s: %w (choose another folder with --results-dir)", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+func finalWithoutImages(f metrics.Final) metrics.Final {
+	if f.Test != nil {
+		t := *f.Test
+		t.Misclassified = nil
+		f.Test = &t
+	}
+	return f
+}
+
+// mistakes keeps the first n misclassified images of s for the report.
+func mistakes(s *data.Split, pred []int64, n int) []metrics.Mistake {
+	var out []metrics.Mistake
+	for i, p := range pred {
+		if len(out) >= n {
+			break
+		}
+		if p != s.Labels[i] {
+			out = append(out, metrics.Mistake{Index: i, True: int(s.Labels[i]), Pred: int(p), Rows: s.Rows, Cols: s.Cols,
+				Pixels: append([]byte(nil), s.Image(i)...)})
+		}
+	}
+	return out
+}
+
+// Env describes this process's runtime for metrics and sidecars.
+func Env() metrics.Env {
+	host, _ := os.Hostname()
+	return metrics.Env{
+		Libtorch: torchenv.LibtorchVersion(), Gotch: torchenv.GotchVersion(),
+		Commit: torchenv.Commit(), Host: host, CPUs: runtime.NumCPU(),
+	}
+}
+
+func deviceName(d gotch.Device) string {
+	if d.IsCuda() {
+		return fmt.Sprintf("cuda:%d", d.CInt())
+	}
+	return "cpu"
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// splits holds a run's data, resident as tensors.
+type splits struct {
+	classes              []string
+	trainX, trainY       *ts.Tensor
+	evalX, evalY         *ts.Tensor // validation, or test when there is none
+	testX, testY         *ts.Tensor
+	test                 *data.Split
+	trainN, evalN, testN int
+	evalName             string
+}
+
+func (s *splits) drop() {
+	for _, t := range []*ts.Tensor{s.trainX, s.trainY, s.testX, s.testY} {
+		if t != nil {
+			t.MustDrop()
+		}
+	}
+	if s.evalName == "val" {
+		s.evalX.MustDrop()
+		s.evalY.MustDrop()
+	}
+}
+
+// loadSplits loads the recipe's training and test data: the training set
+// reduced per class and/or limited, split 80/20 into train and validation
+// when the recipe holds out a validation set (the per-epoch curve is then
+// on validation, else on test).
+func loadSplits(ctx context.Context, r Recipe, o Options) (*splits, error) {
+	train, err := data.Load(ctx, r.Dataset, "train", o.Data)
+	if err != nil {
+		return nil, err
+	}
+	test, err := data.Load(ctx, r.Dataset, "test", o.Data)
+	if err != nil {
+		return nil, err
+	}
+	if r.PerClass > 0 {
+		idx, err := data.ReducedPerClass(train.Labels, len(train.Classes), r.PerClass)
+		if err != nil {
+			return nil, err
+		}
+		if train, err = train.Subset(idx); err != nil {
+			return nil, err
+		}
+	}
+	if o.Limit > 0 && o.Limit < train.Len() {
+		idx := make([]int, o.Limit)
+		for i := range idx {
+			idx[i] = i
+		}
+		if train, err = train.Subset(idx); err != nil {
+			return nil, err
+		}
+	}
+	if o.EvalLimit > 0 && o.EvalLimit < test.Len() {
+		// A seeded sample, never a prefix: EMNIST's test labels are
+		// grouped by class.
+		idx := permutation(test.Len(), o.Seed, 0)[:o.EvalLimit]
+		sorted := make([]int, len(idx))
+		for i, v := range idx {
+			sorted[i] = int(v)
+		}
+		sort.Ints(sorted)
+		if test, err = test.Subset(sorted); err != nil {
+			return nil, err
+		}
+	}
+	var val *data.Split
+	if r.ValFraction > 0 {
+		tr, va := data.TrainValSplit(train.Len(), r.ValFraction, o.Seed)
+		if val, err = train.Subset(va); err != nil {
+			return nil, err
+		}
+		if train, err = train.Subset(tr); err != nil {
+			return nil, err
+		}
+	}
+	if train.Len() == 0 {
+		return nil, fmt.Errorf("no training images left for %s", r.Name)
+	}
+	s := &splits{classes: train.Classes, test: test, trainN: train.Len(), testN: test.Len()}
+	ok := false
+	defer func() {
+		if !ok {
+			s.drop()
+		}
+	}()
+	if s.trainX, s.trainY, err = train.Tensors(o.Device); err != nil {
+		return nil, err
+	}
+	if s.testX, s.testY, err = test.Tensors(o.Device); err != nil {
+		return nil, err
+	}
+	s.evalX, s.evalY, s.evalN, s.evalName = s.testX, s.testY, s.testN, "test"
+	if val != nil && val.Len() > 0 {
+		if s.evalX, s.evalY, err = val.Tensors(o.Device); err != nil {
+			return nil, err
+		}
+		s.evalN, s.evalName = val.Len(), "val"
+	}
+	ok = true
+	return s, nil
+}

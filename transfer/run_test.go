@@ -1,0 +1,154 @@
+package transfer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"transferlab/data"
+	"transferlab/metrics"
+)
+
+func pin(t *testing.T) {
+	runtime.LockOSThread() // libtorch's grad mode is per OS thread
+	t.Cleanup(runtime.UnlockOSThread)
+}
+
+// quick returns options for a small real-data run in a temp folder.
+func quick(t *testing.T) Options {
+	return Options{
+		ResultsDir: t.TempDir(), PretrainedDir: t.TempDir(), Seed: 42, Log: Discard{},
+		Data: data.Options{DataDir: os.Getenv("TRANSFERLAB_DATA")},
+	}
+}
+
+func TestCNNPassesEightyPercentOnTwoThousandMNISTImages(t *testing.T) {
+	pin(t)
+	r, _ := Pretrain("mnist")
+	r.ValFraction = 0.2
+	o := quick(t)
+	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 2000, 2, 32, 1000
+	run, err := Run(context.Background(), r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.History) != 2 || run.Config.EvalSplit != "val" || run.Final.Val == nil {
+		t.Fatalf("history %d epochs, eval split %q", len(run.History), run.Config.EvalSplit)
+	}
+	if acc := run.Final.Val.Accuracy; acc < 80 {
+		t.Errorf("validation accuracy %.2f%% after 2 epochs on 1600 images, want >= 80", acc)
+	}
+	if run.Final.Val.N != 400 || run.Final.Train.N != 1600 || run.Final.Test.N != 1000 {
+		t.Errorf("split sizes train %d val %d test %d, want 1600/400/1000", run.Final.Train.N, run.Final.Val.N, run.Final.Test.N)
+	}
+	if _, err := os.Stat(filepath.Join(o.PretrainedDir, "mnist-cnn.pt")); err != nil {
+		t.Errorf("no pretrained checkpoint: %v", err)
+	}
+	saved, err := metrics.ReadRun(filepath.Join(o.ResultsDir, r.Name, metrics.FileName))
+	if err != nil || saved.Status != "done" || len(saved.History) != 2 {
+		t.Errorf("metrics.json: %v %+v", err, saved)
+	}
+}
+
+func TestFFNFitsFiveHundredTwelveImages(t *testing.T) {
+	pin(t)
+	r, _ := Lookup("overfit")
+	o := quick(t)
+	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 640, 40, 128, 500
+	run, err := Run(context.Background(), r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Final.Train.N != 512 {
+		t.Fatalf("trained on %d images, want 512 (80%% of 640)", run.Final.Train.N)
+	}
+	if acc := run.Final.Train.Accuracy; acc != 100 {
+		t.Errorf("training accuracy %.2f%%, want 100", acc)
+	}
+}
+
+func TestSameSeedGivesTheSameNumbers(t *testing.T) {
+	pin(t)
+	r, _ := Pretrain("mnist")
+	r.ValFraction = 0.2
+	histories := make([][]metrics.Epoch, 3)
+	for i, seed := range []int64{7, 7, 8} {
+		o := quick(t)
+		o.Seed, o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = seed, 300, 2, 50, 200
+		run, err := Run(context.Background(), r, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range run.History {
+			run.History[j].Seconds, run.History[j].ImagesPerSec = 0, 0
+		}
+		histories[i] = run.History
+	}
+	if !sameHistory(histories[0], histories[1]) {
+		t.Errorf("seed 7 twice gave different numbers:\n%+v\n%+v", histories[0], histories[1])
+	}
+	if sameHistory(histories[0], histories[2]) {
+		t.Errorf("seeds 7 and 8 gave identical numbers: the seed is not used")
+	}
+}
+
+// Tensors are freed deterministically: resident memory does not grow
+// from epoch to epoch.
+func TestResidentMemoryStaysFlatAcrossEpochs(t *testing.T) {
+	pin(t)
+	r, _ := Pretrain("mnist")
+	o := quick(t)
+	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 1000, 5, 64, 200
+	rss := map[int]int64{}
+	o.OnEpoch = func(run *metrics.Run) error {
+		if run.Status == "running" {
+			rss[len(run.History)] = residentBytes(t)
+		}
+		return nil
+	}
+	if _, err := Run(context.Background(), r, o); err != nil {
+		t.Fatal(err)
+	}
+	grow := float64(rss[5]-rss[2]) / float64(rss[2])
+	t.Logf("RSS epoch 2 %d MiB, epoch 5 %d MiB (%+.1f%%)", rss[2]>>20, rss[5]>>20, 100*grow)
+	if grow > 0.05 {
+		t.Errorf("resident memory grew %.1f%% from epoch 2 to 5, want <= 5%%", 100*grow)
+	}
+}
+
+func TestMissingPretrainedSourceSaysHowToMakeIt(t *testing.T) {
+	pin(t)
+	r, _ := Finetune("mnist", "last")
+	o := quick(t)
+	o.Target, o.Limit, o.Epochs = "mnist", 100, 1
+	_, err := Run(context.Background(), r, o)
+	if err == nil || !strings.Contains(err.Error(), "transferlab pretrain --dataset mnist") {
+		t.Errorf("got %v, want the command that makes the checkpoint", err)
+	}
+}
+
+func sameHistory(a, b []metrics.Epoch) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func residentBytes(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b))
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}

@@ -3,10 +3,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 )
 
 // libtorch keeps grad mode (and autocast state) per OS thread; a goroutine
@@ -21,9 +24,17 @@ func main() {
 // run executes the command line and picks the exit code once: 0 ok,
 // 1 failure, 2 usage.
 func run(args []string) int {
+	// Ctrl-C or SIGTERM cancels the context: training stops after the
+	// current batch and writes what it has; a second signal kills.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // restore the default handlers: the next signal ends the process
+	}()
 	root := newRootCommand()
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}

@@ -50,6 +50,11 @@ Start with 'transferlab doctor'.`,
 	root.AddCommand(newDataCommand())
 	root.AddCommand(newReportCommand())
 	root.AddCommand(newServeCommand())
+	root.AddCommand(newOverfitCommand())
+	root.AddCommand(newPretrainCommand())
+	root.AddCommand(newFinetuneCommand())
+	root.AddCommand(newTransferCommand())
+	root.AddCommand(newEvalCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}

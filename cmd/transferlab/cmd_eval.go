@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"transferlab/transfer"
+)
+
+func newEvalCommand() *cobra.Command {
+	var o trainOptions
+	var checkpoint, dataset, split, device string
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Evaluate a saved .pt checkpoint: loss, accuracy, per-class accuracy, confusion matrix",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if checkpoint == "" {
+				return usageError{fmt.Errorf("--checkpoint is required, for example --checkpoint pretrained/mnist-cnn.pt")}
+			}
+			dev, err := parseDevice(device)
+			if err != nil {
+				return err
+			}
+			d, err := o.dataOptions()
+			if err != nil {
+				return err
+			}
+			opts := transfer.EvalOptions{Checkpoint: checkpoint, Dataset: dataset, Split: split, ResultsDir: o.resultsDir, Data: d,
+				Options: transfer.Options{Device: dev}}
+			ev, path, err := transfer.EvalCheckpoint(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if err := transfer.WriteEval(os.Stdout, ev); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stdout, "wrote %s\n", path)
+			return refreshReport(o.resultsDir)(nil)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&checkpoint, "checkpoint", "", "the .pt file (its .json sidecar must sit beside it)")
+	f.StringVar(&dataset, "dataset", "", "dataset to evaluate on (default: the checkpoint's own)")
+	f.StringVar(&split, "split", "test", "train or test")
+	f.StringVar(&device, "device", "cpu", "cpu or cuda")
+	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for the evaluation file")
+	o.addDataFlags(f)
+	return cmd
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"transferlab/transfer"
+)
+
+func newFinetuneCommand() *cobra.Command {
+	def, _ := transfer.Finetune("mnist", "last")
+	var o trainOptions
+	var from, layers, target string
+	var perClass int
+	cmd := &cobra.Command{
+		Use:   "finetune",
+		Short: "Q5: transfer a pretrained CNN to a new target with a fresh head",
+		Long: `finetune replaces the CNN's 84-to-10 head by a fresh 84-to-classes layer and
+trains on the target's first --per-class training images of each class.
+--layers last freezes every other parameter; --layers all trains them all.
+--from none trains from scratch; mnist and fashion load pretrained/<name>-cnn.pt.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := transfer.Finetune(from, layers)
+			if err != nil {
+				return usageError{err}
+			}
+			opts, err := o.options()
+			if err != nil {
+				return err
+			}
+			opts.Target, opts.PerClass = target, perClass
+			opts.OnEpoch = refreshReport(o.resultsDir)
+			_, err = transfer.Run(cmd.Context(), r, opts)
+			return err
+		},
+	}
+	o.AddFlags(cmd.Flags(), def)
+	f := cmd.Flags()
+	f.StringVar(&from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
+	f.StringVar(&layers, "layers", "last", "last (train only the new head) or all")
+	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion or idx:DIR")
+	f.IntVar(&perClass, "per-class", def.PerClass, "training images per class (the first N in file order)")
+	return cmd
+}

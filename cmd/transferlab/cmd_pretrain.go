@@ -1,0 +1,33 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"transferlab/transfer"
+)
+
+func newPretrainCommand() *cobra.Command {
+	def, _ := transfer.Pretrain("mnist")
+	var o trainOptions
+	var dataset string
+	cmd := &cobra.Command{
+		Use:   "pretrain",
+		Short: "Q5: pretrain the CNN on MNIST or Fashion-MNIST into pretrained/<dataset>-cnn.pt",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := transfer.Pretrain(dataset)
+			if err != nil {
+				return usageError{err}
+			}
+			opts, err := o.options()
+			if err != nil {
+				return err
+			}
+			opts.OnEpoch = refreshReport(o.resultsDir)
+			_, err = transfer.Run(cmd.Context(), r, opts)
+			return err
+		},
+	}
+	o.AddFlags(cmd.Flags(), def)
+	cmd.Flags().StringVar(&dataset, "dataset", "mnist", "mnist or fashion")
+	return cmd
+}

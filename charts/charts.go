@@ -54,13 +54,16 @@ const chartHeight = "420px"
 // AccuracyChart plots train and validation accuracy (percent) against the
 // epoch. The validation series is there only if some epoch was validated;
 // epochs without validation are gaps.
-func AccuracyChart(history []metrics.Epoch) *charts.Line {
+//
+// heldOut names the held-out series: "validation", or "test" for recipes
+// that evaluate the test split after each epoch (see HeldOutName).
+func AccuracyChart(history []metrics.Epoch, heldOut string) *charts.Line {
 	c := newLine(idAccuracy, "Accuracy", "accuracy (%)")
 	c.SetXAxis(epochLabels(history))
 	c.AddSeries(seriesTrain, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }),
 		lineOpts(0))
 	if hasVal(history) {
-		c.AddSeries(seriesValidation, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }),
+		c.AddSeries(heldOut, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }),
 			lineOpts(0))
 	}
 	return c
@@ -68,13 +71,13 @@ func AccuracyChart(history []metrics.Epoch) *charts.Line {
 
 // LossChart plots train and validation loss (mean over each epoch's
 // samples) against the epoch.
-func LossChart(history []metrics.Epoch) *charts.Line {
+func LossChart(history []metrics.Epoch, heldOut string) *charts.Line {
 	c := newLine(idLoss, "Loss", "loss")
 	c.SetXAxis(epochLabels(history))
 	c.AddSeries(seriesTrain, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }),
 		lineOpts(0))
 	if hasVal(history) {
-		c.AddSeries(seriesValidation, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.ValLoss, e.HasVal }),
+		c.AddSeries(heldOut, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.ValLoss, e.HasVal }),
 			lineOpts(0))
 	}
 	return c
@@ -189,7 +192,7 @@ func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
 	c.SetXAxis(x)
 	for i, label := range transferLabels(runs) {
 		h := runs[i].History
-		name := label + " (validation)"
+		name := label + " (" + HeldOutName(runs[i].Config) + ")"
 		pick := func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }
 		if !hasVal(h) {
 			name = label + " (train, no validation)"
@@ -319,4 +322,13 @@ func className(classes []string, i int) string {
 		return classes[i]
 	}
 	return strconv.Itoa(i)
+}
+
+// HeldOutName names the split a run evaluated after each epoch: its
+// validation split, or the test split for recipes without one.
+func HeldOutName(c metrics.Config) string {
+	if c.EvalSplit == "test" {
+		return seriesTest
+	}
+	return seriesValidation
 }

@@ -402,8 +402,8 @@ func TestBuildersRenderAlone(t *testing.T) {
 	run := finetuneRun("ft", "emnist-letters", "mnist", "last", 3, true)
 	ef, _ := sampleEval("emnist-letters", "test", letters)
 	for id, c := range map[string]interface{ Render(io.Writer) error }{
-		idAccuracy:       AccuracyChart(run.History),
-		idLoss:           LossChart(run.History),
+		idAccuracy:       AccuracyChart(run.History, HeldOutName(run.Config)),
+		idLoss:           LossChart(run.History, HeldOutName(run.Config)),
 		idSpeed:          SpeedChart(run.History),
 		idConfusion:      ConfusionChart(&ef.Eval, ef.Classes),
 		idPerClass:       PerClassChart(&ef.Eval, ef.Classes),
@@ -418,4 +418,20 @@ func TestBuildersRenderAlone(t *testing.T) {
 			t.Errorf("%s: standalone page lacks its chart", id)
 		}
 	}
+}
+
+// A recipe without a validation split evaluates the test split after each
+// epoch: the curves must say "test", never "validation".
+func TestRunPageNamesTheHeldOutSplit(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	run := sampleRun("pretrain-fashion", "pretrain", "fashion", 3, 3, true)
+	run.Config.EvalSplit = "test"
+	writeRun(t, dir, run)
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	html := readFile(t, filepath.Join(dir, "pretrain-fashion", "index.html"))
+	wantSeries(t, html, idAccuracy, map[string]int{seriesTrain: 3, seriesTest: 3})
+	wantSeries(t, html, idLoss, map[string]int{seriesTrain: 3, seriesTest: 3})
 }

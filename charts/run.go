@@ -259,8 +259,8 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 	}
 	if len(run.History) > 0 {
 		cs, err := renderCharts(
-			namedChart{idAccuracy, AccuracyChart(run.History)},
-			namedChart{idLoss, LossChart(run.History)},
+			namedChart{idAccuracy, AccuracyChart(run.History, HeldOutName(run.Config))},
+			namedChart{idLoss, LossChart(run.History, HeldOutName(run.Config))},
 			namedChart{idSpeed, SpeedChart(run.History)})
 		if err != nil {
 			return nil, err

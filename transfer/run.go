@@ -202,6 +202,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		}
 		run.History = append(run.History, ep)
 		run.WallSeconds = time.Since(started).Seconds()
+		torchenv.ReleaseFreeMemory()
 		o.Log.Printf("epoch %d/%d  train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.0f img/s  %.1fs",
 			e, r.Epochs, ep.TrainLoss, ep.TrainAcc, sp.evalName, ep.ValLoss, ep.ValAcc, ep.ImagesPerSec, ep.Seconds)
 		if err := writeRun(runDir, run, o); err != nil {

@@ -24,27 +24,39 @@ func RunTransfers(ctx context.Context, o Options) ([]*metrics.Run, error) {
 	return runs, nil
 }
 
-// WriteTable prints the transfer results beside the seed's numbers.
+// WriteTable prints runs beside the seed's numbers, one row each: the
+// data it trained on, final train/validation/test accuracy (percent) and
+// wall time. A transfer on a target other than EMNIST letters has no seed
+// numbers: the seed's are for EMNIST only.
 func WriteTable(w io.Writer, runs []*metrics.Run) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "source/layers\ttarget\ttrain acc\ttest acc\tseed train\tseed test\twall")
+	fmt.Fprintln(tw, "run	data	train acc	val acc	test acc	seed train	seed val	seed test	wall")
+	pct := func(e *metrics.Eval) string {
+		if e == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", e.Accuracy)
+	}
+	ref := func(v float64) string {
+		if v == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", v)
+	}
 	for _, r := range runs {
-		seedTrain, seedTest := "-", "-"
-		if ref := r.Reference; ref != nil {
-			if ref.Note != "" {
-				seedTrain, seedTest = ref.Note, ""
-			} else {
-				seedTrain, seedTest = fmt.Sprintf("%.2f", ref.TrainAcc), fmt.Sprintf("%.2f", ref.TestAcc)
+		name := r.Name
+		if r.Kind == "finetune" {
+			name = r.Config.Source + "/" + r.Config.Layers
+		}
+		seed := [3]string{"-", "-", "-"}
+		if x := r.Reference; x != nil {
+			seed = [3]string{ref(x.TrainAcc), ref(x.ValAcc), ref(x.TestAcc)}
+			if x.Note != "" {
+				seed = [3]string{x.Note, "", ""}
 			}
 		}
-		train, test := "-", "-"
-		if r.Final.Train != nil {
-			train = fmt.Sprintf("%.2f", r.Final.Train.Accuracy)
-		}
-		if r.Final.Test != nil {
-			test = fmt.Sprintf("%.2f", r.Final.Test.Accuracy)
-		}
-		fmt.Fprintf(tw, "%s/%s\t%s\t%s\t%s\t%s\t%s\t%.0fs\n", r.Config.Source, r.Config.Layers, r.Config.Dataset, train, test, seedTrain, seedTest, r.WallSeconds)
+		fmt.Fprintf(tw, "%s	%s	%s	%s	%s	%s	%s	%s	%.0fs\n", name, r.Config.Dataset,
+			pct(r.Final.Train), pct(r.Final.Val), pct(r.Final.Test), seed[0], seed[1], seed[2], r.WallSeconds)
 	}
 	return tw.Flush()
 }

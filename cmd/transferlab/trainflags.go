@@ -55,8 +55,8 @@ func (o *trainOptions) options() (transfer.Options, error) {
 	if err != nil {
 		return transfer.Options{}, err
 	}
-	if o.epochs < 1 || o.batchSize < 1 || o.lr <= 0 || o.limit < 0 {
-		return transfer.Options{}, usageError{fmt.Errorf("--epochs, --batch-size and --lr must be positive and --limit not negative")}
+	if o.epochs < 0 || o.batchSize < 0 || o.lr < 0 || o.limit < 0 {
+		return transfer.Options{}, usageError{fmt.Errorf("--epochs, --batch-size, --lr and --limit must not be negative (0: the recipe's value)")}
 	}
 	if o.precision != "fp32" {
 		return transfer.Options{}, usageError{fmt.Errorf("unknown --precision %q: choose fp32", o.precision)}

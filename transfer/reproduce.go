@@ -1,0 +1,178 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"transferlab/data"
+	"transferlab/metrics"
+	"transferlab/model"
+)
+
+// ReproduceOptions configure 'transferlab reproduce'.
+type ReproduceOptions struct {
+	Options
+	// Quick runs every stage on small subsets (a smoke test of a few
+	// minutes). Its pretrained networks go to <results>/pretrained-quick,
+	// never over the full ones.
+	Quick bool
+	// Retrain pretrains even when pretrained/ holds a checkpoint of the
+	// same recipe.
+	Retrain bool
+	// Target is the transfer target when EMNIST letters is not available
+	// ("" skips the transfers then).
+	Target string
+}
+
+// Stage is one reproduced experiment.
+type Stage struct {
+	Run     *metrics.Run
+	Skipped string // why the stage did not train (reused checkpoint), if so
+}
+
+// quickLimits shrink the seed's recipes to a smoke test.
+const (
+	quickTrainImages = 2000
+	quickPerClass    = 20
+	quickTestImages  = 1000
+	quickEpochs      = 1
+	quickFFNEpochs   = 3
+)
+
+// Reproduce runs Q4, both pretrainings and the five transfer
+// configurations with the seed's hyperparameters. A pretraining whose
+// checkpoint in PretrainedDir matches the recipe is reused unless Retrain.
+// The transfers use EMNIST letters when it is present, else o.Target; with
+// neither they are skipped, and say why.
+func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
+	base := o.Options
+	if base.ResultsDir == "" {
+		base.ResultsDir = "results"
+	}
+	if base.PretrainedDir == "" {
+		base.PretrainedDir = "pretrained"
+	}
+	if o.Quick {
+		base.PretrainedDir = filepath.Join(base.ResultsDir, "pretrained-quick")
+		base.EvalLimit = quickTestImages
+	}
+	var stages []Stage
+	run := func(r Recipe, opts Options) error {
+		start := time.Now()
+		res, err := Run(ctx, r, opts)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.Name, err)
+		}
+		base.Log.Printf("%s: done in %s", r.Name, time.Since(start).Round(time.Second))
+		stages = append(stages, Stage{Run: res})
+		return nil
+	}
+
+	overfit, _ := Lookup("overfit")
+	opts := base
+	if o.Quick {
+		opts.Limit, opts.Epochs = quickTrainImages, quickFFNEpochs
+	}
+	if err := run(overfit, opts); err != nil {
+		return stages, err
+	}
+
+	for _, ds := range []string{"mnist", "fashion"} {
+		r, _ := Pretrain(ds)
+		opts := base
+		if o.Quick {
+			opts.Limit, opts.Epochs = quickTrainImages, quickEpochs
+		}
+		ckpt := filepath.Join(opts.PretrainedDir, ds+"-cnn.pt")
+		if !o.Retrain {
+			if res, why, ok := reusable(r, opts, ckpt); ok {
+				base.Log.Printf("%s: %s", r.Name, why)
+				if err := writeRun(filepath.Join(opts.ResultsDir, r.Name), res, opts); err != nil {
+					return stages, err
+				}
+				stages = append(stages, Stage{Run: res, Skipped: why})
+				continue
+			}
+		}
+		if err := run(r, opts); err != nil {
+			return stages, err
+		}
+	}
+
+	target, err := transferTarget(ctx, o)
+	if err != nil {
+		return stages, err
+	}
+	if target == "" {
+		base.Log.Printf("EMNIST letters is not in the data folder: the five transfers are skipped (get it with 'transferlab data fetch emnist-letters', which needs internet, or pass --target mnist|fashion|idx:DIR to run them on another target)")
+		return stages, nil
+	}
+	for _, r := range TransferRecipes() {
+		opts := base
+		opts.Target = target
+		if o.Quick {
+			opts.PerClass, opts.Epochs = quickPerClass, quickEpochs
+		}
+		if err := run(r, opts); err != nil {
+			return stages, err
+		}
+	}
+	return stages, nil
+}
+
+// transferTarget is EMNIST letters when it can be loaded without a
+// download, else the user's --target ("" when none).
+func transferTarget(ctx context.Context, o ReproduceOptions) (string, error) {
+	d := o.Data
+	d.Download = false
+	_, err := data.Load(ctx, "emnist-letters", "test", d)
+	if err == nil {
+		return "emnist-letters", nil
+	}
+	var missing *data.MissingError
+	if !errors.As(err, &missing) {
+		return "", fmt.Errorf("EMNIST letters is present but unusable: %w", err)
+	}
+	if o.Target != "" {
+		if _, err := data.Lookup(o.Target); err != nil {
+			return "", err
+		}
+	}
+	return o.Target, nil
+}
+
+// reusable reports whether ckpt is a finished pretraining of recipe r with
+// the same data and hyperparameters, and if so returns its metrics,
+// rebuilt from the sidecar.
+func reusable(r Recipe, o Options, ckpt string) (*metrics.Run, string, bool) {
+	sc, err := model.ReadSidecar(ckpt)
+	if err != nil {
+		return nil, "", false
+	}
+	r = o.apply(r)
+	c := sc.Config
+	same := c.Model == r.Model && c.Dataset == r.Dataset && c.Epochs == r.Epochs && c.BatchSize == r.BatchSize &&
+		c.LR == r.LR && c.Seed == o.Seed && c.Limit == o.Limit && c.Precision == precisionOr(o.Precision) &&
+		sc.Final.Test != nil && sc.Epoch == r.Epochs
+	if !same {
+		return nil, "", false
+	}
+	res := &metrics.Run{
+		Name: r.Name, Kind: r.Kind, Status: "done", Config: c, Classes: sc.Classes, History: sc.History,
+		Final: sc.Final, Started: sc.Saved, Finished: sc.Saved, Checkpoint: ckpt, Env: sc.Env, Reference: r.Reference,
+	}
+	for _, e := range sc.History {
+		res.WallSeconds += e.Seconds
+	}
+	return res, fmt.Sprintf("reusing %s (same recipe and seed, trained %s; --retrain trains again)", ckpt, sc.Saved.Format("2006-01-02")), true
+}
+
+func precisionOr(p string) string {
+	if p == "" {
+		return "fp32"
+	}
+	return p
+}

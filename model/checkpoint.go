@@ -97,7 +97,7 @@ func ReadSidecar(pt string) (*Sidecar, error) {
 	p := SidecarPath(pt)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s has no sidecar %s: transferlab needs it to rebuild the network (a plain PyTorch state_dict can be loaded with --arch)", pt, p)
+		return nil, fmt.Errorf("%s has no sidecar %s: transferlab needs it to rebuild the network (a plain torch.save state_dict of the seed's CNN can start a transfer: 'transferlab finetune --from PATH')", pt, p)
 	}
 	if err != nil {
 		return nil, err

@@ -19,6 +19,9 @@ func newEvalCommand() *cobra.Command {
 			if checkpoint == "" {
 				return usageError{fmt.Errorf("--checkpoint is required, for example --checkpoint pretrained/mnist-cnn.pt")}
 			}
+			if split != "train" && split != "test" {
+				return usageError{fmt.Errorf("unknown --split %q: choose train or test", split)}
+			}
 			dev, err := parseDevice(device)
 			if err != nil {
 				return err

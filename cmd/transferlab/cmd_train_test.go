@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The training commands end to end on a tiny IDX dataset: usage errors
+// exit 2, failures 1, and a finetune from scratch writes a checkpoint that
+// eval then reads.
+func TestTrainingCommandsExitCodes(t *testing.T) {
+	runtime.LockOSThread() // libtorch's grad mode is per OS thread
+	defer runtime.UnlockOSThread()
+	idx := "idx:" + idxFolder(t)
+	results, pretrained := t.TempDir(), t.TempDir()
+	garbage := filepath.Join(t.TempDir(), "garbage.pt")
+	os.WriteFile(garbage, []byte("not a checkpoint"), 0o644)
+	os.WriteFile(strings.TrimSuffix(garbage, ".pt")+".json", []byte(`{"format":1,"arch":{"model":"cnn","classes":10},"classes":["0","1","2","3","4","5","6","7","8","9"]}`), 0o644)
+	model := filepath.Join(results, "transfer-none-all", "model.pt")
+	common := []string{"--results-dir", results, "--pretrained-dir", pretrained}
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"pretrain", "--dataset", "cifar"}, 2},
+		{[]string{"finetune", "--layers", "middle"}, 2},
+		{[]string{"finetune", "--from", "none", "--layers", "last"}, 2},
+		{[]string{"overfit", "--epochs", "-1"}, 2},
+		{[]string{"overfit", "--device", "tpu"}, 2},
+		{[]string{"overfit", "--precision", "fp8"}, 2},
+		{[]string{"--threads", "-1", "doctor"}, 2},
+		{[]string{"eval"}, 2},
+		{[]string{"eval", "--checkpoint", garbage, "--dataset", idx}, 1},
+		{[]string{"eval", "--checkpoint", filepath.Join(pretrained, "missing.pt")}, 1},
+		{append([]string{"finetune", "--from", "mnist", "--target", idx, "--per-class", "2"}, common...), 1},
+		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "3", "--epochs", "1"}, common...), 1}, // 2 images per class
+		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "2", "--epochs", "1"}, common...), 0},
+		{[]string{"eval", "--checkpoint", model, "--dataset", idx, "--results-dir", results}, 0},
+		{[]string{"eval", "--checkpoint", model, "--dataset", idx, "--split", "val"}, 2},
+	} {
+		if got := run(c.args); got != c.code {
+			t.Errorf("transferlab %s: exit %d, want %d", strings.Join(c.args, " "), got, c.code)
+		}
+	}
+	for _, f := range []string{model, filepath.Join(results, "transfer-none-all", "model.json"), filepath.Join(results, "transfer-none-all", "index.html")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("finetune left no %s: %v", filepath.Base(f), err)
+		}
+	}
+	evals, _ := filepath.Glob(filepath.Join(results, "transfer-none-all", "eval-idx*-test.json"))
+	if len(evals) != 1 {
+		t.Errorf("eval wrote %v, want one eval-idx_...-test.json", evals)
+	}
+}

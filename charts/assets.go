@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"transferlab/metrics"
 )
 
 // EchartsEnv names the environment variable that points at the echarts
@@ -138,7 +140,7 @@ func installAssets(resultsDir string) (assets, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return assets{}, fmt.Errorf("read %s: %w", dst, err)
 	}
-	err = writeAtomic(dst, func(w io.Writer) error {
+	err = metrics.WriteAtomic(dst, func(w io.Writer) error {
 		_, err := w.Write(want)
 		return err
 	})

@@ -90,7 +90,7 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 	res.Skipped = skipped
 
 	write := func(rel string, p interface{ Render(io.Writer) error }) error {
-		if err := writeAtomic(filepath.Join(resultsDir, filepath.FromSlash(rel)), p.Render); err != nil {
+		if err := metrics.WriteAtomic(filepath.Join(resultsDir, filepath.FromSlash(rel)), p.Render); err != nil {
 			return err
 		}
 		res.Pages = append(res.Pages, rel)

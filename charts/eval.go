@@ -40,7 +40,7 @@ func WriteEvalPage(resultsDir, runName string, ef *metrics.EvalFile) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(resultsDir, runName, EvalPageName(ef.Eval.Dataset, ef.Eval.Split)), p.Render)
+	return metrics.WriteAtomic(filepath.Join(resultsDir, runName, EvalPageName(ef.Eval.Dataset, ef.Eval.Split)), p.Render)
 }
 
 type evalView struct {

@@ -1,12 +1,9 @@
 package charts
 
 import (
-	"bufio"
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/render"
@@ -210,38 +207,4 @@ func newPageTemplate(body string) *template.Template {
 // render writes p with t.
 func (p page) render(t *template.Template, w io.Writer) error {
 	return t.ExecuteTemplate(w, "layout", p)
-}
-
-// writeAtomic writes a file through a temp file in the same folder,
-// renamed over path once complete: a browser (or a page reloading every
-// few seconds) never reads a half-written page.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	bw := bufio.NewWriter(f)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

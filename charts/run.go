@@ -38,7 +38,7 @@ func WriteRunPage(resultsDir string, run *metrics.Run) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, RunPageName), p.Render)
+	return metrics.WriteAtomic(filepath.Join(dir, RunPageName), p.Render)
 }
 
 // checkRunName refuses a run name that is not one plain folder name.

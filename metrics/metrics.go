@@ -4,8 +4,10 @@
 package metrics
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -132,14 +134,23 @@ type Reference struct {
 // FileName is the metrics file inside a run folder.
 const FileName = "metrics.json"
 
-// WriteJSON writes v as indented JSON to path atomically: a temp file in
-// the same folder, synced, then renamed over path. A reader never sees a
-// half-written file.
+// WriteJSON writes v as indented JSON to path atomically (WriteAtomic).
 func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
+	return WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
+}
+
+// WriteAtomic writes a file through a temp file in the same folder, synced
+// and renamed over path once complete: a reader (a browser reloading a
+// page, a later run) never sees a half-written file, and a crash leaves
+// the previous version in place.
+func WriteAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
@@ -149,7 +160,14 @@ func WriteJSON(path string, v any) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := f.Name()
-	_, err = f.Write(append(b, '\n'))
+	bw := bufio.NewWriter(f)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
 	if err == nil {
 		err = f.Sync()
 	}

@@ -54,6 +54,9 @@ type Config struct {
 	// EvalSplit is the split of the per-epoch ValLoss/ValAcc curve: "val"
 	// (held out of the training set) or "test" when the recipe has none.
 	EvalSplit string `json:"eval_split"`
+	// FeatureCache is true when a "last" run trained its head on features
+	// the frozen backbone computed once; its images/s count head steps.
+	FeatureCache bool `json:"feature_cache,omitempty"`
 }
 
 // Epoch is one epoch of training. Accuracies are percentages; losses are

@@ -43,6 +43,7 @@ type Options struct {
 	Hidden            []int  // ffn hidden sizes
 	RunName           string // results folder name (recipe default)
 	Command           string // the command line, for the sidecar
+	NoFeatureCache    bool   // "last": run the frozen backbone every epoch (the naive loop)
 	Log               Logger
 	OnEpoch           func(*metrics.Run) error // after every epoch, e.g. refresh the report page
 	KeepMisclassified int                      // test images kept for the report (default 36)
@@ -145,9 +146,16 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 			return nil, err
 		}
 	}
+	cached := false
 	if r.Layers == "last" {
 		if params, err = model.FreezeAllBut(vs, arch.HeadPrefix()); err != nil {
 			return nil, err
+		}
+		if cnn, ok := net.(*model.CNN); ok && !o.NoFeatureCache {
+			if net, err = useCachedFeatures(cnn, sp); err != nil {
+				return nil, err
+			}
+			cached = true
 		}
 	}
 	opt, err := model.NewAdam(params, r.LR)
@@ -163,7 +171,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 			Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, Optimizer: "adam",
 			ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
 			Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
-			EvalSplit: sp.evalName,
+			EvalSplit: sp.evalName, FeatureCache: cached,
 		},
 		Started:   started.UTC(),
 		Env:       Env(),

@@ -75,7 +75,7 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, stri
 	}
 	defer x.MustDrop()
 	defer y.MustDrop()
-	ev, err := evaluate(net, x, y, sc.Arch.Classes)
+	ev, err := evaluate(net, x, y, sc.Arch.Classes, false)
 	if err != nil {
 		return nil, "", err
 	}

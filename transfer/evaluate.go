@@ -26,7 +26,7 @@ type evaluation struct {
 
 // evaluate runs net over x, y in batches under no-grad and returns the mean
 // loss, accuracy, per-class accuracy and confusion matrix.
-func evaluate(net model.Net, x, y *ts.Tensor, classes int) (ev evaluation, err error) {
+func evaluate(net model.Net, x, y *ts.Tensor, classes int, bf16 bool) (ev evaluation, err error) {
 	start := time.Now()
 	n := int(x.MustSize()[0])
 	if n == 0 {
@@ -40,7 +40,13 @@ func evaluate(net model.Net, x, y *ts.Tensor, classes int) (ev evaluation, err e
 			s := model.NewScope()
 			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
 			yb := s.T(y.MustNarrow(0, int64(lo), int64(size), false))
-			logits := s.T(net.ForwardT(xb, false))
+			logits, ferr := logitsOf(net, xb, false, bf16)
+			if ferr != nil {
+				err = ferr
+				s.Drop()
+				break
+			}
+			s.T(logits)
 			loss := s.T(logits.CrossEntropyForLogits(yb))
 			l, ferr := model.Float(loss)
 			if ferr != nil {

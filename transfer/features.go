@@ -3,8 +3,10 @@ package transfer
 import (
 	"fmt"
 
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"transferlab/internal/torchenv"
 	"transferlab/model"
 )
 
@@ -23,7 +25,7 @@ func (h headOnly) ForwardT(features *ts.Tensor, train bool) *ts.Tensor { return 
 
 // cachedFeatures runs the frozen backbone over x in evaluation batches
 // under no-grad and returns the N x 84 features as one tensor.
-func cachedFeatures(cnn *model.CNN, x *ts.Tensor) (*ts.Tensor, error) {
+func cachedFeatures(cnn *model.CNN, x *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
 	n := int(x.MustSize()[0])
 	if n == 0 {
 		return nil, fmt.Errorf("no images to compute features of")
@@ -37,7 +39,13 @@ func cachedFeatures(cnn *model.CNN, x *ts.Tensor) (*ts.Tensor, error) {
 	ts.NoGrad(func() {
 		for lo := 0; lo < n; lo += EvalBatch {
 			xb := x.MustNarrow(0, int64(lo), int64(min(EvalBatch, n-lo)), false)
-			parts = append(parts, cnn.Features(xb))
+			if bf16 {
+				var f *ts.Tensor
+				_ = torchenv.Autocast(func() { f = cnn.Features(xb) })
+				parts = append(parts, f.MustTotype(gotch.Float, true))
+			} else {
+				parts = append(parts, cnn.Features(xb))
+			}
 			xb.MustDrop()
 		}
 	})
@@ -47,9 +55,9 @@ func cachedFeatures(cnn *model.CNN, x *ts.Tensor) (*ts.Tensor, error) {
 // useCachedFeatures swaps the splits' images for their features and
 // returns the head-only network to train. The images are freed: the loop
 // never needs them again.
-func useCachedFeatures(cnn *model.CNN, sp *splits) (model.Net, error) {
+func useCachedFeatures(cnn *model.CNN, sp *splits, bf16 bool) (model.Net, error) {
 	swap := func(x **ts.Tensor) error {
-		f, err := cachedFeatures(cnn, *x)
+		f, err := cachedFeatures(cnn, *x, bf16)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,10 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
+
+	"transferlab/internal/torchenv"
 
 	"transferlab/metrics"
 	"transferlab/model"
@@ -23,7 +26,7 @@ type EpochObserver interface {
 // batches, and returns the epoch's sample-weighted mean loss and accuracy.
 // Batches are gathered from the resident tensor with index_select: no
 // per-sample cgo calls.
-func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts.Tensor, batch int, perm []int64, epoch int, obs EpochObserver) (metrics.Epoch, error) {
+func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts.Tensor, batch int, perm []int64, epoch int, bf16 bool, obs EpochObserver) (metrics.Epoch, error) {
 	n := len(perm)
 	permT, err := ts.OfSlice(perm)
 	if err != nil {
@@ -40,7 +43,7 @@ func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts
 		}
 		lo := b * batch
 		size := min(batch, n-lo)
-		loss, hits, err := trainStep(net, opt, x, y, permT, lo, size)
+		loss, hits, err := trainStep(net, opt, x, y, permT, lo, size, bf16)
 		if err != nil {
 			return metrics.Epoch{}, err
 		}
@@ -70,13 +73,17 @@ func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts
 // trainStep runs one optimization step on the images perm[lo:lo+size] and
 // returns the batch's mean loss and number of correct predictions. Every
 // tensor it makes is freed before it returns.
-func trainStep(net model.Net, opt *model.Adam, x, y, perm *ts.Tensor, lo, size int) (float64, int64, error) {
+func trainStep(net model.Net, opt *model.Adam, x, y, perm *ts.Tensor, lo, size int, bf16 bool) (float64, int64, error) {
 	s := model.NewScope()
 	defer s.Drop()
 	idx := s.T(perm.MustNarrow(0, int64(lo), int64(size), false))
 	xb := s.T(x.MustIndexSelect(0, idx, false))
 	yb := s.T(y.MustIndexSelect(0, idx, false))
-	logits := s.T(net.ForwardT(xb, true))
+	logits, err := logitsOf(net, xb, true, bf16)
+	if err != nil {
+		return 0, 0, err
+	}
+	s.T(logits)
 	loss := s.T(logits.CrossEntropyForLogits(yb))
 	if err := opt.Step(loss); err != nil {
 		return 0, 0, err
@@ -99,4 +106,20 @@ func permutation(n int, seed int64, e int) []int64 {
 		p[i] = int64(v)
 	}
 	return p
+}
+
+// logitsOf runs net on x and returns fp32 logits. With bf16 the forward
+// pass runs under bfloat16 CPU autocast (as torch.autocast("cpu",
+// dtype=torch.bfloat16)) and the logits are cast back, so the loss, the
+// backward pass's start and Adam stay in fp32 on fp32 master weights.
+func logitsOf(net model.Net, x *ts.Tensor, train, bf16 bool) (*ts.Tensor, error) {
+	if !bf16 {
+		return net.ForwardT(x, train), nil
+	}
+	var out *ts.Tensor
+	if err := torchenv.Autocast(func() { out = net.ForwardT(x, train) }); err != nil {
+		return nil, err
+	}
+	defer out.MustDrop()
+	return out.MustTotype(gotch.Float, false), nil
 }

@@ -99,9 +99,10 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	if o.Precision == "" {
 		o.Precision = "fp32"
 	}
-	if o.Precision != "fp32" {
-		return nil, fmt.Errorf("--precision %s is not available yet: use fp32", o.Precision)
+	if o.Precision != "fp32" && o.Precision != "bf16" {
+		return nil, fmt.Errorf("unknown precision %q: choose fp32 or bf16", o.Precision)
 	}
+	bf16 := o.Precision == "bf16"
 	if o.KeepMisclassified == 0 {
 		o.KeepMisclassified = 36
 	}
@@ -152,7 +153,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 			return nil, err
 		}
 		if cnn, ok := net.(*model.CNN); ok && !o.NoFeatureCache {
-			if net, err = useCachedFeatures(cnn, sp); err != nil {
+			if net, err = useCachedFeatures(cnn, sp, bf16); err != nil {
 				return nil, err
 			}
 			cached = true
@@ -187,7 +188,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	for e := 1; e <= r.Epochs; e++ {
 		batches := (sp.trainN + r.BatchSize - 1) / r.BatchSize
 		obs := o.Log.Epoch(e, r.Epochs, batches)
-		ep, err := trainOneEpoch(ctx, net, opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, o.Seed, e), e, obs)
+		ep, err := trainOneEpoch(ctx, net, opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, o.Seed, e), e, bf16, obs)
 		if err != nil {
 			run.Status = "failed"
 			if ctx.Err() != nil {
@@ -201,7 +202,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 			return run, err
 		}
 		if sp.evalX != nil {
-			ev, err := evaluate(net, sp.evalX, sp.evalY, len(sp.classes))
+			ev, err := evaluate(net, sp.evalX, sp.evalY, len(sp.classes), bf16)
 			if err != nil {
 				return run, err
 			}
@@ -225,7 +226,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	if sp.evalName == "val" {
 		run.Final.Val = &metrics.Eval{Dataset: r.Dataset, Split: "val", N: sp.evalN, Loss: last.ValLoss, Accuracy: last.ValAcc}
 	}
-	test, err := evaluate(net, sp.testX, sp.testY, len(sp.classes))
+	test, err := evaluate(net, sp.testX, sp.testY, len(sp.classes), bf16)
 	if err != nil {
 		return run, err
 	}

@@ -38,7 +38,7 @@ func (o *trainOptions) AddFlags(f *pflag.FlagSet, r transfer.Recipe) {
 	f.Int64Var(&o.seed, "seed", 42, "seed for libtorch and Go: the same seed gives the same numbers on CPU")
 	f.IntVar(&o.limit, "limit", 0, "use only the first N training images (quick runs; 0: all)")
 	f.StringVar(&o.device, "device", "cpu", "cpu or cuda")
-	f.StringVar(&o.precision, "precision", "fp32", "fp32")
+	f.StringVar(&o.precision, "precision", "fp32", "fp32, or bf16: convolutions and matrix products in bfloat16 under CPU autocast, fp32 master weights, loss and Adam")
 	o.addDataFlags(f)
 	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for run results (metrics, reports, checkpoints)")
 	f.StringVar(&o.pretrainedDir, "pretrained-dir", "pretrained", "folder of pretrained networks")
@@ -60,8 +60,8 @@ func (o *trainOptions) options() (transfer.Options, error) {
 	if o.epochs < 0 || o.batchSize < 0 || o.lr < 0 || o.limit < 0 {
 		return transfer.Options{}, usageError{fmt.Errorf("--epochs, --batch-size, --lr and --limit must not be negative (0: the recipe's value)")}
 	}
-	if o.precision != "fp32" {
-		return transfer.Options{}, usageError{fmt.Errorf("unknown --precision %q: choose fp32", o.precision)}
+	if o.precision != "fp32" && o.precision != "bf16" {
+		return transfer.Options{}, usageError{fmt.Errorf("unknown --precision %q: choose fp32 or bf16", o.precision)}
 	}
 	d, err := o.dataOptions()
 	if err != nil {

@@ -137,3 +137,19 @@ func Commit() string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// Autocast runs fn inside a bfloat16 CPU autocast region, as PyTorch's
+// torch.autocast("cpu", dtype=torch.bfloat16): convolutions and matrix
+// products in bfloat16, fp32 where precision matters (losses, softmax).
+// The state is per OS thread: the caller must be pinned to its thread.
+func Autocast(fn func()) error {
+	if err := lib.TransferlabSetAutocastCPU(true); err != nil {
+		return fmt.Errorf("enable bf16 autocast: %w", err)
+	}
+	defer lib.TransferlabSetAutocastCPU(false)
+	fn()
+	return nil
+}
+
+// AutocastEnabled reports whether CPU autocast is on for this thread.
+func AutocastEnabled() bool { return lib.TransferlabAutocastCPUEnabled() }

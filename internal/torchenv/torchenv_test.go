@@ -4,6 +4,9 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 )
 
 func TestSetThreadsDefaultsToOnePerCPU(t *testing.T) {
@@ -44,5 +47,31 @@ func TestReportNamesLibtorchAndBLAS(t *testing.T) {
 	// libtorch links BLAS; the process must have one mapped.
 	if r.BLAS == "" {
 		t.Error("no BLAS library found in /proc/self/maps")
+	}
+}
+
+// Inside Autocast a matrix product runs in bfloat16; outside it fp32 again.
+func TestAutocastRunsMatmulInBFloat16(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	a := ts.MustOnes([]int64{4, 4}, gotch.Float, gotch.CPU)
+	defer a.MustDrop()
+	var inside gotch.DType
+	var enabled bool
+	if err := Autocast(func() {
+		enabled = AutocastEnabled()
+		p := a.MustMatmul(a, false)
+		inside = p.DType()
+		p.MustDrop()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !enabled || inside != gotch.BFloat16 {
+		t.Errorf("inside autocast: enabled %v, matmul dtype %v, want bfloat16", enabled, inside)
+	}
+	p := a.MustMatmul(a, false)
+	defer p.MustDrop()
+	if AutocastEnabled() || p.DType() != gotch.Float {
+		t.Errorf("after autocast: enabled %v, matmul dtype %v, want float", AutocastEnabled(), p.DType())
 	}
 }

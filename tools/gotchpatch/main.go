@@ -34,6 +34,9 @@ const gotchModule = "github.com/sugarme/gotch"
 //go:embed ext.go.txt
 var extTemplate string
 
+//go:embed ext.cpp.txt
+var extCPP string
+
 // stamp records what a build folder was made from. A build folder whose
 // stamp matches the current inputs is up to date.
 type stamp struct {
@@ -91,6 +94,9 @@ func run(out, version, dir string, force bool) error {
 	if err := os.WriteFile(filepath.Join(libtch, "transferlab_ext.go"), []byte(ext), 0o644); err != nil {
 		return err
 	}
+	if err := os.WriteFile(filepath.Join(libtch, "transferlab_ext.cpp"), []byte(extCPP), 0o644); err != nil {
+		return err
+	}
 	st := stamp{Key: key, Gotch: version, Libtorch: lt, Stubbed: stubbed}
 	b, _ := json.MarshalIndent(st, "", "  ")
 	if err := os.WriteFile(filepath.Join(tmp, "transferlab-stamp.json"), b, 0o644); err != nil {
@@ -126,7 +132,7 @@ func quoteList(names []string) string {
 func stampKey(version string, lt libtorch) string {
 	h := sha256.New()
 	b, _ := json.Marshal(lt)
-	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n", version, b, extTemplate, lt.libGo())
+	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n%s\n", version, b, extTemplate, extCPP, lt.libGo())
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

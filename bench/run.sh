@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Measures transferlab against the PyTorch reference (Debian's python3-torch,
+# the same libtorch) in one run, on this machine, with the same thread count,
+# and prints each pair and its ratio (Go / PyTorch; above 1 is faster).
+#
+#   bench/run.sh            # threads = CPUs
+#   THREADS=1 bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads="${THREADS:-$(nproc)}"
+steps="${STEPS:-20}"
+py=/usr/bin/python3
+"$py" -c 'import torch' 2>/dev/null || { echo "bench: python3-torch is missing: run ./setup-libtorch.sh" >&2; exit 1; }
+
+echo "bench: $(date -u +%FT%TZ) on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $threads threads"
+echo "bench: PyTorch reference..."
+ref=$("$py" bench/reference.py "$threads" "$steps")
+echo "bench: Go (go test -bench ./transfer)..."
+go_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench 'CNNTrainBatch128|CNNEvalBatch1024|FFNTrainBatch2048|LastLayerEpoch6500' \
+  -benchtime "${steps}x" ./transfer)
+rss_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench 'TrainingRSS|LastTenEpochs' -benchtime 1x ./transfer)
+
+REF="$ref" GO_OUT="$go_out" RSS_OUT="$rss_out" "$py" - <<'PY'
+import json, os, re
+ref = json.loads(os.environ["REF"])
+go = {}
+for line in (os.environ["GO_OUT"] + "\n" + os.environ["RSS_OUT"]).splitlines():
+    m = re.match(r"Benchmark(\w+?)(-\d+)?\s+\d+\s+.*", line)
+    if not m:
+        continue
+    for value, unit in re.findall(r"([\d.]+) (img/s|MiB-epoch2|MiB-epoch10|s/10epochs)", line):
+        go[m.group(1) + ("" if unit == "img/s" else ":" + unit)] = float(value)
+print(f"{'workload':24} {'Go img/s':>10} {'PyTorch':>10} {'ratio':>7}")
+for k in ["CNNTrainBatch128", "CNNTrainBatch128BF16", "CNNEvalBatch1024", "CNNEvalBatch1024BF16", "FFNTrainBatch2048", "LastLayerEpoch6500"]:
+    # bf16 is compared with the reference's fp32, the seed's own precision.
+    g, p = go.get(k), ref.get(k.removesuffix("BF16"))
+    if g and p:
+        print(f"{k:24} {g:10.0f} {p:10.0f} {g / p:7.2f}x")
+    else:
+        print(f"{k:24} missing (go {g}, python {p})")
+naive, cached = go.get("LastTenEpochsNaive:s/10epochs"), go.get("LastTenEpochsCached:s/10epochs")
+if naive and cached:
+    print(f"'last' finetune, 10 epochs on 6,500 images: naive loop {naive:.1f}s, feature cache {cached:.1f}s ({naive / cached:.1f}x)")
+r2, r10 = go.get("TrainingRSS:MiB-epoch2"), go.get("TrainingRSS:MiB-epoch10")
+if r2 and r10:
+    print(f"RSS of a training run: epoch 2 {r2:.0f} MiB, epoch 10 {r10:.0f} MiB ({100 * (r10 - r2) / r2:+.1f}%)")
+print(f"PyTorch reference: torch {ref['torch']}, {ref['threads']} threads, max RSS {ref['maxrss_mib']:.0f} MiB")
+PY

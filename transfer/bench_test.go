@@ -1,0 +1,215 @@
+package transfer
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+	"github.com/sugarme/gotch/ts"
+
+	"transferlab/internal/torchenv"
+	"transferlab/metrics"
+	"transferlab/model"
+)
+
+// The benchmarks bench/run.sh compares with bench/reference.py (PyTorch on
+// the same libtorch): the same networks, batch sizes and thread count, on
+// random images. Each reports images per second ("img/s").
+
+func benchNet(b *testing.B, a model.Arch) (*nn.VarStore, model.Net) {
+	runtime.LockOSThread()
+	b.Cleanup(runtime.UnlockOSThread)
+	// bench/run.sh passes the thread count the PyTorch side uses.
+	threads, _ := strconv.Atoi(os.Getenv("TRANSFERLAB_THREADS"))
+	if err := torchenv.SetThreads(threads); err != nil {
+		b.Fatal(err)
+	}
+	torchenv.ManualSeed(0)
+	vs := nn.NewVarStore(gotch.CPU)
+	b.Cleanup(vs.Destroy)
+	net, err := model.Build(vs.Root(), a)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return vs, net
+}
+
+func randomImages(n, classes int) (*ts.Tensor, *ts.Tensor) {
+	x := ts.MustRand([]int64{int64(n), 1, 28, 28}, gotch.Float, gotch.CPU)
+	y := ts.MustRandint(int64(classes), []int64{int64(n)}, gotch.Int64, gotch.CPU)
+	return x, y
+}
+
+// benchTrain times optimization steps of batch images drawn from a
+// resident set by index_select, as the training loop does.
+func benchTrain(b *testing.B, a model.Arch, batch int, bf16 bool) {
+	vs, net := benchNet(b, a)
+	opt, err := model.NewAdam(model.Params(vs), 1e-3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer opt.Drop()
+	x, y := randomImages(4*batch, a.Classes)
+	defer x.MustDrop()
+	defer y.MustDrop()
+	perm, _ := ts.OfSlice(permutation(4*batch, 1, 1))
+	defer perm.MustDrop()
+	step := func(i int) {
+		if _, _, err := trainStep(net, opt, x, y, perm, (i%4)*batch, batch, bf16); err != nil {
+			b.Fatal(err)
+		}
+	}
+	step(0) // warm-up: Adam state, allocator
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		step(i)
+	}
+	b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "img/s")
+}
+
+func BenchmarkCNNTrainBatch128(b *testing.B) {
+	benchTrain(b, model.Arch{Model: "cnn", Classes: 10}, 128, false)
+}
+
+func BenchmarkCNNTrainBatch128BF16(b *testing.B) {
+	benchTrain(b, model.Arch{Model: "cnn", Classes: 10}, 128, true)
+}
+
+func BenchmarkFFNTrainBatch2048(b *testing.B) {
+	benchTrain(b, model.Arch{Model: "ffn", Hidden: []int{4096}, Classes: 10}, 2048, false)
+}
+
+func BenchmarkCNNEvalBatch1024(b *testing.B)     { benchEval(b, false) }
+func BenchmarkCNNEvalBatch1024BF16(b *testing.B) { benchEval(b, true) }
+
+func benchEval(b *testing.B, bf16 bool) {
+	_, net := benchNet(b, model.Arch{Model: "cnn", Classes: 10})
+	x, y := randomImages(1024, 10)
+	defer x.MustDrop()
+	defer y.MustDrop()
+	if _, err := evaluate(net, x, y, 10, bf16); err != nil { // warm-up
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := evaluate(net, x, y, 10, bf16); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*1024)/time.Since(start).Seconds(), "img/s")
+}
+
+// One "last" finetune epoch: 26-way head, every other parameter frozen,
+// 6,500 images (250 per class), batch 32.
+func BenchmarkLastLayerEpoch6500(b *testing.B) {
+	vs, net := benchNet(b, model.Arch{Model: "cnn", Classes: 26})
+	params, err := model.FreezeAllBut(vs, "fc3.")
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt, err := model.NewAdam(params, 1e-3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer opt.Drop()
+	const n = 6500
+	x, y := randomImages(n, 26)
+	defer x.MustDrop()
+	defer y.MustDrop()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := trainOneEpoch(context.Background(), net, opt, x, y, 32, permutation(n, 1, i+1), i+1, false, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/time.Since(start).Seconds(), "img/s")
+}
+
+// Resident memory at epochs 2 and 10 of a small real training run.
+func BenchmarkTrainingRSS(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	threads, _ := strconv.Atoi(os.Getenv("TRANSFERLAB_THREADS"))
+	if err := torchenv.SetThreads(threads); err != nil {
+		b.Fatal(err)
+	}
+	r, _ := Pretrain("mnist")
+	o := Options{ResultsDir: b.TempDir(), PretrainedDir: b.TempDir(), Seed: 1, Log: Discard{},
+		Limit: 2000, Epochs: 10, EvalLimit: 500}
+	rss := map[int]float64{}
+	o.OnEpoch = func(run *metrics.Run) error {
+		if run.Status == "running" {
+			debug.FreeOSMemory()
+			rss[len(run.History)] = residentMiB()
+		}
+		return nil
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := Run(context.Background(), r, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(rss[2], "MiB-epoch2")
+	b.ReportMetric(rss[10], "MiB-epoch10")
+}
+
+func residentMiB() float64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(strings.Fields(string(b))[1], 10, 64)
+	return float64(pages*int64(os.Getpagesize())) / (1 << 20)
+}
+
+// Ten "last" epochs on 6,500 images, the naive loop against exact feature
+// caching (the features' computation included).
+func benchLastTenEpochs(b *testing.B, cache bool) {
+	vs, net := benchNet(b, model.Arch{Model: "cnn", Classes: 26})
+	params, err := model.FreezeAllBut(vs, "fc3.")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n, epochs = 6500, 10
+	x, y := randomImages(n, 26)
+	defer y.MustDrop()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		opt, err := model.NewAdam(params, 1e-3)
+		if err != nil {
+			b.Fatal(err)
+		}
+		train, inputs := net, x
+		if cache {
+			if inputs, err = cachedFeatures(net.(*model.CNN), x, false); err != nil {
+				b.Fatal(err)
+			}
+			train = headOnly{net.(*model.CNN)}
+		}
+		for e := 1; e <= epochs; e++ {
+			if _, err := trainOneEpoch(context.Background(), train, opt, inputs, y, 32, permutation(n, 1, e), e, false, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if cache {
+			inputs.MustDrop()
+		}
+		opt.Drop()
+	}
+	b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/10epochs")
+	x.MustDrop()
+}
+
+func BenchmarkLastTenEpochsNaive(b *testing.B)  { benchLastTenEpochs(b, false) }
+func BenchmarkLastTenEpochsCached(b *testing.B) { benchLastTenEpochs(b, true) }

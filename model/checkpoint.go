@@ -55,41 +55,51 @@ func SidecarPath(pt string) string { return strings.TrimSuffix(pt, filepath.Ext(
 // renamed into place, so an interrupted save never leaves a half-written
 // checkpoint under the final name.
 func SaveCheckpoint(vs *nn.VarStore, path string, sc Sidecar) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("save checkpoint: %w", err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("save checkpoint: %w", err)
-	}
-	tmp := f.Name()
-	f.Close()
-	defer os.Remove(tmp) // a no-op after the rename
 	var named []ts.NamedTensor
 	sc.Tensors = map[string][]int{}
 	for _, p := range Params(vs) {
 		named = append(named, ts.NamedTensor{Name: p.Name, Tensor: p.Tensor})
 		sc.Tensors[p.Name] = intShape(p.Tensor.MustSize())
 	}
-	if err := ts.SaveMultiNew(named, tmp); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if err := syncFile(tmp); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	if sc.SHA256, err = fileSHA256(tmp); err != nil {
+	sum, err := SaveTensors(named, path)
+	if err != nil {
 		return err
 	}
+	sc.SHA256 = sum
 	sc.Format = SidecarFormat
 	sc.Saved = time.Now().UTC()
-	if err := metrics.WriteJSON(SidecarPath(path)+".new", sc); err != nil {
-		return err
+	return metrics.WriteJSON(SidecarPath(path), sc)
+}
+
+// SaveTensors writes named tensors to path as a TorchScript archive
+// through a synced temp file renamed into place, and returns the file's
+// SHA-256.
+func SaveTensors(named []ts.NamedTensor, path string) (string, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("save %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("save %s: %w", path, err)
+	}
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp) // a no-op after the rename
+	if err := ts.SaveMultiNew(named, tmp); err != nil {
+		return "", fmt.Errorf("save %s: %s", path, firstLine(err))
+	}
+	if err := syncFile(tmp); err != nil {
+		return "", fmt.Errorf("save %s: %w", path, err)
+	}
+	sum, err := FileSHA256(tmp)
+	if err != nil {
+		return "", err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
+		return "", fmt.Errorf("save %s: %w", path, err)
 	}
-	return os.Rename(SidecarPath(path)+".new", SidecarPath(path))
+	return sum, nil
 }
 
 // ReadSidecar reads and checks the sidecar of checkpoint pt.
@@ -122,7 +132,7 @@ func ReadSidecar(pt string) (*Sidecar, error) {
 // replaced head); extra tensors in the file are an error too. Errors name
 // the tensor.
 func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
-	named, err := readTensors(file)
+	named, err := ReadTensors(file)
 	if err != nil {
 		return err
 	}
@@ -166,10 +176,10 @@ func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
 	return nil
 }
 
-// readTensors reads the named tensors of a TorchScript archive, falling back
+// ReadTensors reads the named tensors of a TorchScript archive, falling back
 // to PyTorch's pickle format. It checks the file's first bytes in Go first:
 // libtorch must never be handed a file that is not a zip archive.
-func readTensors(file string) (map[string]*ts.Tensor, error) {
+func ReadTensors(file string) (map[string]*ts.Tensor, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
@@ -233,7 +243,7 @@ func syncFile(path string) error {
 }
 
 // FileSHA256 is the hex SHA-256 of a file.
-func fileSHA256(path string) (string, error) {
+func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

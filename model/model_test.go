@@ -145,7 +145,7 @@ func TestCheckpointRoundTripGivesIdenticalLogits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sha, _ := fileSHA256(pt); sc.SHA256 != sha || len(sc.Tensors) != 16 {
+	if sha, _ := FileSHA256(pt); sc.SHA256 != sha || len(sc.Tensors) != 16 {
 		t.Errorf("sidecar sha %s (file %s), %d tensors", sc.SHA256, sha, len(sc.Tensors))
 	}
 	vs2, net2 := newNet(t, sc.Arch, 99) // different init, then loaded
@@ -256,4 +256,52 @@ func equalF(a, b []float64) bool {
 		}
 	}
 	return true
+}
+
+// Adam's state survives a round trip: an optimizer restored from another's
+// state takes exactly the same next step.
+func TestAdamStateRoundTripGivesTheSameNextStep(t *testing.T) {
+	pin(t)
+	x := ts.MustRand([]int64{8, 1, 28, 28}, gotch.Float, gotch.CPU)
+	y := ts.MustRandint(10, []int64{8}, gotch.Int64, gotch.CPU)
+	step := func(net Net, opt *Adam) {
+		loss := net.ForwardT(x, true).CrossEntropyForLogits(y)
+		if err := opt.Step(loss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := Arch{Model: "cnn", Classes: 10}
+	vs1, net1 := newNet(t, a, 5)
+	opt1, _ := NewAdam(Params(vs1), 1e-3)
+	step(net1, opt1)
+	step(net1, opt1)
+	state, err := opt1.State()
+	if err != nil || len(state) != 16 || state["fc3.weight"].Step != 2 {
+		t.Fatalf("state: %v, %d entries, fc3.weight step %d", err, len(state), state["fc3.weight"].Step)
+	}
+	// A second network with the first's weights and optimizer state.
+	vs2, net2 := newNet(t, a, 6)
+	dir := t.TempDir()
+	if err := SaveCheckpoint(vs1, filepath.Join(dir, "w.pt"), Sidecar{Arch: a, Classes: digits()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := LoadWeights(vs2, filepath.Join(dir, "w.pt")); err != nil {
+		t.Fatal(err)
+	}
+	opt2, _ := NewAdam(Params(vs2), 1e-3)
+	if err := opt2.SetState(state); err != nil {
+		t.Fatal(err)
+	}
+	step(net1, opt1)
+	step(net2, opt2)
+	s1, s2 := snapshot(vs1), snapshot(vs2)
+	for name := range s1 {
+		if !equalF(s1[name], s2[name]) {
+			t.Errorf("%s differs after the restored optimizer's step", name)
+		}
+	}
+	fresh, _ := NewAdam(Params(vs2), 1e-3)
+	if err := fresh.SetState(map[string]AdamState{}); err == nil {
+		t.Error("an empty state was accepted")
+	}
 }

@@ -32,7 +32,7 @@ type Options struct {
 	Seed              int64
 	Device            gotch.Device
 	Threads           int
-	Precision         string // "fp32" (the only one so far)
+	Precision         string // "fp32" or "bf16"
 	Epochs            int
 	BatchSize         int
 	LR                float64
@@ -44,6 +44,7 @@ type Options struct {
 	RunName           string // results folder name (recipe default)
 	Command           string // the command line, for the sidecar
 	NoFeatureCache    bool   // "last": run the frozen backbone every epoch (the naive loop)
+	Resume            bool   // continue the run from its resumable checkpoint
 	Log               Logger
 	OnEpoch           func(*metrics.Run) error // after every epoch, e.g. refresh the report page
 	KeepMisclassified int                      // test images kept for the report (default 36)
@@ -137,7 +138,13 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		return nil, err
 	}
 	params := model.Params(vs)
-	if r.Kind == "finetune" && r.Source != "none" {
+	var resume *resumePoint
+	if o.Resume {
+		if resume, err = loadResumePoint(runDir, vs, runConfig(r, o, sp, r.Layers == "last" && r.Model == "cnn" && !o.NoFeatureCache)); err != nil {
+			return nil, err
+		}
+		o.Log.Printf("%s: resuming after epoch %d of %d", r.Name, resume.Epoch, r.Epochs)
+	} else if r.Kind == "finetune" && r.Source != "none" {
 		src := sourceCheckpoint(r.Source, o.PretrainedDir)
 		o.Log.Printf("loading %s (all but the %s head)", src, strings.TrimSuffix(arch.HeadPrefix(), "."))
 		if err := model.LoadWeights(vs, src, arch.HeadPrefix()); err != nil {
@@ -164,19 +171,21 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		return nil, err
 	}
 	defer opt.Drop()
+	if resume != nil {
+		if err := restoreAdam(runDir, resume, opt, params); err != nil {
+			return nil, err
+		}
+	}
 
 	run := &metrics.Run{
 		Name: r.Name, Kind: r.Kind, Status: "running", Classes: sp.classes,
-		Config: metrics.Config{
-			Model: r.Model, Hidden: r.Hidden, Dataset: r.Dataset, Source: r.Source, Layers: r.Layers,
-			Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, Optimizer: "adam",
-			ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
-			Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
-			EvalSplit: sp.evalName, FeatureCache: cached,
-		},
+		Config:    runConfig(r, o, sp, cached),
 		Started:   started.UTC(),
 		Env:       Env(),
 		Reference: r.Reference,
+	}
+	if resume != nil {
+		run.History, run.Started = resume.History, resume.Started
 	}
 	if r.Reference != nil && r.Dataset != "emnist-letters" && r.Kind == "finetune" {
 		// The seed's numbers are for EMNIST letters only.
@@ -185,7 +194,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	o.Log.Printf("%s: %s on %s, %d training images, %d per-epoch %s images, %d test images, %d trainable tensors",
 		r.Name, r.Model, r.Dataset, sp.trainN, sp.evalN, sp.evalName, sp.testN, len(params))
 
-	for e := 1; e <= r.Epochs; e++ {
+	for e := len(run.History) + 1; e <= r.Epochs; e++ {
 		batches := (sp.trainN + r.BatchSize - 1) / r.BatchSize
 		obs := o.Log.Epoch(e, r.Epochs, batches)
 		ep, err := trainOneEpoch(ctx, net, opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, o.Seed, e), e, bf16, obs)
@@ -196,8 +205,14 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 			}
 			run.WallSeconds = time.Since(started).Seconds()
 			_ = writeRun(runDir, run, o)
+			if ctx.Err() != nil && len(run.History) > 0 {
+				return run, fmt.Errorf("interrupted during epoch %d of %s: the %d finished epochs are saved in %s; run the same command with --resume to continue", e, r.Name, len(run.History), runDir)
+			}
 			if ctx.Err() != nil {
-				return run, fmt.Errorf("interrupted during epoch %d of %s: the %d finished epochs are in %s; no checkpoint was written", e, r.Name, len(run.History), filepath.Join(runDir, metrics.FileName))
+				return run, fmt.Errorf("interrupted during the first epoch of %s: nothing to resume", r.Name)
+			}
+			if len(run.History) > 0 {
+				return run, fmt.Errorf("%w (the last good epoch, %d, is saved in %s: --resume continues from it)", err, len(run.History), runDir)
 			}
 			return run, err
 		}
@@ -214,6 +229,9 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		torchenv.ReleaseFreeMemory()
 		o.Log.Printf("epoch %d/%d  train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.0f img/s  %.1fs",
 			e, r.Epochs, ep.TrainLoss, ep.TrainAcc, sp.evalName, ep.ValLoss, ep.ValAcc, ep.ImagesPerSec, ep.Seconds)
+		if err := saveResumePoint(runDir, vs, opt, run); err != nil {
+			return run, err
+		}
 		if err := writeRun(runDir, run, o); err != nil {
 			return run, err
 		}
@@ -243,12 +261,25 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	if err := model.SaveCheckpoint(vs, ckpt, sc); err != nil {
 		return run, err
 	}
+	removeResumePoint(runDir)
 	run.Checkpoint = ckpt
 	run.Status = "done"
 	run.Finished = time.Now().UTC()
 	run.WallSeconds = time.Since(started).Seconds()
 	o.Log.Printf("%s: checkpoint %s, metrics %s", r.Name, ckpt, filepath.Join(runDir, metrics.FileName))
 	return run, writeRun(runDir, run, o)
+}
+
+// runConfig is what metrics.json records of a run's settings; a resumed
+// run must have the same.
+func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
+	return metrics.Config{
+		Model: r.Model, Hidden: r.Hidden, Dataset: r.Dataset, Source: r.Source, Layers: r.Layers,
+		Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, Optimizer: "adam",
+		ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
+		Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
+		EvalSplit: sp.evalName, FeatureCache: cached,
+	}
 }
 
 func writeRun(dir string, run *metrics.Run, o Options) error {

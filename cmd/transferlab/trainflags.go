@@ -29,6 +29,7 @@ type trainOptions struct {
 	emnistOrientation string
 	download          bool
 	noFeatureCache    bool
+	resume            bool
 }
 
 func (o *trainOptions) AddFlags(f *pflag.FlagSet, r transfer.Recipe) {
@@ -42,6 +43,7 @@ func (o *trainOptions) AddFlags(f *pflag.FlagSet, r transfer.Recipe) {
 	o.addDataFlags(f)
 	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for run results (metrics, reports, checkpoints)")
 	f.StringVar(&o.pretrainedDir, "pretrained-dir", "pretrained", "folder of pretrained networks")
+	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run from its last finished epoch (same command and flags otherwise)")
 	f.BoolVar(&o.noFeatureCache, "no-feature-cache", false, "--layers last: run the frozen backbone every step instead of caching its features (same numbers, slower)")
 }
 
@@ -70,7 +72,7 @@ func (o *trainOptions) options() (transfer.Options, error) {
 	return transfer.Options{
 		ResultsDir: o.resultsDir, PretrainedDir: o.pretrainedDir, Data: d,
 		Seed: o.seed, Device: dev, Precision: o.precision, Threads: torchenv.Threads(),
-		Epochs: o.epochs, BatchSize: o.batchSize, LR: o.lr, Limit: o.limit, NoFeatureCache: o.noFeatureCache,
+		Epochs: o.epochs, BatchSize: o.batchSize, LR: o.lr, Limit: o.limit, NoFeatureCache: o.noFeatureCache, Resume: o.resume,
 		Command: "transferlab " + strings.Join(os.Args[1:], " "),
 		Log:     transfer.NewConsoleLogger(os.Stderr),
 	}, nil

@@ -1,0 +1,153 @@
+package transfer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sugarme/gotch/nn"
+	"github.com/sugarme/gotch/ts"
+
+	"transferlab/metrics"
+	"transferlab/model"
+)
+
+// A run keeps a resumable checkpoint of its last finished epoch in its
+// results folder: the weights and Adam's state in resume-<epoch>.pt, and
+// resume.json naming that file with the history so far. resume.json is
+// written (atomically) only after its .pt is complete, so a crash at any
+// moment leaves the previous epoch's pair intact. The shuffle of every
+// epoch derives from the seed and the epoch number, so a resumed run sees
+// the same batches as an uninterrupted one and, with Adam's state
+// restored, ends with the same numbers.
+
+const resumeJSON = "resume.json"
+
+// resumePoint is resume.json.
+type resumePoint struct {
+	Format  int              `json:"format"`
+	Run     string           `json:"run"`
+	Config  metrics.Config   `json:"config"`
+	Epoch   int              `json:"epoch"` // epochs finished
+	History []metrics.Epoch  `json:"history"`
+	Steps   map[string]int64 `json:"adam_steps"`
+	File    string           `json:"file"` // the .pt beside it
+	SHA256  string           `json:"sha256"`
+	Started time.Time        `json:"started"`
+	Saved   time.Time        `json:"saved"`
+}
+
+// saveResumePoint writes the resumable checkpoint of run after its last
+// epoch and removes the previous one.
+func saveResumePoint(dir string, vs *nn.VarStore, opt *model.Adam, run *metrics.Run) error {
+	state, err := opt.State()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, st := range state {
+			st.ExpAvg.MustDrop()
+			st.ExpAvgSq.MustDrop()
+		}
+	}()
+	var named []ts.NamedTensor
+	for _, p := range model.Params(vs) {
+		named = append(named, ts.NamedTensor{Name: p.Name, Tensor: p.Tensor})
+	}
+	steps := map[string]int64{}
+	for name, st := range state {
+		named = append(named,
+			ts.NamedTensor{Name: "exp_avg." + name, Tensor: st.ExpAvg},
+			ts.NamedTensor{Name: "exp_avg_sq." + name, Tensor: st.ExpAvgSq})
+		steps[name] = st.Step
+	}
+	epoch := len(run.History)
+	file := fmt.Sprintf("resume-%d.pt", epoch)
+	sum, err := model.SaveTensors(named, filepath.Join(dir, file))
+	if err != nil {
+		return err
+	}
+	previous, _ := readResumePoint(dir)
+	rp := resumePoint{Format: 1, Run: run.Name, Config: run.Config, Epoch: epoch, History: run.History,
+		Steps: steps, File: file, SHA256: sum, Started: run.Started, Saved: time.Now().UTC()}
+	if err := metrics.WriteJSON(filepath.Join(dir, resumeJSON), rp); err != nil {
+		return err
+	}
+	if previous != nil && previous.File != file {
+		os.Remove(filepath.Join(dir, previous.File))
+	}
+	return nil
+}
+
+func readResumePoint(dir string) (*resumePoint, error) {
+	var rp resumePoint
+	b, err := os.ReadFile(filepath.Join(dir, resumeJSON))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &rp); err != nil {
+		return nil, fmt.Errorf("%s is damaged: %w", filepath.Join(dir, resumeJSON), err)
+	}
+	return &rp, nil
+}
+
+// removeResumePoint deletes a finished run's resumable checkpoint.
+func removeResumePoint(dir string) {
+	if rp, err := readResumePoint(dir); err == nil {
+		os.Remove(filepath.Join(dir, rp.File))
+	}
+	os.Remove(filepath.Join(dir, resumeJSON))
+}
+
+// loadResumePoint checks that dir holds a resumable checkpoint of the same
+// recipe and settings as cfg and loads its weights into vs.
+func loadResumePoint(dir string, vs *nn.VarStore, cfg metrics.Config) (*resumePoint, error) {
+	rp, err := readResumePoint(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("nothing to resume in %s: run the command without --resume", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	saved := rp.Config
+	saved.Threads, cfg.Threads = 0, 0 // the thread count may differ
+	if fmt.Sprint(saved) != fmt.Sprint(cfg) {
+		return nil, fmt.Errorf("the run in %s was started with other settings (%+v): resume it with the same command, or start again without --resume", dir, rp.Config)
+	}
+	if rp.Epoch >= cfg.Epochs {
+		return nil, fmt.Errorf("the run in %s already finished its %d epochs", dir, cfg.Epochs)
+	}
+	pt := filepath.Join(dir, rp.File)
+	if sum, err := model.FileSHA256(pt); err != nil || sum != rp.SHA256 {
+		return nil, fmt.Errorf("resumable checkpoint %s is missing or damaged (its SHA-256 does not match %s): start again without --resume", pt, resumeJSON)
+	}
+	if err := model.LoadWeights(vs, pt, "exp_avg.", "exp_avg_sq."); err != nil {
+		return nil, err
+	}
+	return rp, nil
+}
+
+// restoreAdam sets opt's state from the resumable checkpoint rp.
+func restoreAdam(dir string, rp *resumePoint, opt *model.Adam, params []model.Param) error {
+	tensors, err := model.ReadTensors(filepath.Join(dir, rp.File))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, t := range tensors {
+			t.MustDrop()
+		}
+	}()
+	state := map[string]model.AdamState{}
+	for _, p := range params {
+		m, v := tensors["exp_avg."+p.Name], tensors["exp_avg_sq."+p.Name]
+		if m == nil || v == nil {
+			return fmt.Errorf("resumable checkpoint %s has no Adam state for %s", rp.File, p.Name)
+		}
+		state[p.Name] = model.AdamState{Step: rp.Steps[p.Name], ExpAvg: m, ExpAvgSq: v}
+	}
+	return opt.SetState(state)
+}

@@ -1,0 +1,91 @@
+package transfer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"transferlab/metrics"
+)
+
+// Interrupt a run after its first epoch, resume it, and compare with an
+// uninterrupted run of the same seed: the weights and Adam's state are
+// restored and the batches derive from seed and epoch, so every number
+// matches.
+func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
+	pin(t)
+	r, _ := Pretrain("mnist")
+	r.ValFraction = 0.2
+	base := quick(t)
+	base.Limit, base.Epochs, base.BatchSize, base.EvalLimit = 400, 3, 50, 200
+
+	whole, err := Run(context.Background(), r, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	o := base
+	o.ResultsDir, o.PretrainedDir = t.TempDir(), t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	o.OnEpoch = func(run *metrics.Run) error {
+		if len(run.History) == 1 {
+			cancel() // as Ctrl-C after epoch 1
+		}
+		return nil
+	}
+	_, err = Run(ctx, r, o)
+	if err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("interrupted run: got %v, want an error saying how to resume", err)
+	}
+	dir := filepath.Join(o.ResultsDir, r.Name)
+	if _, err := os.Stat(filepath.Join(dir, "resume.json")); err != nil {
+		t.Fatalf("no resumable checkpoint: %v", err)
+	}
+
+	o.OnEpoch, o.Resume = nil, true
+	resumed, err := Run(context.Background(), r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resumed.History) != 3 {
+		t.Fatalf("resumed run has %d epochs, want 3", len(resumed.History))
+	}
+	for i := range whole.History {
+		a, b := whole.History[i], resumed.History[i]
+		a.Seconds, a.ImagesPerSec, b.Seconds, b.ImagesPerSec = 0, 0, 0, 0
+		if a != b {
+			t.Errorf("epoch %d: uninterrupted %+v, resumed %+v", i+1, a, b)
+		}
+	}
+	if whole.Final.Test.Accuracy != resumed.Final.Test.Accuracy || whole.Final.Test.Loss != resumed.Final.Test.Loss {
+		t.Errorf("final test: uninterrupted %.6f/%.4f, resumed %.6f/%.4f", whole.Final.Test.Loss, whole.Final.Test.Accuracy, resumed.Final.Test.Loss, resumed.Final.Test.Accuracy)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "resume*")); len(left) != 0 {
+		t.Errorf("a finished run left its resumable checkpoint: %v", left)
+	}
+	// Nothing left to resume now, and other settings are refused.
+	if _, err := Run(context.Background(), r, o); err == nil || !strings.Contains(err.Error(), "nothing to resume") {
+		t.Errorf("resuming a finished run: got %v", err)
+	}
+}
+
+func TestResumeRefusesOtherSettings(t *testing.T) {
+	pin(t)
+	r, _ := Pretrain("mnist")
+	o := quick(t)
+	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 200, 2, 50, 100
+	ctx, cancel := context.WithCancel(context.Background())
+	o.OnEpoch = func(run *metrics.Run) error {
+		cancel()
+		return nil
+	}
+	if _, err := Run(ctx, r, o); err == nil {
+		t.Fatal("the run was not interrupted")
+	}
+	o.OnEpoch, o.Resume, o.LR = nil, true, 0.01
+	if _, err := Run(context.Background(), r, o); err == nil || !strings.Contains(err.Error(), "other settings") {
+		t.Errorf("resuming with another learning rate: got %v", err)
+	}
+}

@@ -198,11 +198,27 @@ func ReadTensors(file string) (map[string]*ts.Tensor, error) {
 		}
 		return out, nil
 	}
-	m, err := pickle.Decode(file)
+	m, err := decodePickle(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s cannot be read as a TorchScript archive (%v) nor as a torch.save state_dict (%v)", file, firstLine(jitErr), firstLine(err))
 	}
 	return m, nil
+}
+
+// decodePickle reads a torch.save file with gotch's pickle reader, which
+// panics on content it does not expect (a pickled module, lists, other
+// classes); that becomes an error here.
+func decodePickle(file string) (m map[string]*ts.Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("unexpected content: %v", r)
+		}
+	}()
+	m, err = pickle.Decode(file)
+	if err == nil && len(m) == 0 {
+		err = fmt.Errorf("it holds no tensors")
+	}
+	return m, err
 }
 
 func hasPrefix(name string, prefixes []string) bool {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -145,4 +146,20 @@ func TestPyTorchInterop(t *testing.T) {
 	there := runPython(t, py, "save", saved, images, labels)
 	here, logits = evalHere(saved)
 	compare("PyTorch -> transferlab", here, logits, there)
+
+	// (c) torch.save files with content transferlab cannot use: an error
+	// naming the file, never a crash.
+	odd := filepath.Join(dir, "odd")
+	runPython(t, py, "odd", odd, images, labels)
+	for _, f := range []string{odd + ".dict.pt", odd + ".module.pt", odd + ".shape.pt"} {
+		vs := nn.NewVarStore(gotch.CPU)
+		if _, err := model.Build(vs.Root(), model.Arch{Model: "cnn", Classes: 10}); err != nil {
+			t.Fatal(err)
+		}
+		err := model.LoadWeights(vs, f)
+		vs.Destroy()
+		if err == nil || !strings.Contains(err.Error(), filepath.Base(f)) {
+			t.Errorf("%s: got %v, want an error naming the file", filepath.Base(f), err)
+		}
+	}
 }

@@ -212,3 +212,20 @@ func TestBF16TrainingLearnsWithFP32MasterWeights(t *testing.T) {
 		t.Errorf("the bf16 checkpoint does not load as fp32: %v", err)
 	}
 }
+
+// An unwritable results folder fails before any data is loaded or trained.
+func TestUnwritableResultsDirFailsBeforeTraining(t *testing.T) {
+	pin(t)
+	r, _ := Lookup("overfit")
+	o := quick(t)
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.ResultsDir = blocker // a file where a folder must go
+	o.Limit, o.Epochs = 100, 1
+	_, err := Run(context.Background(), r, o)
+	if err == nil || !strings.Contains(err.Error(), "--results-dir") {
+		t.Errorf("got %v, want an error pointing at --results-dir", err)
+	}
+}

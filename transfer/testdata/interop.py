@@ -67,6 +67,13 @@ def main():
     net = Network()
     if mode == "eval":
         net.load_state_dict(torch.jit.load(path).state_dict(), strict=True)
+    elif mode == "odd":
+        # torch.save files transferlab must refuse with an error, not a crash.
+        torch.save({"conv1.weight": [1, 2, 3], "note": "not tensors"}, path + ".dict.pt")
+        torch.save(nn.Linear(2, 2), path + ".module.pt")
+        torch.save({"conv1.weight": torch.zeros(3, 3)}, path + ".shape.pt")
+        print(json.dumps({"accuracy": 0, "pred": [], "logits": []}))
+        return
     elif mode == "save":
         torch.manual_seed(0)
         net = Network()

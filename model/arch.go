@@ -27,21 +27,37 @@ var Models = []string{"cnn", "ffn"}
 // Build creates the network a describes under p, initialized as PyTorch
 // would.
 func Build(p *nn.Path, a Arch) (Net, error) {
-	if a.Classes < 2 {
-		return nil, fmt.Errorf("a classifier needs at least 2 classes, got %d", a.Classes)
+	if err := a.Check(); err != nil {
+		return nil, err
+	}
+	if a.Model == "ffn" {
+		return NewFFN(p, a.Hidden, int64(a.Classes)), nil
+	}
+	return NewCNN(p, int64(a.Classes)), nil
+}
+
+// maxWidth bounds layer sizes read from files, so a damaged sidecar cannot
+// ask libtorch for terabytes.
+const maxWidth = 1 << 16
+
+// Check reports whether a describes a network Build can make, before any
+// memory is allocated for it.
+func (a Arch) Check() error {
+	if a.Classes < 2 || a.Classes > maxWidth {
+		return fmt.Errorf("a classifier needs 2 to %d classes, got %d", maxWidth, a.Classes)
 	}
 	switch a.Model {
 	case "cnn":
-		return NewCNN(p, int64(a.Classes)), nil
+		return nil
 	case "ffn":
 		for _, h := range a.Hidden {
-			if h < 1 {
-				return nil, fmt.Errorf("ffn hidden size %d: sizes must be positive", h)
+			if h < 1 || h > maxWidth {
+				return fmt.Errorf("ffn hidden size %d: sizes must be 1 to %d", h, maxWidth)
 			}
 		}
-		return NewFFN(p, a.Hidden, int64(a.Classes)), nil
+		return nil
 	}
-	return nil, fmt.Errorf("unknown model %q: choose %s", a.Model, strings.Join(Models, " or "))
+	return fmt.Errorf("unknown model %q: choose %s", a.Model, strings.Join(Models, " or "))
 }
 
 // HeadPrefix is the name prefix of a's output layer: the one a transfer

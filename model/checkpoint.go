@@ -122,6 +122,9 @@ func ReadSidecar(pt string) (*Sidecar, error) {
 	if len(sc.Classes) != sc.Arch.Classes {
 		return nil, fmt.Errorf("sidecar %s names %d classes for a %d-way network", p, len(sc.Classes), sc.Arch.Classes)
 	}
+	if err := sc.Arch.Check(); err != nil {
+		return nil, fmt.Errorf("sidecar %s: %w", p, err)
+	}
 	return &sc, nil
 }
 

@@ -84,8 +84,12 @@ func SaveTensors(named []ts.NamedTensor, path string) (string, error) {
 		return "", fmt.Errorf("save %s: %w", path, err)
 	}
 	tmp := f.Name()
+	err = f.Chmod(0o644) // CreateTemp makes files private; checkpoints are shared
 	f.Close()
 	defer os.Remove(tmp) // a no-op after the rename
+	if err != nil {
+		return "", fmt.Errorf("save %s: %w", path, err)
+	}
 	if err := ts.SaveMultiNew(named, tmp); err != nil {
 		return "", fmt.Errorf("save %s: %s", path, firstLine(err))
 	}

@@ -31,7 +31,7 @@ const (
 // CNN holds the layers of the seed network.
 type CNN struct {
 	Conv1, Conv2, Conv3, Conv4, Conv5 *nn.Conv2D
-	FC1, FC2, FC3                     *nn.Linear
+	FC1, FC2, FC3                     *Linear
 }
 
 // NewCNN builds the network under p with a classes-way head.

@@ -18,7 +18,7 @@ import (
 const FFNInput = ImageSide * ImageSide
 
 // FFN holds its layers in order, named fc1, fc2, ... under its path.
-type FFN struct{ Layers []*nn.Linear }
+type FFN struct{ Layers []*Linear }
 
 // NewFFN builds in -> hidden... -> classes with PyTorch's init.
 func NewFFN(p *nn.Path, hidden []int, classes int64) *FFN {

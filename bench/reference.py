@@ -4,6 +4,7 @@ benchmarks in transfer/bench_test.go: random images, same networks, batch
 sizes and thread count. Prints one JSON object of images per second and RSS.
 """
 import json
+import os
 import resource
 import sys
 import time
@@ -12,31 +13,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-class Network(nn.Module):
-    """The seed's Q5 CNN."""
-
-    def __init__(self, classes=10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 10, 3, padding=1)
-        self.conv2 = nn.Conv2d(10, 150, 3, padding=1)
-        self.conv3 = nn.Conv2d(150, 300, 3, padding=1)
-        self.conv4 = nn.Conv2d(300, 300, 3, padding=1)
-        self.conv5 = nn.Conv2d(300, 150, 3, padding=1)
-        self.fc1 = nn.Linear(150 * 7 * 7, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, classes)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = F.relu(self.conv3(x))
-        x = F.relu(self.conv4(x))
-        x = F.relu(self.conv5(x))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
+# The seed's Q5 CNN, shared with the interop test.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "transfer", "testdata"))
+from interop import Network  # noqa: E402
 
 
 class FFN(nn.Module):

@@ -30,21 +30,26 @@ class FFN(nn.Module):
         return self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))
 
 
+def train_step(net, opt, x, y, idx):
+    """One step on the images at idx, as the Go loop takes it: gather the
+    batch, forward, cross entropy, backward, Adam, then read the loss and
+    the number of hits."""
+    xb, yb = x.index_select(0, idx), y.index_select(0, idx)
+    opt.zero_grad()
+    logits = net(xb)
+    loss = F.cross_entropy(logits, yb)
+    loss.backward()
+    opt.step()
+    return loss.item(), (logits.argmax(1) == yb).sum().item()
+
+
 def train_ips(net, batch, steps, classes=10):
     x = torch.rand(4 * batch, 1, 28, 28)
     y = torch.randint(0, classes, (4 * batch,))
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
 
     def step(i):
-        idx = torch.arange(i % 4 * batch, (i % 4 + 1) * batch)
-        xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-        opt.zero_grad()
-        logits = net(xb)
-        loss = F.cross_entropy(logits, yb)
-        loss.backward()
-        opt.step()
-        # The Go loop reads the loss and the number of hits every step too.
-        return loss.item(), (logits.argmax(1) == yb).sum().item()
+        return train_step(net, opt, x, y, torch.arange(i % 4 * batch, (i % 4 + 1) * batch))
 
     step(0)
     start = time.perf_counter()
@@ -74,15 +79,7 @@ def last_layer_ips(n=6500, batch=32):
     perm = torch.randperm(n)
     start = time.perf_counter()
     for lo in range(0, n, batch):
-        idx = perm[lo:lo + batch]
-        xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-        opt.zero_grad()
-        logits = net(xb)
-        loss = F.cross_entropy(logits, yb)
-        loss.backward()
-        opt.step()
-        loss.item()
-        (logits.argmax(1) == yb).sum().item()
+        train_step(net, opt, x, y, perm[lo:lo + batch])
     return n / (time.perf_counter() - start)
 
 

@@ -184,7 +184,47 @@ func WriteAtomic(path string, write func(io.Writer) error) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	return SyncDir(dir)
+}
+
+// SyncDir flushes a folder's entries to disk: a rename is durable only
+// once its folder is synced.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
 	return nil
+}
+
+// RemoveStaleTemps deletes the temp files that an atomic write killed
+// before its rename left in dir (".<name>.<random>.tmp", a file or a
+// folder), and returns how many it removed: all of them, or only those of
+// the files named. Only the writer of those files may call it, before
+// writing.
+func RemoveStaleTemps(dir string, names ...string) int {
+	var matches []string
+	if len(names) == 0 {
+		matches, _ = filepath.Glob(filepath.Join(dir, ".*.tmp"))
+	}
+	for _, name := range names {
+		m, _ := filepath.Glob(filepath.Join(dir, "."+name+".*.tmp"))
+		matches = append(matches, m...)
+	}
+	n := 0
+	for _, m := range matches {
+		if os.RemoveAll(m) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // ReadRun reads a metrics.json file.

@@ -79,19 +79,19 @@ func SaveTensors(named []ts.NamedTensor, path string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("save %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	// libtorch names the archive's top folder after the file, so the temp
+	// file keeps the final name inside a temp folder.
+	tmpDir, err := os.MkdirTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return "", fmt.Errorf("save %s: %w", path, err)
 	}
-	tmp := f.Name()
-	err = f.Chmod(0o644) // CreateTemp makes files private; checkpoints are shared
-	f.Close()
-	defer os.Remove(tmp) // a no-op after the rename
-	if err != nil {
-		return "", fmt.Errorf("save %s: %w", path, err)
-	}
+	defer os.RemoveAll(tmpDir) // only the folder is left after the rename
+	tmp := filepath.Join(tmpDir, filepath.Base(path))
 	if err := ts.SaveMultiNew(named, tmp); err != nil {
 		return "", fmt.Errorf("save %s: %s", path, firstLine(err))
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil { // the folder is private; the file is shared
+		return "", fmt.Errorf("save %s: %w", path, err)
 	}
 	if err := syncFile(tmp); err != nil {
 		return "", fmt.Errorf("save %s: %w", path, err)
@@ -103,7 +103,7 @@ func SaveTensors(named []ts.NamedTensor, path string) (string, error) {
 	if err := os.Rename(tmp, path); err != nil {
 		return "", fmt.Errorf("save %s: %w", path, err)
 	}
-	return sum, nil
+	return sum, metrics.SyncDir(dir)
 }
 
 // ReadSidecar reads and checks the sidecar of checkpoint pt.
@@ -139,6 +139,9 @@ func ReadSidecar(pt string) (*Sidecar, error) {
 // replaced head); extra tensors in the file are an error too. Errors name
 // the tensor.
 func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
+	if err := VerifySidecarSum(file); err != nil {
+		return err
+	}
 	named, err := ReadTensors(file)
 	if err != nil {
 		return err
@@ -183,19 +186,37 @@ func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
 	return nil
 }
 
-// ReadTensors reads the named tensors of a TorchScript archive, falling back
-// to PyTorch's pickle format. It checks the file's first bytes in Go first:
-// libtorch must never be handed a file that is not a zip archive.
-func ReadTensors(file string) (map[string]*ts.Tensor, error) {
-	f, err := os.Open(file)
+// VerifySidecarSum fails when file has a sidecar that records another
+// file's SHA-256: the pair was torn (a save killed between the two renames)
+// or the .pt was replaced, and the sidecar would describe the wrong network.
+// A .pt without a sidecar (a plain PyTorch file) passes.
+func VerifySidecarSum(file string) error {
+	b, err := os.ReadFile(SidecarPath(file))
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	head := make([]byte, 4)
-	_, err = io.ReadFull(f, head)
-	f.Close()
-	if err != nil || string(head) != "PK\x03\x04" {
-		return nil, fmt.Errorf("%s is not a PyTorch checkpoint (not a zip archive): is it truncated or another kind of file?", file)
+	var sc struct {
+		SHA256 string `json:"sha256"`
+	}
+	if json.Unmarshal(b, &sc) != nil || sc.SHA256 == "" {
+		return nil
+	}
+	sum, err := FileSHA256(file)
+	if err != nil {
+		return err
+	}
+	if sum != sc.SHA256 {
+		return fmt.Errorf("%s does not match its sidecar %s (SHA-256 %.12s…, the sidecar records %.12s…): was a save interrupted, or the file replaced? Train or copy the pair again", file, SidecarPath(file), sum, sc.SHA256)
+	}
+	return nil
+}
+
+// ReadTensors reads the named tensors of a TorchScript archive, falling back
+// to PyTorch's pickle format. It checks the file's structure in Go first
+// (CheckArchive): libtorch must never be handed a damaged archive.
+func ReadTensors(file string) (map[string]*ts.Tensor, error) {
+	if err := CheckArchive(file); err != nil {
+		return nil, err
 	}
 	out := map[string]*ts.Tensor{}
 	named, jitErr := ts.LoadMultiWithDevice(file, gotch.CPU)

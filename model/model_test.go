@@ -187,6 +187,17 @@ func TestLoadWeightsNamesTheOffendingTensor(t *testing.T) {
 	trunc := filepath.Join(dir, "trunc.pt")
 	b, _ := os.ReadFile(cnn)
 	os.WriteFile(trunc, b[:len(b)/2], 0o644)
+	flipped := filepath.Join(dir, "flipped.pt")
+	f := append([]byte(nil), b...)
+	f[len(f)/2] ^= 0x40 // one bit in a weight: only the CRC-32 can tell
+	os.WriteFile(flipped, f, 0o644)
+	torn := filepath.Join(dir, "torn.pt") // a new .pt beside the sidecar of another
+	vs2, _ := newNet(t, Arch{Model: "cnn", Classes: 10}, 3)
+	if err := SaveCheckpoint(vs2, torn, Sidecar{Arch: Arch{Model: "cnn", Classes: 10}, Classes: digits()}); err != nil {
+		t.Fatal(err)
+	}
+	sidecar, _ := os.ReadFile(SidecarPath(cnn))
+	os.WriteFile(SidecarPath(torn), sidecar, 0o644)
 
 	cases := []struct {
 		arch Arch
@@ -199,7 +210,9 @@ func TestLoadWeightsNamesTheOffendingTensor(t *testing.T) {
 		{Arch{Model: "ffn", Hidden: []int{16}, Classes: 10}, cnn, nil, "conv"},                // wrong architecture
 		{Arch{Model: "cnn", Classes: 10}, garbage, nil, "not a PyTorch checkpoint"},
 		{Arch{Model: "cnn", Classes: 10}, empty, nil, "not a PyTorch checkpoint"},
-		{Arch{Model: "cnn", Classes: 10}, trunc, nil, "cannot be read"},
+		{Arch{Model: "cnn", Classes: 10}, trunc, nil, "trunc.pt is not a readable PyTorch checkpoint"},
+		{Arch{Model: "cnn", Classes: 10}, flipped, nil, "checksum"},
+		{Arch{Model: "cnn", Classes: 10}, torn, nil, "does not match its sidecar"},
 		{Arch{Model: "cnn", Classes: 10}, filepath.Join(dir, "missing.pt"), nil, "no such file"},
 	}
 	for _, c := range cases {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -55,9 +56,11 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 	if base.PretrainedDir == "" {
 		base.PretrainedDir = "pretrained"
 	}
+	base.Overwrite = o.Retrain
 	if o.Quick {
 		base.PretrainedDir = filepath.Join(base.ResultsDir, "pretrained-quick")
 		base.EvalLimit = quickTestImages
+		base.Overwrite = true // its own folder of throwaway networks
 	}
 	var stages []Stage
 	run := func(r Recipe, opts Options) error {
@@ -95,6 +98,9 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 				}
 				stages = append(stages, Stage{Run: res, Skipped: why})
 				continue
+			}
+			if _, err := os.Stat(ckpt); err == nil && !opts.Overwrite {
+				return stages, fmt.Errorf("%s was trained with other settings than this run's: pass --retrain to replace it, or --pretrained-dir DIR to keep it", ckpt)
 			}
 		}
 		if err := run(r, opts); err != nil {
@@ -149,7 +155,7 @@ func transferTarget(ctx context.Context, o ReproduceOptions) (string, error) {
 // rebuilt from the sidecar.
 func reusable(r Recipe, o Options, ckpt string) (*metrics.Run, string, bool) {
 	sc, err := model.ReadSidecar(ckpt)
-	if err != nil {
+	if err != nil || model.VerifySidecarSum(ckpt) != nil {
 		return nil, "", false
 	}
 	r = o.apply(r)

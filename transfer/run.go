@@ -25,26 +25,29 @@ import (
 // are, overrides of the recipe's hyperparameters, and observers. The zero
 // value of an override keeps the recipe's value.
 type Options struct {
-	DataDir           string
-	ResultsDir        string // default "results"
-	PretrainedDir     string // default "pretrained"
-	Data              data.Options
-	Seed              int64
-	Device            gotch.Device
-	Threads           int
-	Precision         string // "fp32" or "bf16"
-	Epochs            int
-	BatchSize         int
-	LR                float64
-	Limit             int    // use only the first Limit training images
-	EvalLimit         int    // evaluate on a seeded sample of at most EvalLimit test images (quick runs)
-	PerClass          int    // finetune: first N per class (recipe default 250)
-	Target            string // finetune: target dataset (recipe default emnist-letters)
-	Hidden            []int  // ffn hidden sizes
-	RunName           string // results folder name (recipe default)
-	Command           string // the command line, for the sidecar
-	NoFeatureCache    bool   // "last": run the frozen backbone every epoch (the naive loop)
-	Resume            bool   // continue the run from its resumable checkpoint
+	DataDir        string
+	ResultsDir     string // default "results"
+	PretrainedDir  string // default "pretrained"
+	Data           data.Options
+	Seed           int64
+	Device         gotch.Device
+	Threads        int
+	Precision      string // "fp32" or "bf16"
+	Epochs         int
+	BatchSize      int
+	LR             float64
+	Limit          int    // use only the first Limit training images
+	EvalLimit      int    // evaluate on a seeded sample of at most EvalLimit test images (quick runs)
+	PerClass       int    // finetune: first N per class (recipe default 250)
+	Target         string // finetune: target dataset (recipe default emnist-letters)
+	Hidden         []int  // ffn hidden sizes
+	RunName        string // results folder name (recipe default)
+	Command        string // the command line, for the sidecar
+	NoFeatureCache bool   // "last": run the frozen backbone every epoch (the naive loop)
+	Resume         bool   // continue the run from its resumable checkpoint
+	// Overwrite lets a pretraining replace an existing
+	// pretrained/<dataset>-cnn.pt; without it the run stops before training.
+	Overwrite         bool
 	Log               Logger
 	OnEpoch           func(*metrics.Run) error // after every epoch, e.g. refresh the report page
 	KeepMisclassified int                      // test images kept for the report (default 36)
@@ -115,12 +118,19 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	if err := checkWritable(runDir); err != nil {
 		return nil, err
 	}
+	// A run killed mid-write leaves temp files behind; this run owns the
+	// folder (and its own checkpoint's temps in pretrained/).
+	metrics.RemoveStaleTemps(runDir)
 	ckpt := filepath.Join(runDir, "model.pt")
 	if r.Kind == "pretrain" {
 		ckpt = filepath.Join(o.PretrainedDir, r.Dataset+"-cnn.pt")
 		if err := checkWritable(o.PretrainedDir); err != nil {
 			return nil, err
 		}
+		if err := checkOverwrite(ckpt, o.Overwrite); err != nil {
+			return nil, err
+		}
+		metrics.RemoveStaleTemps(o.PretrainedDir, filepath.Base(ckpt), filepath.Base(model.SidecarPath(ckpt)))
 	}
 	started := time.Now()
 	sp, err := loadSplits(ctx, r, o)
@@ -299,6 +309,27 @@ func sourceCheckpoint(source, pretrainedDir string) string {
 		return filepath.Join(pretrainedDir, source+"-cnn.pt")
 	}
 	return source
+}
+
+// checkOverwrite fails, before any training, when ckpt already holds a
+// pretrained network and the user did not ask to replace it: tens of
+// minutes of training (or a committed network) are not lost to a quick
+// experiment.
+func checkOverwrite(ckpt string, overwrite bool) error {
+	if overwrite {
+		return nil
+	}
+	if _, err := os.Stat(ckpt); err != nil {
+		return nil
+	}
+	about := ""
+	if sc, err := model.ReadSidecar(ckpt); err == nil {
+		about = fmt.Sprintf(" (%s, %d epochs, saved %s)", sc.Dataset, sc.Epoch, sc.Saved.Format("2006-01-02"))
+		if sc.Final.Test != nil {
+			about = fmt.Sprintf(" (%s, %d epochs, test %.2f%%, saved %s)", sc.Dataset, sc.Epoch, sc.Final.Test.Accuracy, sc.Saved.Format("2006-01-02"))
+		}
+	}
+	return fmt.Errorf("%s already holds a pretrained network%s: pass --overwrite to replace it, or --pretrained-dir DIR to keep both", ckpt, about)
 }
 
 // checkWritable fails early, before any training, when dir cannot be

@@ -10,6 +10,7 @@ func newPretrainCommand() *cobra.Command {
 	def, _ := transfer.Pretrain("mnist")
 	var o trainOptions
 	var dataset string
+	var overwrite bool
 	cmd := &cobra.Command{
 		Use:   "pretrain",
 		Short: "Q5: pretrain the CNN on MNIST or Fashion-MNIST into pretrained/<dataset>-cnn.pt",
@@ -23,11 +24,13 @@ func newPretrainCommand() *cobra.Command {
 				return err
 			}
 			opts.OnEpoch = refreshReport(o.resultsDir)
+			opts.Overwrite = overwrite
 			_, err = transfer.Run(cmd.Context(), r, opts)
 			return err
 		},
 	}
 	o.AddFlags(cmd.Flags(), def)
 	cmd.Flags().StringVar(&dataset, "dataset", "mnist", "mnist or fashion")
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing pretrained/<dataset>-cnn.pt (without it, pretrain stops before training)")
 	return cmd
 }

@@ -55,3 +55,21 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 		t.Errorf("eval wrote %v, want one eval-idx_...-test.json", evals)
 	}
 }
+
+// pretrain never replaces an existing pretrained network unless told to:
+// it stops before training, names the file and leaves it as it was.
+func TestPretrainKeepsAnExistingNetwork(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pretrained := t.TempDir()
+	ckpt := filepath.Join(pretrained, "mnist-cnn.pt")
+	os.WriteFile(ckpt, []byte("weeks of work"), 0o644)
+	args := []string{"pretrain", "--dataset", "mnist", "--epochs", "1", "--limit", "10",
+		"--pretrained-dir", pretrained, "--results-dir", t.TempDir()}
+	if got := run(args); got != 1 {
+		t.Errorf("pretrain over an existing network: exit %d, want 1", got)
+	}
+	if b, _ := os.ReadFile(ckpt); string(b) != "weeks of work" {
+		t.Errorf("the existing network was replaced")
+	}
+}

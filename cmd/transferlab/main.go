@@ -25,12 +25,19 @@ func main() {
 // 1 failure, 2 usage.
 func run(args []string) int {
 	// Ctrl-C or SIGTERM cancels the context: training stops after the
-	// current batch and writes what it has; a second signal kills.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// current batch and writes what it has. The handler is then removed, so
+	// a second signal ends the process at once; every file is written to a
+	// temp name and renamed, so that cannot leave a damaged one.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	go func() {
-		<-ctx.Done()
-		stop() // restore the default handlers: the next signal ends the process
+		s := <-sigs
+		signal.Stop(sigs) // the default action again: the next signal ends the process
+		fmt.Fprintf(os.Stderr, "\ntransferlab: %v: stopping after the current batch and saving what is finished (press Ctrl-C again to quit at once)\n", s)
+		cancel()
 	}()
 	root := newRootCommand()
 	root.SetArgs(args)

@@ -38,6 +38,11 @@ for k in ["CNNTrainBatch128", "CNNTrainBatch128BF16", "CNNEvalBatch1024", "CNNEv
         print(f"{k:24} {g:10.0f} {p:10.0f} {g / p:7.2f}x")
     else:
         print(f"{k:24} missing (go {g}, python {p})")
+# transferlab evaluates in forward chunks of 128 (transfer.EvalBatch); the
+# same chunking in PyTorch shows how much of the eval ratio is that choice.
+g, p = go.get("CNNEvalBatch1024"), ref.get("CNNEvalBatch1024Chunk128")
+if g and p:
+    print(f"{'  PyTorch, chunks of 128':24} {g:10.0f} {p:10.0f} {g / p:7.2f}x")
 naive, cached = go.get("LastTenEpochsNaive:s/10epochs"), go.get("LastTenEpochsCached:s/10epochs")
 if naive and cached:
     print(f"'last' finetune, 10 epochs on 6,500 images: naive loop {naive:.1f}s, feature cache {cached:.1f}s ({naive / cached:.1f}x)")

@@ -87,6 +87,15 @@ func SaveTensors(named []ts.NamedTensor, path string) (string, error) {
 	}
 	defer os.RemoveAll(tmpDir) // only the folder is left after the rename
 	tmp := filepath.Join(tmpDir, filepath.Base(path))
+	// Tensors in another memory format (channels_last weights) are saved
+	// as standard contiguous copies: the file is the same either way.
+	for i, nt := range named {
+		if !nt.Tensor.MustIsContiguous() {
+			c := nt.Tensor.MustContiguous(false)
+			defer c.MustDrop()
+			named[i].Tensor = c
+		}
+	}
 	if err := ts.SaveMultiNew(named, tmp); err != nil {
 		return "", fmt.Errorf("save %s: %s", path, firstLine(err))
 	}

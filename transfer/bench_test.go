@@ -49,8 +49,13 @@ func randomImages(n, classes int) (*ts.Tensor, *ts.Tensor) {
 
 // benchTrain times optimization steps of batch images drawn from a
 // resident set by index_select, as the training loop does.
-func benchTrain(b *testing.B, a model.Arch, batch int, bf16 bool) {
+func benchTrain(b *testing.B, a model.Arch, batch int, bf16, channelsLast bool) {
 	vs, net := benchNet(b, a)
+	if channelsLast {
+		if err := net.(*model.CNN).UseChannelsLast(); err != nil {
+			b.Fatal(err)
+		}
+	}
 	opt, err := model.NewAdam(model.Params(vs), 1e-3)
 	if err != nil {
 		b.Fatal(err)
@@ -75,23 +80,29 @@ func benchTrain(b *testing.B, a model.Arch, batch int, bf16 bool) {
 	b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "img/s")
 }
 
-func BenchmarkCNNTrainBatch128(b *testing.B) {
-	benchTrain(b, model.Arch{Model: "cnn", Classes: 10}, 128, false)
-}
+var cnn10 = model.Arch{Model: "cnn", Classes: 10}
 
-func BenchmarkCNNTrainBatch128BF16(b *testing.B) {
-	benchTrain(b, model.Arch{Model: "cnn", Classes: 10}, 128, true)
-}
+func BenchmarkCNNTrainBatch128(b *testing.B)       { benchTrain(b, cnn10, 128, false, false) }
+func BenchmarkCNNTrainBatch128CL(b *testing.B)     { benchTrain(b, cnn10, 128, false, true) }
+func BenchmarkCNNTrainBatch128BF16(b *testing.B)   { benchTrain(b, cnn10, 128, true, false) }
+func BenchmarkCNNTrainBatch128BF16CL(b *testing.B) { benchTrain(b, cnn10, 128, true, true) }
 
 func BenchmarkFFNTrainBatch2048(b *testing.B) {
-	benchTrain(b, model.Arch{Model: "ffn", Hidden: []int{4096}, Classes: 10}, 2048, false)
+	benchTrain(b, model.Arch{Model: "ffn", Hidden: []int{4096}, Classes: 10}, 2048, false, false)
 }
 
-func BenchmarkCNNEvalBatch1024(b *testing.B)     { benchEval(b, false) }
-func BenchmarkCNNEvalBatch1024BF16(b *testing.B) { benchEval(b, true) }
+func BenchmarkCNNEvalBatch1024(b *testing.B)       { benchEval(b, false, false) }
+func BenchmarkCNNEvalBatch1024CL(b *testing.B)     { benchEval(b, false, true) }
+func BenchmarkCNNEvalBatch1024BF16(b *testing.B)   { benchEval(b, true, false) }
+func BenchmarkCNNEvalBatch1024BF16CL(b *testing.B) { benchEval(b, true, true) }
 
-func benchEval(b *testing.B, bf16 bool) {
-	_, net := benchNet(b, model.Arch{Model: "cnn", Classes: 10})
+func benchEval(b *testing.B, bf16, channelsLast bool) {
+	_, net := benchNet(b, cnn10)
+	if channelsLast {
+		if err := net.(*model.CNN).UseChannelsLast(); err != nil {
+			b.Fatal(err)
+		}
+	}
 	x, y := randomImages(1024, 10)
 	defer x.MustDrop()
 	defer y.MustDrop()

@@ -127,7 +127,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		if err := checkWritable(o.PretrainedDir); err != nil {
 			return nil, err
 		}
-		if err := checkOverwrite(ckpt, o.Overwrite); err != nil {
+		if err := checkOverwrite(ckpt, o.Overwrite || o.Resume); err != nil { // a resumed run passed it when it started
 			return nil, err
 		}
 		metrics.RemoveStaleTemps(o.PretrainedDir, filepath.Base(ckpt), filepath.Base(model.SidecarPath(ckpt)))
@@ -161,6 +161,11 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 			if errors.Is(err, os.ErrNotExist) && (r.Source == "mnist" || r.Source == "fashion") {
 				return nil, fmt.Errorf("no pretrained %s network at %s: run 'transferlab pretrain --dataset %s' first, or pass --from PATH", r.Source, src, r.Source)
 			}
+			return nil, err
+		}
+	}
+	if cnn, ok := net.(*model.CNN); ok && channelsLast[o.Precision] {
+		if err := cnn.UseChannelsLast(); err != nil {
 			return nil, err
 		}
 	}
@@ -310,6 +315,11 @@ func sourceCheckpoint(source, pretrainedDir string) string {
 	}
 	return source
 }
+
+// channelsLast says, per precision, whether the CNN runs in channels_last
+// memory format: where bench/run.sh measured it faster on this machine
+// (bench/RESULTS.md). The numbers are the same either way, up to rounding.
+var channelsLast = map[string]bool{"fp32": false, "bf16": false}
 
 // checkOverwrite fails, before any training, when ckpt already holds a
 // pretrained network and the user did not ask to replace it: tens of

@@ -31,9 +31,12 @@ for line in (os.environ["GO_OUT"] + "\n" + os.environ["RSS_OUT"]).splitlines():
     for value, unit in re.findall(r"([\d.]+) (img/s|MiB-epoch2|MiB-epoch10|s/10epochs)", line):
         go[m.group(1) + ("" if unit == "img/s" else ":" + unit)] = float(value)
 print(f"{'workload':24} {'Go img/s':>10} {'PyTorch':>10} {'ratio':>7}")
-for k in ["CNNTrainBatch128", "CNNTrainBatch128BF16", "CNNEvalBatch1024", "CNNEvalBatch1024BF16", "FFNTrainBatch2048", "LastLayerEpoch6500"]:
-    # bf16 is compared with the reference's fp32, the seed's own precision.
-    g, p = go.get(k), ref.get(k.removesuffix("BF16"))
+# BF16: bfloat16 autocast; CL: channels_last memory format. Each is compared
+# with the reference's fp32 in the standard layout, the seed's own way.
+for k in ["CNNTrainBatch128", "CNNTrainBatch128CL", "CNNTrainBatch128BF16", "CNNTrainBatch128BF16CL",
+          "CNNEvalBatch1024", "CNNEvalBatch1024CL", "CNNEvalBatch1024BF16", "CNNEvalBatch1024BF16CL",
+          "FFNTrainBatch2048", "LastLayerEpoch6500"]:
+    g, p = go.get(k), ref.get(re.sub(r"(BF16)?(CL)?$", "", k))
     if g and p:
         print(f"{k:24} {g:10.0f} {p:10.0f} {g / p:7.2f}x")
     else:

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sugarme/gotch"
@@ -148,6 +149,9 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		return nil, err
 	}
 	params := model.Params(vs)
+	if err := checkFreeSpace(r, o, runDir, params); err != nil {
+		return nil, err
+	}
 	var resume *resumePoint
 	if o.Resume {
 		if resume, err = loadResumePoint(runDir, vs, runConfig(r, o, sp, r.Layers == "last" && r.Model == "cnn" && !o.NoFeatureCache)); err != nil {
@@ -340,6 +344,35 @@ func checkOverwrite(ckpt string, overwrite bool) error {
 		}
 	}
 	return fmt.Errorf("%s already holds a pretrained network%s: pass --overwrite to replace it, or --pretrained-dir DIR to keep both", ckpt, about)
+}
+
+// checkFreeSpace fails, before any training, when a folder the run writes
+// checkpoints to has too little free space for them. At the peak the run
+// folder holds the last resumable checkpoint (weights and Adam's two
+// moments), the next one being written, and the final network; a
+// pretraining's folder holds its network and the temp copy of the next.
+// A margin covers metrics and reports. Where the free space cannot be
+// read, the writes themselves will tell.
+func checkFreeSpace(r Recipe, o Options, runDir string, params []model.Param) error {
+	var weights int64
+	for _, p := range params {
+		weights += int64(p.Tensor.Numel()) * 4
+	}
+	need := map[string]int64{runDir: 7*weights + 16<<20}
+	if r.Kind == "pretrain" {
+		need[runDir] -= weights
+		need[o.PretrainedDir] += 2 * weights
+	}
+	for dir, n := range need {
+		var st syscall.Statfs_t
+		if syscall.Statfs(dir, &st) != nil {
+			continue
+		}
+		if free := int64(st.Bavail) * st.Bsize; free < n {
+			return fmt.Errorf("%s has %.1f MB free and this run writes up to %.0f MB of checkpoints there: free some space, or choose another folder with --results-dir or --pretrained-dir", dir, float64(free)/1e6, float64(n)/1e6)
+		}
+	}
+	return nil
 }
 
 // checkWritable fails early, before any training, when dir cannot be

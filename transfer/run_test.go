@@ -229,3 +229,29 @@ func TestUnwritableResultsDirFailsBeforeTraining(t *testing.T) {
 		t.Errorf("got %v, want an error pointing at --results-dir", err)
 	}
 }
+
+// A results folder on a nearly full disk (a 2 MB tmpfs, where the FFN's
+// checkpoints need about 100 MB) fails before the first epoch with the
+// free space and the need; nothing is trained.
+func TestFullDiskFailsBeforeTraining(t *testing.T) {
+	pin(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill (needs root): %v %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	r, _ := Lookup("overfit")
+	o := quick(t)
+	o.ResultsDir = dir
+	o.Limit, o.Epochs = 100, 1
+	epochs := 0
+	o.OnEpoch = func(*metrics.Run) error { epochs++; return nil }
+	_, err := Run(context.Background(), r, o)
+	if err == nil || !strings.Contains(err.Error(), "MB free") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("got %v, want an error naming %s and its free space", err, dir)
+	}
+	t.Log(err)
+	if epochs > 0 {
+		t.Errorf("%d epochs ran before the error", epochs)
+	}
+}

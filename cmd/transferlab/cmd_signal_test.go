@@ -174,10 +174,11 @@ func readResumeJSON(t *testing.T, dir string) (epoch int, file, sum string, ok b
 	return rp.Epoch, rp.File, rp.SHA256, true
 }
 
-// SIGINT during training: the process finishes the batch, keeps the last
-// finished epoch, exits 1 saying how to resume; --resume then ends with
-// the history and numbers of an uninterrupted run of the same seed.
-func TestInterruptThenResumeMatchesAnUninterruptedRun(t *testing.T) {
+// SIGTERM (what a scheduler or `kill` sends; Ctrl-C's SIGINT takes the
+// same path) during training: the process finishes the batch, keeps the
+// last finished epoch, exits 1 saying how to resume; --resume then ends
+// with the history and numbers of an uninterrupted run of the same seed.
+func TestTerminateThenResumeMatchesAnUninterruptedRun(t *testing.T) {
 	idx := randomIDXFolder(t, 200)
 	const epochs = 8
 	results := t.TempDir()
@@ -188,7 +189,7 @@ func TestInterruptThenResumeMatchesAnUninterruptedRun(t *testing.T) {
 	if !c.waitFor(regexp.MustCompile(`^epoch 2/8  train`)) {
 		t.Fatalf("no second epoch; output:\n%s", c.output())
 	}
-	c.cmd.Process.Signal(os.Interrupt)
+	c.cmd.Process.Signal(syscall.SIGTERM)
 	code, sig := c.wait(t)
 	out := c.output()
 	if code != 1 || sig != 0 {

@@ -44,6 +44,29 @@ window.addEventListener("error", function (e) {
 // container holds: canvases, how many of their pixels are painted, and the
 // series echarts holds with their point counts.
 const probeBody = `<script>
+// axisProbe reports the first x or y axis of a chart: the category data
+// its options hold, and the labels echarts laid out, in axis order.
+function axisProbe(inst, dim) {
+  var opt = inst.getOption()[dim + "Axis"];
+  var comp = inst.getModel().getComponent(dim + "Axis", 0);
+  if (!opt || !opt.length || !comp || !comp.axis) { return null; }
+  var labels = comp.axis.getViewLabels().map(function (l) { return l.formattedLabel; });
+  return {type: comp.axis.type, data: opt[0].data || null, labels: labels};
+}
+// cellProbe reports, for each item of a heatmap's first series, its name
+// and the category labels of the column and row echarts placed it in.
+function cellProbe(inst) {
+  var s = inst.getModel().getSeriesByIndex(0);
+  if (!s || s.subType !== "heatmap") { return null; }
+  var d = s.getData();
+  var xs = inst.getModel().getComponent("xAxis", 0).axis.scale.getOrdinalMeta().categories;
+  var ys = inst.getModel().getComponent("yAxis", 0).axis.scale.getOrdinalMeta().categories;
+  var out = [];
+  for (var i = 0; i < d.count(); i++) {
+    out.push({name: d.getName(i), x: String(xs[d.get(d.mapDimension("x"), i)]), y: String(ys[d.get(d.mapDimension("y"), i)])});
+  }
+  return out;
+}
 window.addEventListener("load", function () {
   setTimeout(function () {
     var out = {errors: window.__probeErrors, pageErrors: [], echarts: typeof echarts !== "undefined" ? echarts.version : "", charts: []};
@@ -63,6 +86,9 @@ window.addEventListener("load", function () {
         var inst = typeof echarts !== "undefined" ? echarts.getInstanceByDom(el) : null;
         if (inst) {
           inst.getOption().series.forEach(function (s) { c.series.push({name: s.name, points: (s.data || []).length}); });
+          c.xAxis = axisProbe(inst, "x");
+          c.yAxis = axisProbe(inst, "y");
+          c.cells = cellProbe(inst);
         }
       }
       out.charts.push(c);
@@ -87,7 +113,26 @@ type probeResult struct {
 			Name   string `json:"name"`
 			Points int    `json:"points"`
 		} `json:"series"`
+		XAxis *probeAxis  `json:"xAxis"`
+		YAxis *probeAxis  `json:"yAxis"`
+		Cells []probeCell `json:"cells"`
 	} `json:"charts"`
+}
+
+// probeAxis is a chart's first x or y axis as echarts holds it: the
+// category data of its options and the labels it laid out, in axis order.
+type probeAxis struct {
+	Type   string   `json:"type"`
+	Data   []string `json:"data"`
+	Labels []string `json:"labels"`
+}
+
+// probeCell is a heatmap item and the column (x) and row (y) labels of
+// the cell echarts drew it in.
+type probeCell struct {
+	Name string `json:"name"`
+	X    string `json:"x"`
+	Y    string `json:"y"`
 }
 
 func findChromium() string {

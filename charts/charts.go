@@ -130,13 +130,19 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 			})
 		}
 	}
+	// Both category axes carry the class names as their data. Without it
+	// echarts takes the categories in the order the cells first name them
+	// (row by row, empty cells left out), which scatters the columns and
+	// the diagonal. go-echarts' HeatMap.SetXAxis does not do this: unlike
+	// the other charts, its Validate never copies that data into the x
+	// axis, so the options must hold it.
 	c := charts.NewHeatMap()
 	c.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idConfusion, Width: "100%", Height: "640px"}),
 		charts.WithTitleOpts(opts.Title{Title: "Confusion matrix", Subtitle: "rows: true class, columns: predicted class"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item",
 			Formatter: opts.FuncOpts(`function (p) { return p.name + ': ' + p.value[2]; }`)}),
-		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", NameLocation: "middle", NameGap: 30,
+		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", Data: labels, NameLocation: "middle", NameGap: 30,
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "true", Type: "category", Data: labels, Inverse: opts.Bool(true),
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
@@ -145,7 +151,6 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 			InRange: &opts.VisualMapInRange{Color: []string{"#f7fbff", "#6baed6", "#08306b"}}}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "90", ContainLabel: opts.Bool(true)}),
 	)
-	c.SetXAxis(labels)
 	var label *opts.Label
 	if n <= 26 {
 		label = &opts.Label{Show: opts.Bool(true), FontSize: 9}

@@ -70,7 +70,7 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 	fi, err := os.Stat(resultsDir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return res, fmt.Errorf("results folder %s does not exist: train a run first, or pass --results with the folder your runs were written to", resultsDir)
+			return res, fmt.Errorf("results folder %s does not exist: train a run first, or pass --results-dir with the folder your runs were written to", resultsDir)
 		}
 		return res, fmt.Errorf("results folder: %w", err)
 	}

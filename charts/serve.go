@@ -55,7 +55,7 @@ func ServeListener(ctx context.Context, w io.Writer, ln net.Listener, resultsDir
 	defer ln.Close()
 	fi, err := os.Stat(resultsDir)
 	if err != nil || !fi.IsDir() {
-		return fmt.Errorf("results folder %s does not exist: train a run or run 'transferlab report' first, or pass --results", resultsDir)
+		return fmt.Errorf("results folder %s does not exist: train a run or run 'transferlab report' first, or pass --results-dir", resultsDir)
 	}
 	root, err := os.OpenRoot(resultsDir)
 	if err != nil {

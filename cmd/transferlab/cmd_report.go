@@ -13,7 +13,20 @@ type reportOptions struct {
 }
 
 func (o *reportOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.results, "results", "results", "results folder: one sub-folder per run")
+	addResultsDirFlag(f, &o.results, "results folder: one sub-folder per run")
+}
+
+// addResultsDirFlag adds --results-dir, the results folder, named as in
+// every other command. report and serve used to call it --results: that
+// name stays, bound to the same variable so the last one given wins, so
+// that scripts written for it keep working; it is hidden from the help and
+// says it is deprecated when used.
+func addResultsDirFlag(f *pflag.FlagSet, p *string, usage string) {
+	f.StringVar(p, "results-dir", "results", usage)
+	f.StringVar(p, "results", "results", usage)
+	// MarkDeprecated fails only for a flag that does not exist or an empty
+	// message; both are right here.
+	_ = f.MarkDeprecated("results", "use --results-dir")
 }
 
 func newReportCommand() *cobra.Command {

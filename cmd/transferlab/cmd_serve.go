@@ -18,7 +18,7 @@ type serveOptions struct {
 }
 
 func (o *serveOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.results, "results", "results", "results folder to serve")
+	addResultsDirFlag(f, &o.results, "results folder to serve")
 	f.StringVar(&o.addr, "addr", charts.DefaultAddr, "listen address host:port (loopback by default)")
 }
 

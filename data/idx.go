@@ -56,67 +56,15 @@ func ReadIDX(r io.Reader) (*IDX, error) { return readIDX(r, 0) }
 // plausible bytes, it allocates the data's buffer at once rather than
 // growing it as the data arrives.
 func readIDX(r io.Reader, plausible int64) (*IDX, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	src := io.Reader(br)
-	compressed := false
-	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, gzipError(err, 0)
-		}
-		defer zr.Close()
-		src, compressed = zr, true
-	}
-
-	hdr, err := readData(src, 4, nil)
+	src, compressed, closeFn, err := idxStream(r)
 	if err != nil {
-		if ge := gzipError(err, int64(len(hdr))); compressed && ge != nil {
-			return nil, ge
-		}
-		if !errors.Is(err, io.EOF) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("not an IDX file: %d bytes, shorter than the 4-byte magic number", len(hdr))
+		return nil, err
 	}
-	magic := binary.BigEndian.Uint32(hdr[:])
-	if hdr[0] != 0 || hdr[1] != 0 {
-		return nil, fmt.Errorf("not an IDX file: magic number 0x%08x does not start with two zero bytes", magic)
-	}
-	if hdr[2] != idxUbyte {
-		return nil, fmt.Errorf("IDX data type 0x%02x not supported (magic 0x%08x): only unsigned bytes (0x08)", hdr[2], magic)
-	}
-	nd := int(hdr[3])
-	if nd < 1 || nd > idxMaxDims {
-		return nil, fmt.Errorf("IDX magic 0x%08x: %d dimensions, want 1 to %d", magic, nd, idxMaxDims)
-	}
-
-	dimBytes, err := readData(src, 4*nd, nil)
+	defer closeFn()
+	dims, total, err := readIDXHeader(src, compressed)
 	if err != nil {
-		if ge := gzipError(err, int64(4+len(dimBytes))); compressed && ge != nil {
-			return nil, ge
-		}
-		if !errors.Is(err, io.EOF) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("truncated IDX header: %d dimensions need %d bytes, file has %d", nd, 4*nd, len(dimBytes))
+		return nil, err
 	}
-	dims := make([]int, nd)
-	total := 1
-	for i := range dims {
-		d := binary.BigEndian.Uint32(dimBytes[4*i:])
-		if d == 0 {
-			if i == 0 {
-				return nil, errors.New("IDX file holds zero items")
-			}
-			return nil, fmt.Errorf("IDX dimension %d is zero", i)
-		}
-		if uint64(total)*uint64(d) > idxMaxBytes {
-			return nil, fmt.Errorf("IDX dimensions %s exceed %d bytes", dimString(dimBytes), idxMaxBytes)
-		}
-		dims[i] = int(d)
-		total *= int(d)
-	}
-
 	x := &IDX{Dims: dims}
 	if int64(total) <= plausible {
 		x.Data = make([]byte, 0, total)
@@ -145,6 +93,76 @@ func readIDX(r io.Reader, plausible int64) (*IDX, error) {
 	default:
 		return nil, err
 	}
+}
+
+// idxStream returns the decompressed content of an IDX file read from r:
+// r itself, or a gzip reader when r starts with gzip's magic bytes.
+func idxStream(r io.Reader) (src io.Reader, compressed bool, closeFn func(), err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, false, nil, gzipError(err, 0)
+		}
+		return zr, true, func() { zr.Close() }, nil
+	}
+	return br, false, func() {}, nil
+}
+
+// readIDXHeader reads and checks an IDX header (magic number and
+// dimensions) from the decompressed content src. It returns the
+// dimensions and the number of data bytes they need (at most
+// idxMaxBytes); it reads nothing past the header.
+func readIDXHeader(src io.Reader, compressed bool) ([]int, int, error) {
+	hdr, err := readData(src, 4, nil)
+	if err != nil {
+		if ge := gzipError(err, int64(len(hdr))); compressed && ge != nil {
+			return nil, 0, ge
+		}
+		if !errors.Is(err, io.EOF) {
+			return nil, 0, err
+		}
+		return nil, 0, fmt.Errorf("not an IDX file: %d bytes, shorter than the 4-byte magic number", len(hdr))
+	}
+	magic := binary.BigEndian.Uint32(hdr[:])
+	if hdr[0] != 0 || hdr[1] != 0 {
+		return nil, 0, fmt.Errorf("not an IDX file: magic number 0x%08x does not start with two zero bytes", magic)
+	}
+	if hdr[2] != idxUbyte {
+		return nil, 0, fmt.Errorf("IDX data type 0x%02x not supported (magic 0x%08x): only unsigned bytes (0x08)", hdr[2], magic)
+	}
+	nd := int(hdr[3])
+	if nd < 1 || nd > idxMaxDims {
+		return nil, 0, fmt.Errorf("IDX magic 0x%08x: %d dimensions, want 1 to %d", magic, nd, idxMaxDims)
+	}
+
+	dimBytes, err := readData(src, 4*nd, nil)
+	if err != nil {
+		if ge := gzipError(err, int64(4+len(dimBytes))); compressed && ge != nil {
+			return nil, 0, ge
+		}
+		if !errors.Is(err, io.EOF) {
+			return nil, 0, err
+		}
+		return nil, 0, fmt.Errorf("truncated IDX header: %d dimensions need %d bytes, file has %d", nd, 4*nd, len(dimBytes))
+	}
+	dims := make([]int, nd)
+	total := 1
+	for i := range dims {
+		d := binary.BigEndian.Uint32(dimBytes[4*i:])
+		if d == 0 {
+			if i == 0 {
+				return nil, 0, errors.New("IDX file holds zero items")
+			}
+			return nil, 0, fmt.Errorf("IDX dimension %d is zero", i)
+		}
+		if uint64(total)*uint64(d) > idxMaxBytes {
+			return nil, 0, fmt.Errorf("IDX dimensions %s exceed %d bytes", dimString(dimBytes), idxMaxBytes)
+		}
+		dims[i] = int(d)
+		total *= int(d)
+	}
+	return dims, total, nil
 }
 
 // readData reads exactly n bytes into buf (nil: a new buffer), growing it
@@ -271,6 +289,40 @@ func readIDXFile(path string, want File) (*IDX, string, error) {
 		return nil, "", &ChecksumError{Path: path, Got: sum, Want: want.SHA256}
 	}
 	return x, sum, nil
+}
+
+// readIDXFileHeader reads only the header of an IDX file (gzip or raw):
+// the returned IDX has its dimensions and no data. It checks the file's
+// size when want gives it, so that a file that is not the official one is
+// reported as such rather than by what its header claims. Reading a header
+// costs a few bytes whatever the header claims, which is why a split's two
+// files are compared by their headers before either body is read. Errors
+// name the file.
+func readIDXFileHeader(path string, want File) (*IDX, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if want.Size > 0 {
+		st, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		if st.Size() != want.Size {
+			return nil, fmt.Errorf("%s: %d bytes, want %d: the file is incomplete or not the official one", path, st.Size(), want.Size)
+		}
+	}
+	src, compressed, closeFn, err := idxStream(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer closeFn()
+	dims, _, err := readIDXHeader(src, compressed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &IDX{Dims: dims}, nil
 }
 
 // ChecksumError is a file whose SHA-256 differs from the registry's.

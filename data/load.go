@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -221,14 +222,18 @@ func (o Options) missing(d Dataset, split string, sf SplitFiles, haveImages, hav
 	return e
 }
 
-// readSplit reads and cross-checks a split's two files.
+// readSplit reads and cross-checks a split's two files. It compares the
+// two headers (kinds, counts, image size) before it reads either body: a
+// small gzip file can claim, and decompress to, a gigabyte of images, and
+// a count that disagrees with the labels' must not cost that to find.
 func readSplit(ctx context.Context, d Dataset, split string, sf SplitFiles, imgPath, lblPath string) (*Split, error) {
-	lbl, _, err := readIDXFile(lblPath, sf.Labels)
+	lh, ih, err := splitHeaders(d, sf, imgPath, lblPath)
 	if err != nil {
 		return nil, err
 	}
-	if lbl.Magic() != MagicLabels {
-		return nil, fmt.Errorf("%s: IDX magic 0x%08x, want 0x%08x (a label file)", lblPath, lbl.Magic(), MagicLabels)
+	lbl, _, err := readIDXFile(lblPath, sf.Labels)
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -237,19 +242,12 @@ func readSplit(ctx context.Context, d Dataset, split string, sf SplitFiles, imgP
 	if err != nil {
 		return nil, err
 	}
-	if img.Magic() != MagicImages {
-		return nil, fmt.Errorf("%s: IDX magic 0x%08x, want 0x%08x (an image file)", imgPath, img.Magic(), MagicImages)
-	}
-	if img.Items() != lbl.Items() {
-		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels", imgPath, img.Items(), lblPath, lbl.Items())
-	}
-	if sf.Count > 0 && img.Items() != sf.Count {
-		return nil, fmt.Errorf("%s holds %d images, want %d", imgPath, img.Items(), sf.Count)
+	// The bodies were read by a second open: a file replaced in between
+	// must still agree with the header that was checked.
+	if !slices.Equal(lbl.Dims, lh.Dims) || !slices.Equal(img.Dims, ih.Dims) {
+		return nil, fmt.Errorf("%s or %s changed while being read", imgPath, lblPath)
 	}
 	rows, cols := img.Dims[1], img.Dims[2]
-	if d.Rows > 0 && (rows != d.Rows || cols != d.Cols) {
-		return nil, fmt.Errorf("%s: images of %dx%d pixels, want %dx%d", imgPath, rows, cols, d.Rows, d.Cols)
-	}
 	labels := make([]int64, len(lbl.Data))
 	for i, v := range lbl.Data {
 		l := int64(v) - int64(d.LabelBase)
@@ -260,6 +258,35 @@ func readSplit(ctx context.Context, d Dataset, split string, sf SplitFiles, imgP
 	}
 	return &Split{Dataset: d.Name, Name: split, Rows: rows, Cols: cols, Pixels: img.Data, Labels: labels,
 		Classes: append([]string(nil), d.Classes...)}, nil
+}
+
+// splitHeaders reads the headers of a split's label and image files and
+// checks them against each other and against d and sf: the kinds of file,
+// the same number of items in both (one error naming both files and both
+// counts), the registry's count, and the image size.
+func splitHeaders(d Dataset, sf SplitFiles, imgPath, lblPath string) (lh, ih *IDX, err error) {
+	if lh, err = readIDXFileHeader(lblPath, sf.Labels); err != nil {
+		return nil, nil, err
+	}
+	if lh.Magic() != MagicLabels {
+		return nil, nil, fmt.Errorf("%s: IDX magic 0x%08x, want 0x%08x (a label file)", lblPath, lh.Magic(), MagicLabels)
+	}
+	if ih, err = readIDXFileHeader(imgPath, sf.Images); err != nil {
+		return nil, nil, err
+	}
+	if ih.Magic() != MagicImages {
+		return nil, nil, fmt.Errorf("%s: IDX magic 0x%08x, want 0x%08x (an image file)", imgPath, ih.Magic(), MagicImages)
+	}
+	if ih.Items() != lh.Items() {
+		return nil, nil, fmt.Errorf("%s holds %d images but %s holds %d labels (by their IDX headers)", imgPath, ih.Items(), lblPath, lh.Items())
+	}
+	if sf.Count > 0 && ih.Items() != sf.Count {
+		return nil, nil, fmt.Errorf("%s holds %d images, want %d", imgPath, ih.Items(), sf.Count)
+	}
+	if rows, cols := ih.Dims[1], ih.Dims[2]; d.Rows > 0 && (rows != d.Rows || cols != d.Cols) {
+		return nil, nil, fmt.Errorf("%s: images of %dx%d pixels, want %dx%d", imgPath, rows, cols, d.Rows, d.Cols)
+	}
+	return lh, ih, nil
 }
 
 // transpose turns each image of a split stored column-major (EMNIST) upright.

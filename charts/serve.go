@@ -52,6 +52,52 @@ func Serve(ctx context.Context, w io.Writer, resultsDir, addr string) error {
 
 // ServeListener is Serve on a listener the caller opened; it closes ln.
 func ServeListener(ctx context.Context, w io.Writer, ln net.Listener, resultsDir string) error {
+	return serveListener(ctx, w, ln, resultsDir, defaultTimeouts)
+}
+
+// timeouts are the http.Server's limits on one connection.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration
+}
+
+// defaultTimeouts bound how long a client can hold a connection (and its
+// goroutine and file) without making progress; with none set, a client
+// that stops reading, or keeps a connection alive and never sends another
+// request, holds it for good.
+var defaultTimeouts = timeouts{
+	// A request's headers are a few hundred bytes: a client that takes
+	// longer than this to send them is stalling (slowloris).
+	readHeader: 10 * time.Second,
+	// Only GET and HEAD are served, without bodies: the whole request
+	// arrives with its headers.
+	read: 30 * time.Second,
+	// From the end of the request's headers to the end of the response:
+	// room for the largest files of a results folder (checkpoints of about
+	// 100 MB) over a slow link, while a client that stopped reading is
+	// still dropped.
+	write: 5 * time.Minute,
+	// Kept-alive connections on which no request comes: longer than the
+	// 10 s self-reload of a running run's page (refreshSeconds), so that
+	// the page reuses its connection, short enough that idle ones do not
+	// pile up.
+	idle: 30 * time.Second,
+}
+
+// newServer is the server of the results folder root, with timeouts tm.
+func newServer(ctx context.Context, root *os.Root, tm timeouts) *http.Server {
+	return &http.Server{
+		Handler:           newHandler(root),
+		ReadHeaderTimeout: tm.readHeader,
+		ReadTimeout:       tm.read,
+		WriteTimeout:      tm.write,
+		IdleTimeout:       tm.idle,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+}
+
+// serveListener is ServeListener with the server's timeouts given, so that
+// tests can wait for them in a second.
+func serveListener(ctx context.Context, w io.Writer, ln net.Listener, resultsDir string, tm timeouts) error {
 	defer ln.Close()
 	fi, err := os.Stat(resultsDir)
 	if err != nil || !fi.IsDir() {
@@ -63,11 +109,7 @@ func ServeListener(ctx context.Context, w io.Writer, ln net.Listener, resultsDir
 	}
 	defer root.Close()
 
-	srv := &http.Server{
-		Handler:           newHandler(root),
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
+	srv := newServer(ctx, root, tm)
 	if !isLoopback(ln.Addr()) {
 		fmt.Fprintf(w, "warning: %s is not a loopback address: anyone who can reach this machine can read the reports\n", ln.Addr())
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"strings"
 	"time"
 )
@@ -38,7 +39,8 @@ func isLoopback(addr net.Addr) bool {
 
 // Serve serves resultsDir over HTTP on addr until ctx is done, then shuts
 // down cleanly. Only files inside resultsDir can be read: paths with "..",
-// and symbolic links that lead outside it, are refused.
+// and symbolic links that lead outside it, are refused, and such links are
+// not listed.
 func Serve(ctx context.Context, w io.Writer, resultsDir, addr string) error {
 	if err := CheckAddr(addr); err != nil {
 		return err
@@ -138,7 +140,8 @@ func serveListener(ctx context.Context, w io.Writer, ln net.Listener, resultsDir
 // newHandler serves the files under root (GET and HEAD only). Requests
 // whose path holds a ".." segment (also when percent-encoded), a
 // backslash or a NUL are refused with 400; os.Root refuses symbolic links
-// that lead outside the folder, which then read as missing (404).
+// that lead outside the folder, which then read as missing (404) and are
+// left out of directory listings.
 func newHandler(root *os.Root) http.Handler {
 	files := http.FileServerFS(notExistFS{root.FS()})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -172,7 +175,8 @@ func badPath(p string) bool {
 }
 
 // notExistFS reports every failure to open as "not found", so that a link
-// leading outside the folder answers 404 like a missing file, not 500.
+// leading outside the folder answers 404 like a missing file, not 500. Its
+// directories list only what can be served (see servableDir).
 type notExistFS struct{ fs.FS }
 
 func (f notExistFS) Open(name string) (fs.File, error) {
@@ -183,5 +187,49 @@ func (f notExistFS) Open(name string) (fs.File, error) {
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
+	st, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	if d, ok := file.(fs.ReadDirFile); ok && st.IsDir() {
+		return servableDir{ReadDirFile: d, fsys: f.FS, name: name}, nil
+	}
 	return file, nil
+}
+
+// servableDir is a directory whose listing leaves out the symbolic links
+// that cannot be served: those leading outside the results folder (which
+// os.Root refuses) or to nothing. Listed, they would show the names of
+// links to files outside the folder, and lead to a 404 anyway.
+type servableDir struct {
+	fs.ReadDirFile
+	fsys fs.FS // the results folder, as os.Root confines it
+	name string
+}
+
+func (d servableDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	for {
+		entries, err := d.ReadDirFile.ReadDir(n)
+		kept := entries[:0]
+		for _, e := range entries {
+			// Other entries are inside the folder by construction: only
+			// links can lead elsewhere, and only they need the Stat.
+			if e.Type()&fs.ModeSymlink == 0 || d.servable(e.Name()) {
+				kept = append(kept, e)
+			}
+		}
+		// With n > 0 an empty slice must come with an error: read on while
+		// everything read was left out.
+		if n <= 0 || len(kept) > 0 || err != nil {
+			return kept, err
+		}
+	}
+}
+
+// servable says whether entry, a symbolic link in d, resolves to something
+// inside the folder: os.Root follows it and fails if it leads out.
+func (d servableDir) servable(entry string) bool {
+	_, err := fs.Stat(d.fsys, path.Join(d.name, entry))
+	return err == nil
 }

@@ -345,9 +345,16 @@ func findIDX(dir, split, kind string) (string, error) {
 	return "", fmt.Errorf("idx:%s: no %s %s file: want one of %s", dir, split, strings.TrimSuffix(strings.SplitN(kind, "-", 2)[0], "s"), strings.Join(names, ", "))
 }
 
-// loadIDXDir reads a split of an idx:DIR dataset. Its classes are "0" to
-// "K-1", K one more than the largest label of the split and, when present,
-// of the other split.
+// idxSide is the height and width of the images an idx:DIR dataset must
+// hold: the networks' input (MNIST's size). Nothing resizes images, and a
+// network fed another size fails in libtorch only after a whole epoch.
+const idxSide = 28
+
+// loadIDXDir reads a split of an idx:DIR dataset. Before it reads the
+// split, it checks the dataset as a whole as far as its files are there
+// (checkIDXDir): loading either split fails on a bad file of the other, so
+// that a training run stops before its first epoch, not at the test after
+// it.
 func loadIDXDir(ctx context.Context, d Dataset, split string) (*Split, error) {
 	imgPath, err := findIDX(d.Dir, split, "images-idx3")
 	if err != nil {
@@ -357,33 +364,156 @@ func loadIDXDir(ctx context.Context, d Dataset, split string) (*Split, error) {
 	if err != nil {
 		return nil, err
 	}
-	maxLabel := -1
-	other := SplitTest
-	if split == SplitTest {
-		other = SplitTrain
-	}
-	for _, s := range []string{split, other} {
-		p := lblPath
+	// The other split's files are optional: a folder may hold only a test
+	// split (to evaluate on) or only a training split.
+	var f idxDirFiles
+	for _, s := range []string{SplitTrain, SplitTest} {
+		img, lbl := imgPath, lblPath
 		if s != split {
-			if p, err = findIDX(d.Dir, s, "labels-idx1"); err != nil {
-				continue
-			}
+			img, _ = findIDX(d.Dir, s, "images-idx3")
+			lbl, _ = findIDX(d.Dir, s, "labels-idx1")
 		}
-		x, _, err := readIDXFile(p, File{})
-		if err != nil {
-			return nil, fmt.Errorf("load %s/%s: %w", d.Name, split, err)
-		}
-		for _, v := range x.Data {
-			maxLabel = max(maxLabel, int(v))
+		if s == SplitTrain {
+			f.trainImages, f.trainLabels = img, lbl
+		} else {
+			f.testImages, f.testLabels = img, lbl
 		}
 	}
-	d.Classes = make([]string, maxLabel+1)
-	for i := range d.Classes {
-		d.Classes[i] = fmt.Sprint(i)
+	classes, err := checkIDXDir(f)
+	if err != nil {
+		return nil, fmt.Errorf("load %s/%s: %w", d.Name, split, err)
 	}
+	d.Classes = classes
 	s, err := readSplit(ctx, d, split, SplitFiles{}, imgPath, lblPath)
 	if err != nil {
 		return nil, fmt.Errorf("load %s/%s: %w", d.Name, split, err)
 	}
 	return s, nil
+}
+
+// idxDirFiles are the paths of an idx:DIR dataset's files; "" = absent.
+type idxDirFiles struct {
+	trainImages, trainLabels, testImages, testLabels string
+}
+
+// checkIDXDir checks an idx:DIR dataset's files against each other and
+// returns its classes, "0".."K-1". First the headers, which cost a few
+// bytes each: the kinds of file, image and label counts per split, and
+// images of 28x28 pixels in both splits. Then the labels. The training
+// labels define the classes: they must be 0..K-1 with every value present
+// (K <= 256, the labels being bytes), since a class no training image has
+// can never be learnt and a gap is far more often labels that are not
+// 0-based (EMNIST's 1..26) or a stray value than a wanted empty class. The
+// test labels must lie in 0..K-1: a test label the training split lacks
+// would quietly add a class the network cannot predict. Without training
+// labels (a folder to evaluate on), the test labels define the classes,
+// 0 to their largest value.
+func checkIDXDir(f idxDirFiles) ([]string, error) {
+	type split struct {
+		name, images, labels string
+		rows, cols           int
+	}
+	splits := []*split{{name: SplitTrain, images: f.trainImages, labels: f.trainLabels},
+		{name: SplitTest, images: f.testImages, labels: f.testLabels}}
+	for _, s := range splits {
+		if s.images != "" {
+			h, err := readIDXFileHeader(s.images, File{})
+			if err != nil {
+				return nil, err
+			}
+			if h.Magic() != MagicImages {
+				return nil, fmt.Errorf("%s: IDX magic 0x%08x, want 0x%08x (an image file)", s.images, h.Magic(), MagicImages)
+			}
+			s.rows, s.cols = h.Dims[1], h.Dims[2]
+			if s.labels != "" {
+				lh, err := readIDXFileHeader(s.labels, File{})
+				if err != nil {
+					return nil, err
+				}
+				if lh.Magic() != MagicLabels {
+					return nil, fmt.Errorf("%s: IDX magic 0x%08x, want 0x%08x (a label file)", s.labels, lh.Magic(), MagicLabels)
+				}
+				if h.Items() != lh.Items() {
+					return nil, fmt.Errorf("%s holds %d images but %s holds %d labels (by their IDX headers)", s.images, h.Items(), s.labels, lh.Items())
+				}
+			}
+		}
+	}
+	for i, s := range splits {
+		if s.images == "" || (s.rows == idxSide && s.cols == idxSide) {
+			continue
+		}
+		o := splits[1-i]
+		if o.images != "" && o.rows == idxSide && o.cols == idxSide {
+			return nil, fmt.Errorf("%s: images of %dx%d pixels, but %s holds %dx%d: both splits must hold %dx%d images, the networks' input",
+				s.images, s.rows, s.cols, o.images, o.rows, o.cols, idxSide, idxSide)
+		}
+		return nil, fmt.Errorf("%s: images of %dx%d pixels: the networks take %dx%d images (MNIST's size); resize them",
+			s.images, s.rows, s.cols, idxSide, idxSide)
+	}
+
+	k := 0
+	if f.trainLabels != "" {
+		x, _, err := readIDXFile(f.trainLabels, File{})
+		if err != nil {
+			return nil, err
+		}
+		var seen [256]bool
+		for _, v := range x.Data {
+			seen[v] = true
+			k = max(k, int(v)+1)
+		}
+		if gaps := missingRanges(seen[:k]); gaps != "" {
+			return nil, fmt.Errorf("%s: labels up to %d but none is %s: the classes of an idx:DIR dataset are 0..K-1 (K <= 256), each with training images",
+				f.trainLabels, k-1, gaps)
+		}
+	}
+	if f.testLabels != "" {
+		x, _, err := readIDXFile(f.testLabels, File{})
+		if err != nil {
+			return nil, err
+		}
+		if f.trainLabels == "" {
+			for _, v := range x.Data {
+				k = max(k, int(v)+1)
+			}
+		}
+		for i, v := range x.Data {
+			if int(v) >= k {
+				return nil, fmt.Errorf("%s: label %d of item %d is outside 0..%d, the classes of the training labels %s",
+					f.testLabels, v, i, k-1, f.trainLabels)
+			}
+		}
+	}
+	classes := make([]string, k)
+	for i := range classes {
+		classes[i] = fmt.Sprint(i)
+	}
+	return classes, nil
+}
+
+// missingRanges lists the indexes where seen is false as ranges ("2..199,
+// 201"), at most five of them; "" when there are none.
+func missingRanges(seen []bool) string {
+	var out []string
+	for i := 0; i < len(seen); i++ {
+		if seen[i] {
+			continue
+		}
+		j := i
+		for j+1 < len(seen) && !seen[j+1] {
+			j++
+		}
+		if len(out) == 5 {
+			out = append(out, "...")
+			break
+		}
+		if j == i {
+			out = append(out, fmt.Sprint(i))
+		} else {
+			out = append(out, fmt.Sprintf("%d..%d", i, j))
+		}
+		i = j
+	}
+	return strings.Join(out, ", ")
 }

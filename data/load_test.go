@@ -76,20 +76,20 @@ func TestLoadIDXDir(t *testing.T) {
 	}{{"gzip t10k", true, "t10k"}, {"raw test", false, "test"}} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			train := synth{n: 12, rows: 5, cols: 4, classes: 3}
-			test := synth{n: 8, rows: 5, cols: 4, classes: 4} // the test split has a class more
+			train := synth{n: 12, rows: 28, cols: 28, classes: 4}
+			test := synth{n: 8, rows: 28, cols: 28, classes: 3} // the test split lacks a class
 			writeIDXDir(t, dir, c.gz, train, test, c.testPrefix)
 			s, err := Load(context.Background(), "idx:"+dir, "train", Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Len() != 12 || s.Rows != 5 || s.Cols != 4 || s.Dataset != "idx:"+dir || s.Name != "train" {
+			if s.Len() != 12 || s.Rows != 28 || s.Cols != 28 || s.Dataset != "idx:"+dir || s.Name != "train" {
 				t.Fatalf("split %s/%s: %d images of %dx%d", s.Dataset, s.Name, s.Len(), s.Rows, s.Cols)
 			}
 			if !reflect.DeepEqual(s.Classes, []string{"0", "1", "2", "3"}) {
-				t.Fatalf("classes %v: want 0..3, inferred from both splits", s.Classes)
+				t.Fatalf("classes %v: want 0..3, from the training labels", s.Classes)
 			}
-			if string(s.Pixels) != string(train.pixels()) || s.Labels[4] != 1 {
+			if string(s.Pixels) != string(train.pixels()) || s.Labels[5] != 1 {
 				t.Fatal("pixels or labels differ from the files")
 			}
 			ts, err := Load(context.Background(), "idx:"+dir, "test", Options{})

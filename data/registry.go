@@ -28,7 +28,7 @@ type Dataset struct {
 	Classes []string
 	Train   SplitFiles
 	Test    SplitFiles
-	Rows    int // image height; 0 = any (idx:DIR)
+	Rows    int // image height; 0 = not checked. idx:DIR: 28, as for every registry dataset (the networks' input)
 	Cols    int // image width
 
 	// LabelBase is the label value of class 0 in the files (EMNIST letters
@@ -183,7 +183,7 @@ func Lookup(name string) (Dataset, error) {
 		if dir == "" {
 			return Dataset{}, fmt.Errorf("dataset %q: give a folder after idx:, for example idx:./mydata", name)
 		}
-		return Dataset{Name: name, Title: "IDX files in " + dir, Dir: dir}, nil
+		return Dataset{Name: name, Title: "IDX files in " + dir, Dir: dir, Rows: idxSide, Cols: idxSide}, nil
 	}
 	for _, d := range registry {
 		if d.Name == name {

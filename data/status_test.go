@@ -44,12 +44,12 @@ func TestListAndVerifyMissingAndBadDatasets(t *testing.T) {
 
 func TestVerifyIDXDir(t *testing.T) {
 	dir := t.TempDir()
-	writeIDXDir(t, dir, true, synth{n: 6, rows: 2, cols: 2, classes: 2}, synth{n: 4, rows: 2, cols: 2, classes: 2}, "test")
+	writeIDXDir(t, dir, true, synth{n: 6, rows: 28, cols: 28, classes: 2}, synth{n: 4, rows: 28, cols: 28, classes: 2}, "test")
 	var out bytes.Buffer
 	if err := Verify(context.Background(), &out, []string{"idx:" + dir}, true, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "test: ok (4 images of 2x2, 2 classes)") {
+	if !strings.Contains(out.String(), "test: ok (4 images of 28x28, 2 classes)") {
 		t.Fatalf("verify:\n%s", out.String())
 	}
 	os.Remove(filepath.Join(dir, "test-labels-idx1-ubyte.gz"))

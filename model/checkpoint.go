@@ -18,6 +18,7 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/pickle"
 	"github.com/sugarme/gotch/ts"
+	"golang.org/x/sys/unix"
 
 	"transferlab/metrics"
 )
@@ -71,48 +72,77 @@ func SaveCheckpoint(vs *nn.VarStore, path string, sc Sidecar) error {
 	return metrics.WriteJSON(SidecarPath(path), sc)
 }
 
-// SaveTensors writes named tensors to path as a TorchScript archive
-// through a synced temp file renamed into place, and returns the file's
-// SHA-256.
+// SaveTensors writes named tensors to path as a TorchScript archive and
+// returns the file's SHA-256. libtorch writes the archive into memory (a
+// memfd), never to the disk: its archive writer throws from a destructor
+// when a write falls short, which no caller can catch, so a full disk would
+// abort the process. Go then copies the archive to a synced temp file and
+// renames it into place, and a short write is an ordinary error that
+// leaves the previous file whole.
 func SaveTensors(named []ts.NamedTensor, path string) (string, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("save %s: %w", path, err)
 	}
-	// libtorch names the archive's top folder after the file, so the temp
-	// file keeps the final name inside a temp folder.
-	tmpDir, err := os.MkdirTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	archive, err := archiveInMemory(named, filepath.Base(path))
 	if err != nil {
 		return "", fmt.Errorf("save %s: %w", path, err)
 	}
-	defer os.RemoveAll(tmpDir) // only the folder is left after the rename
-	tmp := filepath.Join(tmpDir, filepath.Base(path))
-	// Tensors in another memory format (channels_last weights) are saved
-	// as standard contiguous copies: the file is the same either way.
-	for i, nt := range named {
-		if !nt.Tensor.MustIsContiguous() {
-			c := nt.Tensor.MustContiguous(false)
-			defer c.MustDrop()
-			named[i].Tensor = c
-		}
-	}
-	if err := ts.SaveMultiNew(named, tmp); err != nil {
-		return "", fmt.Errorf("save %s: %s", path, firstLine(err))
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil { // the folder is private; the file is shared
-		return "", fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := syncFile(tmp); err != nil {
-		return "", fmt.Errorf("save %s: %w", path, err)
-	}
-	sum, err := FileSHA256(tmp)
+	defer archive.Close()
+	h := sha256.New()
+	err = metrics.WriteAtomic(path, func(w io.Writer) error {
+		_, err := io.Copy(io.MultiWriter(w, h), archive)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return "", fmt.Errorf("save %s: %w", path, err)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// archiveInMemory has libtorch write named as a TorchScript archive into
+// an anonymous in-memory file and returns it, positioned at its start.
+// libtorch names the archive's top folder after the file it writes, so it
+// writes through a symbolic link called name, in a private temp folder,
+// that points at the memfd (/proc/self/fd/N).
+func archiveInMemory(named []ts.NamedTensor, name string) (*os.File, error) {
+	fd, err := unix.MemfdCreate("transferlab-checkpoint", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("memfd_create: %w", err)
 	}
-	return sum, metrics.SyncDir(dir)
+	f := os.NewFile(uintptr(fd), "checkpoint archive")
+	linkDir, err := os.MkdirTemp("", "transferlab-save-*")
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	defer os.RemoveAll(linkDir)
+	link := filepath.Join(linkDir, name)
+	if err := os.Symlink(fmt.Sprintf("/proc/self/fd/%d", fd), link); err != nil {
+		f.Close()
+		return nil, err
+	}
+	// Tensors in another memory format (channels_last weights) are saved
+	// as standard contiguous copies: the file is the same either way. The
+	// caller's slice is left as it was.
+	contiguous := make([]ts.NamedTensor, len(named))
+	for i, nt := range named {
+		contiguous[i] = nt
+		if !nt.Tensor.MustIsContiguous() {
+			c := nt.Tensor.MustContiguous(false)
+			defer c.MustDrop()
+			contiguous[i].Tensor = c
+		}
+	}
+	if err := ts.SaveMultiNew(contiguous, link); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s", firstLine(err))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // ReadSidecar reads and checks the sidecar of checkpoint pt.

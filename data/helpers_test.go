@@ -113,15 +113,10 @@ func fakeDataset(t testing.TB, name string, train, test synth) (Dataset, map[str
 	return d, content
 }
 
-// repoFile is a path relative to the repository root; shared/ sits beside
-// the repository (CI puts a copy of it beside the clone).
-func sharedFile(t testing.TB, rel ...string) string {
-	t.Helper()
-	root, err := filepath.Abs("..") // tests run in data/
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(append([]string{root, "..", "shared"}, rel...)...)
+// realLabelFile is one of the real EMNIST letters label files kept in
+// testdata/emnist-letters (its README gives their source and SHA-256).
+func realLabelFile(name string) string {
+	return filepath.Join("testdata", "emnist-letters", name)
 }
 
 // noLocal makes Options search no local installs for the registry datasets.

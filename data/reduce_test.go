@@ -8,15 +8,15 @@ import (
 	"testing"
 )
 
-// realLetterLabels reads a real EMNIST letters label file from shared/,
+// realLetterLabels reads a real EMNIST letters label file from testdata/,
 // labels mapped to 0..25.
 func realLetterLabels(t *testing.T, split string) []int64 {
 	t.Helper()
 	d, _ := Lookup(EMNISTLetters)
 	sf, _ := d.Split(split)
-	x, _, err := readIDXFile(sharedFile(t, "data", "emnist-letters", sf.Labels.Name), sf.Labels)
+	x, _, err := readIDXFile(realLabelFile(sf.Labels.Name), sf.Labels)
 	if err != nil {
-		t.Fatalf("the real EMNIST label files belong in shared/data/emnist-letters beside the repository: %v", err)
+		t.Fatalf("the real EMNIST label files are kept in data/testdata/emnist-letters: %v", err)
 	}
 	if x.Magic() != MagicLabels || x.Items() != sf.Count {
 		t.Fatalf("%s: magic 0x%08x, %d labels, want %d", sf.Labels.Name, x.Magic(), x.Items(), sf.Count)

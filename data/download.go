@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"net/http"
@@ -42,6 +43,11 @@ type rangeReader struct {
 	body    io.ReadCloser
 	retries int
 	onSkip  func(int64) // progress: called with the new offset after Skip
+	// sum, when set, hashes every byte of the resource in order (the
+	// resumed requests continue where the broken ones stopped), and Skip
+	// then reads through rather than asking the server to skip: a hash
+	// of the whole resource needs every byte.
+	sum hash.Hash
 }
 
 func newRangeReader(ctx context.Context, client *http.Client, url string, off int64, wait time.Duration) *rangeReader {
@@ -146,6 +152,9 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 		}
 		n, err := r.body.Read(p)
 		r.off += int64(n)
+		if r.sum != nil {
+			r.sum.Write(p[:n])
+		}
 		if err == nil {
 			return n, nil
 		}
@@ -200,7 +209,7 @@ func (r *rangeReader) Skip(n int64) error {
 			return err
 		}
 	}
-	if r.ranges && n > 1<<20 {
+	if r.ranges && n > 1<<20 && r.sum == nil {
 		if r.body != nil {
 			r.body.Close()
 			r.body = nil
@@ -211,12 +220,19 @@ func (r *rangeReader) Skip(n int64) error {
 		}
 		return nil
 	}
-	m, err := io.CopyN(io.Discard, r, n)
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("GET %s: ends at byte %d, before byte %d", r.url, r.off, r.off+n-m)
+	// Read through, a MB at a time so that the progress moves.
+	for n > 0 {
+		m, err := io.CopyN(io.Discard, r, min(n, 1<<20))
+		n -= m
+		if r.onSkip != nil {
+			r.onSkip(r.off)
 		}
-		return err
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return fmt.Errorf("GET %s: ends at byte %d, before byte %d", r.url, r.off, r.off+n)
+			}
+			return err
+		}
 	}
 	return nil
 }

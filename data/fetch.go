@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -75,14 +77,22 @@ func fetchDataset(ctx context.Context, w io.Writer, d Dataset, o Options) error 
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
-		if err := checkFile(path, f); err != nil {
+		rf, rec, err := withRecorded(path, f)
+		if err == nil {
+			err = rec.note(checkFile(path, rf))
+		}
+		if err != nil {
 			fmt.Fprintf(w, "%s: %s is bad (%v): fetching it again\n", d.Name, path, err)
 			if err := os.Remove(path); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintf(w, "%s: %s already in %s (%s)\n", d.Name, f.Name, dir, checkedWhat(f))
+		what := checkedWhat(f)
+		if rec.manifest != "" {
+			what = "sha256 ok, as recorded when extracted"
+		}
+		fmt.Fprintf(w, "%s: %s already in %s (%s)\n", d.Name, f.Name, dir, what)
 	}
 	if err := fetchMissing(ctx, d, []SplitFiles{d.Train, d.Test}, o, w); err != nil {
 		return err
@@ -91,9 +101,14 @@ func fetchDataset(ctx context.Context, w io.Writer, d Dataset, o Options) error 
 	var counts []string
 	for _, split := range []string{SplitTrain, SplitTest} {
 		sf, _ := d.Split(split)
-		s, err := readSplit(ctx, d, split, sf, filepath.Join(dir, sf.Images.Name), filepath.Join(dir, sf.Labels.Name))
+		img, lbl := filepath.Join(dir, sf.Images.Name), filepath.Join(dir, sf.Labels.Name)
+		sf, rec, err := withRecordedSplit(sf, img, lbl)
 		if err != nil {
 			return err
+		}
+		s, err := readSplit(ctx, d, split, sf, img, lbl)
+		if err != nil {
+			return rec.note(err)
 		}
 		counts = append(counts, fmt.Sprintf("%d %s", s.Len(), split))
 	}
@@ -112,6 +127,15 @@ func checkedWhat(f File) string {
 // from a local install, else from the official source. w (may be nil)
 // hears what happened.
 func fetchMissing(ctx context.Context, d Dataset, splits []SplitFiles, o Options, w io.Writer) error {
+	// Warnings reach the user even when the caller wants no report (Load
+	// passes none): through the progress output then.
+	warn := w
+	if warn == nil {
+		warn = o.Progress
+	}
+	if warn == nil {
+		warn = io.Discard
+	}
 	if w == nil {
 		w = io.Discard
 	}
@@ -137,7 +161,7 @@ func fetchMissing(ctx context.Context, d Dataset, splits []SplitFiles, o Options
 	}
 	urls := o.urls(d)
 	if d.Archive != nil {
-		return fetchArchive(ctx, d, o, urls, dir, need, w)
+		return fetchArchive(ctx, d, o, urls, dir, need, w, warn)
 	}
 	for _, f := range need {
 		url, err := downloadFile(ctx, o, d.Name+"/"+f.Name, urls, dir, f)
@@ -242,33 +266,45 @@ func checkFile(path string, want File) error {
 }
 
 // fetchArchive gets the files need from the dataset's zip archive: it
-// streams the archive (skipping what it does not need when the server
-// honours Range), extracts each file to NAME.part checking its CRC-32,
-// checks the splits (sums, IDX structure, image and label counts), and
-// only then renames the files into place. On failure it leaves nothing.
-func fetchArchive(ctx context.Context, d Dataset, o Options, urls []string, dir string, need []File, w io.Writer) error {
+// streams the archive, extracts each file to NAME.part checking its
+// CRC-32 and capping its size (maxExtracted), checks the archive's MD5
+// when one is published, checks the splits (sums, IDX structure, image
+// and label counts), records the extracted files' SHA-256 in SumsFile,
+// and only then renames the files into place. On failure it leaves
+// nothing. w hears what was done; warn, what the user must hear even when
+// w is silent (an archive that is not the published one).
+func fetchArchive(ctx context.Context, d Dataset, o Options, urls []string, dir string, need []File, w, warn io.Writer) error {
 	if len(urls) == 0 {
 		return fmt.Errorf("download %s: no URL known", d.Archive.Name)
 	}
 	var errs []string
 	for _, url := range urls {
-		parts, err := extractArchive(ctx, d, o, url, dir, need)
+		ex, err := extractArchive(ctx, d, o, url, dir, need)
+		var md5Note string
 		if err == nil {
-			err = checkExtracted(ctx, d, dir, parts)
+			// Said before the files are taken on the strength of their
+			// CRC-32s, which the same server supplied.
+			md5Note = reportArchiveMD5(w, warn, d, url, ex)
+			err = checkExtracted(ctx, d, dir, ex.parts)
 		}
 		if err == nil {
-			for name, part := range parts {
+			err = recordSums(dir, d, url, ex, need, warn)
+		}
+		if err == nil {
+			for name, part := range ex.parts {
 				if err = os.Rename(part, filepath.Join(dir, name)); err != nil {
 					break
 				}
 			}
 		}
-		for _, part := range parts {
-			os.Remove(part) // after a rename, a no-op
+		if ex != nil {
+			for _, part := range ex.parts {
+				os.Remove(part) // after a rename, a no-op
+			}
 		}
 		if err == nil {
 			for _, f := range need {
-				fmt.Fprintf(w, "%s: %s extracted from %s (zip CRC-32 ok, %s)\n", d.Name, f.Name, url, checkedWhat(f))
+				fmt.Fprintf(w, "%s: %s extracted from %s (zip CRC-32 ok%s, %s)\n", d.Name, f.Name, url, md5Note, extractedWhat(f))
 			}
 			return nil
 		}
@@ -284,17 +320,93 @@ func fetchArchive(ctx context.Context, d Dataset, o Options, urls []string, dir 
 	return fmt.Errorf("fetch %s from %s: %s", d.Name, d.Archive.Name, strings.Join(errs, "; "))
 }
 
+// extractedWhat says how an extracted file was checked beyond its CRC-32.
+func extractedWhat(f File) string {
+	if f.SHA256 != "" {
+		return "sha256 ok"
+	}
+	return "IDX structure ok; no published sum: sha256 recorded in " + SumsFile
+}
+
+// extraction is what extractArchive got out of an archive.
+type extraction struct {
+	parts  map[string]string // NAME.part paths by file name
+	sums   map[string]string // their SHA-256, by file name
+	sizes  map[string]int64
+	md5    string // the whole archive's MD5 as read; "" = not computed
+	md5Err error  // why it could not be computed, if it was to be
+}
+
+// reportArchiveMD5 says whether the archive read was the one whose MD5 is
+// published: a match to w, a mismatch or a failure to compute it to warn.
+// It returns a note for the extraction lines.
+func reportArchiveMD5(w, warn io.Writer, d Dataset, url string, ex *extraction) string {
+	want := d.Archive.MD5
+	switch {
+	case want == "":
+		return ""
+	case ex.md5Err != nil:
+		fmt.Fprintf(warn, "%s: WARNING: the MD5 of %s from %s was not checked (%v): its files are checked only by their zip CRC-32s\n",
+			d.Name, d.Archive.Name, url, ex.md5Err)
+		return ", archive MD5 not checked"
+	case ex.md5 != want:
+		fmt.Fprintf(warn, "%s: WARNING: %s from %s has MD5 %s, but the published MD5 is %s: it is not the archive torchvision checks; its files are checked only by their zip CRC-32s (and the sums the registry knows)\n",
+			d.Name, d.Archive.Name, url, ex.md5, want)
+		return ", archive MD5 MISMATCH"
+	}
+	fmt.Fprintf(w, "%s: %s MD5 %s ok (the published one)\n", d.Name, d.Archive.Name, ex.md5)
+	return ", archive MD5 ok"
+}
+
+// maxExtracted is the most bytes file f of d may take extracted from the
+// archive: its size when the registry knows it, else a bound from the
+// split's count and image size (see gzipBound). A hostile or broken
+// server cannot fill the disk beyond it.
+func maxExtracted(d Dataset, f File) int64 {
+	if f.Size > 0 {
+		return f.Size
+	}
+	for _, sf := range []SplitFiles{d.Train, d.Test} {
+		if sf.Count <= 0 {
+			continue
+		}
+		switch {
+		case f.Name == sf.Images.Name && d.Rows > 0 && d.Cols > 0:
+			return gzipBound(16 + int64(sf.Count)*int64(d.Rows)*int64(d.Cols)) // 16: magic and 3 dimensions
+		case f.Name == sf.Labels.Name:
+			return gzipBound(8 + int64(sf.Count)) // 8: magic and 1 dimension
+		}
+	}
+	return gzipBound(4 + 4*idxMaxDims + idxMaxBytes) // the largest IDX file readIDX accepts
+}
+
+// gzipBound is the most bytes a gzip file of an n-byte IDX file can take
+// from an ordinary encoder: deflate at its worst stores the data as it
+// is, 5 bytes per stored block (zlib's deflateBound is n + n/4096 +
+// n/16384 + 13; n/1024 leaves room for other encoders), and the gzip
+// header and trailer take 18 bytes plus an optional extra field (up to
+// 64 KiB), name and comment (Go reads at most 512 bytes of each). This is
+// loose: the real EMNIST letters images compress to well under half their
+// raw size. A tight cap would need their real sizes, which no one has
+// measured for the registry (see registry.go), and a wrong guess would
+// reject the genuine files; the loose one still bounds what an entry can
+// write, 98 MB for the training images, where before there was no bound.
+func gzipBound(n int64) int64 { return n + n/1024 + 128<<10 }
+
 // extractArchive streams the archive at url and extracts the files need
-// to NAME.part files in dir; it returns them by file name, or removes
-// them and returns an error.
-func extractArchive(ctx context.Context, d Dataset, o Options, url, dir string, need []File) (parts map[string]string, err error) {
-	parts = map[string]string{}
+// to NAME.part files in dir, each capped at maxExtracted bytes and
+// hashed. When the archive's MD5 is published, it reads the archive
+// whole, to its end and without Range skips, computing the MD5 as the
+// bytes arrive. It returns what it extracted, or removes it and returns
+// an error.
+func extractArchive(ctx context.Context, d Dataset, o Options, url, dir string, need []File) (ex *extraction, err error) {
+	ex = &extraction{parts: map[string]string{}, sums: map[string]string{}, sizes: map[string]int64{}}
 	defer func() {
 		if err != nil {
-			for _, p := range parts {
+			for _, p := range ex.parts {
 				os.Remove(p)
 			}
-			parts = nil
+			ex = nil
 		}
 	}()
 	want := map[string]File{}
@@ -303,33 +415,38 @@ func extractArchive(ctx context.Context, d Dataset, o Options, url, dir string, 
 	}
 	rr := newRangeReader(ctx, o.client(), url, 0, o.RetryWait)
 	defer rr.Close()
+	if d.Archive.MD5 != "" {
+		rr.sum = md5.New()
+	}
 	bar := newProgressBar(o.Progress, d.Name+"/"+d.Archive.Name, -1, 0)
 	rr.onSkip = bar.Set
 	z := newZipStream(skipReader{progressReader{rr, bar}, rr})
-	for len(parts) < len(need) {
+	for len(ex.parts) < len(need) {
 		e, err := z.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			bar.Finish("failed")
-			return parts, fmt.Errorf("%s: %w", url, err)
+			return ex, fmt.Errorf("%s: %w", url, err)
 		}
 		f, ok := want[e.Name]
 		if !ok {
 			if err := z.Skip(e); err != nil {
 				bar.Finish("failed")
-				return parts, fmt.Errorf("%s: %w", url, err)
+				return ex, fmt.Errorf("%s: %w", url, err)
 			}
 			continue
 		}
 		part := filepath.Join(dir, f.Name+".part")
 		out, err := os.Create(part)
 		if err != nil {
-			return parts, err
+			return ex, err
 		}
-		parts[f.Name] = part
-		err = z.Extract(e, out)
+		ex.parts[f.Name] = part
+		h := sha256.New()
+		cw := &countWriter{w: io.MultiWriter(out, h)}
+		err = z.Extract(e, cw, maxExtracted(d, f))
 		if err == nil {
 			err = out.Sync()
 		}
@@ -338,20 +455,74 @@ func extractArchive(ctx context.Context, d Dataset, o Options, url, dir string, 
 		}
 		if err != nil {
 			bar.Finish("failed")
-			return parts, fmt.Errorf("%s: %w", url, err)
+			return ex, fmt.Errorf("%s: %w", url, err)
 		}
+		ex.sums[f.Name], ex.sizes[f.Name] = hex.EncodeToString(h.Sum(nil)), cw.n
 	}
-	bar.Finish("")
-	if len(parts) < len(need) {
+	if len(ex.parts) < len(need) {
+		bar.Finish("failed")
 		var missing []string
 		for name, f := range want {
-			if _, ok := parts[f.Name]; !ok {
+			if _, ok := ex.parts[f.Name]; !ok {
 				missing = append(missing, name)
 			}
 		}
-		return parts, fmt.Errorf("%s: the archive holds no %s", url, strings.Join(missing, ", "))
+		sort.Strings(missing)
+		return ex, fmt.Errorf("%s: the archive holds no %s", url, strings.Join(missing, ", "))
 	}
-	return parts, nil
+	if rr.sum != nil {
+		// The rest of the archive, for its MD5. A transfer that breaks
+		// off for good here costs the check, not the files.
+		if _, err := z.Discard(); err != nil {
+			if ctx.Err() != nil {
+				bar.Finish("failed")
+				return ex, ctx.Err()
+			}
+			ex.md5Err = err
+		} else {
+			ex.md5 = hex.EncodeToString(rr.sum.Sum(nil))
+		}
+	}
+	bar.Finish("")
+	return ex, nil
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// recordSums records the SHA-256 of the files extracted in dir's SumsFile,
+// keeping the entries of other files. A file whose sum differs from the
+// one recorded when it was last extracted is reported to warn: the
+// archive served now differs from the one served then. An unreadable
+// manifest is replaced, with a warning.
+func recordSums(dir string, d Dataset, url string, ex *extraction, need []File, warn io.Writer) error {
+	m, err := readSums(dir)
+	if err != nil {
+		fmt.Fprintf(warn, "%s: WARNING: %v: writing a new one\n", d.Name, err)
+		m = &sumsManifest{Files: map[string]recordedFile{}}
+	}
+	for _, f := range need {
+		sum := ex.sums[f.Name]
+		if old, ok := m.Files[f.Name]; ok && old.SHA256 != sum {
+			fmt.Fprintf(warn, "%s: WARNING: %s extracted now has sha256 %s, but %s was recorded when it was extracted from %s before: the archive differs\n",
+				d.Name, f.Name, sum, old.SHA256, old.From)
+		}
+		m.Files[f.Name] = recordedFile{SHA256: sum, Size: ex.sizes[f.Name], From: url,
+			ArchiveMD5: ex.md5, ArchiveMD5OK: ex.md5 != "" && ex.md5 == d.Archive.MD5}
+	}
+	if err := writeSums(dir, m); err != nil {
+		return fmt.Errorf("record the sums of the extracted files: %w", err)
+	}
+	return nil
 }
 
 // skipReader reads through a progress reporter and skips on the

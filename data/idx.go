@@ -325,12 +325,18 @@ func readIDXFileHeader(path string, want File) (*IDX, error) {
 	return &IDX{Dims: dims}, nil
 }
 
-// ChecksumError is a file whose SHA-256 differs from the registry's.
+// ChecksumError is a file whose SHA-256 differs from the registry's, or
+// from the one recorded when it was extracted.
 type ChecksumError struct {
 	Path      string
 	Got, Want string
+	Recorded  string // the SumsFile Want comes from; "" = the registry
 }
 
 func (e *ChecksumError) Error() string {
+	if e.Recorded != "" {
+		return fmt.Sprintf("%s: checksum mismatch: sha256 %s, want %s, recorded in %s when it was extracted: the file changed since",
+			e.Path, e.Got, e.Want, e.Recorded)
+	}
 	return fmt.Sprintf("%s: checksum mismatch: sha256 %s, want %s", e.Path, e.Got, e.Want)
 }

@@ -194,8 +194,13 @@ func loadRegistered(ctx context.Context, d Dataset, split string, opts Options) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	sf, rec, err := withRecordedSplit(sf, imgPath, lblPath)
+	if err != nil {
+		return nil, fmt.Errorf("load %s/%s: %w", d.Name, split, err)
+	}
 	s, err := readSplit(ctx, d, split, sf, imgPath, lblPath)
 	if err != nil {
+		err = rec.note(err)
 		var ce *ChecksumError
 		if errors.As(err, &ce) {
 			return nil, fmt.Errorf("load %s/%s: %w (re-fetch it: remove the file and run 'transferlab data fetch %s')", d.Name, split, err, d.Name)

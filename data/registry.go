@@ -57,6 +57,11 @@ type Archive struct {
 	Name   string // file name, for messages
 	About  string // its size in words, for messages
 	Prefix string // folder of the files inside the archive, for example "gzip/"
+	// MD5 is the whole archive's MD5 as a third party publishes it (hex;
+	// "" = none known). With one, the archive is read whole, no Range
+	// skips, so that its MD5 can be computed; a mismatch is reported as a
+	// warning (see fetchArchive).
+	MD5 string
 }
 
 // LocalSource is a local install of a dataset's official files.
@@ -137,8 +142,11 @@ var registry = []Dataset{
 		// The image files' SHA-256 sums are not known here: no machine this
 		// registry was written on could obtain them, and a sum must be
 		// measured, not guessed. The images are verified instead by their
-		// zip entry's CRC-32 when fetched and by their IDX structure and
-		// count, which must match the (checksummed) labels.
+		// zip entry's CRC-32 and the archive's MD5 when fetched, by their
+		// IDX structure and count, which must match the (checksummed)
+		// labels, and afterwards by the SHA-256 recorded when they were
+		// extracted (SumsFile). Their extraction is capped at a bound from
+		// their count (maxExtracted), their sizes being unknown too.
 		Train: SplitFiles{Count: 124800,
 			Images: File{"emnist-letters-train-images-idx3-ubyte.gz", 0, ""},
 			Labels: File{"emnist-letters-train-labels-idx1-ubyte.gz", 79283, "93bf4478de9adf5495fa83338ee2d66a998dc67bbecf6bfaf6ca6e24f202c0d1"},
@@ -151,7 +159,11 @@ var registry = []Dataset{
 		LabelBase:  1,
 		Transposed: true,
 		URLs:       []string{"https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip"},
-		Archive:    &Archive{Name: "gzip.zip", About: "about 535 MB, all EMNIST splits", Prefix: "gzip/"},
+		// The MD5 is torchvision's (torchvision.datasets.EMNIST), for this
+		// URL's gzip.zip of 535.7 MB: the only published checksum of the
+		// letters images.
+		Archive: &Archive{Name: "gzip.zip", About: "about 535 MB, all EMNIST splits", Prefix: "gzip/",
+			MD5: "58c8d27c78d21e728a6bc7b3cc06412e"},
 	},
 }
 
@@ -189,6 +201,10 @@ func Lookup(name string) (Dataset, error) {
 		if d.Name == name {
 			d.Classes = append([]string(nil), d.Classes...)
 			d.URLs = append([]string(nil), d.URLs...)
+			if d.Archive != nil {
+				a := *d.Archive
+				d.Archive = &a
+			}
 			return d, nil
 		}
 	}

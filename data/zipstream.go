@@ -135,14 +135,26 @@ func (z *zipStream) content(e zipEntry) (io.Reader, *io.LimitedReader, error) {
 }
 
 // Extract copies entry e's content to w, checking its CRC-32 and size,
-// and moves past it.
-func (z *zipStream) Extract(e zipEntry, w io.Writer) error {
+// and moves past it. With limit > 0, an entry of more than limit bytes is
+// an error before more than limit+1 bytes reach w: whatever its header
+// says, and however far its deflate data would expand, it cannot fill the
+// disk.
+func (z *zipStream) Extract(e zipEntry, w io.Writer, limit int64) error {
+	if limit > 0 && e.Flags&zipFlagDescr == 0 && e.Size > uint64(limit) {
+		return fmt.Errorf("zip: entry %s declares %d bytes, more than the %d the file can hold", e.Name, e.Size, limit)
+	}
 	src, compressed, err := z.content(e)
 	if err != nil {
 		return err
 	}
+	if limit > 0 {
+		src = io.LimitReader(src, limit+1) // one byte more shows an entry that is too large
+	}
 	crc := crc32.NewIEEE()
 	n, err := io.Copy(io.MultiWriter(w, crc), src)
+	if err == nil && limit > 0 && n > limit {
+		return fmt.Errorf("zip: entry %s holds more than the %d bytes the file can hold", e.Name, limit)
+	}
 	if err != nil {
 		var ce flate.CorruptInputError
 		if errors.As(err, &ce) {
@@ -175,7 +187,7 @@ func (z *zipStream) Extract(e zipEntry, w io.Writer) error {
 // Skip moves past entry e without keeping its content.
 func (z *zipStream) Skip(e zipEntry) error {
 	if e.Flags&zipFlagDescr != 0 {
-		return z.Extract(e, io.Discard)
+		return z.Extract(e, io.Discard, 0) // discarded: no disk to fill
 	}
 	n := int64(e.CompSize)
 	if b := int64(z.br.Buffered()); n <= b {
@@ -222,3 +234,6 @@ func (z *zipStream) descriptor(e zipEntry) (zipEntry, error) {
 	}
 	return e, nil
 }
+
+// Discard reads the rest of the archive, past the entries, to its end.
+func (z *zipStream) Discard() (int64, error) { return io.Copy(io.Discard, z.br) }

@@ -36,9 +36,15 @@ func Build(p *nn.Path, a Arch) (Net, error) {
 	return NewCNN(p, int64(a.Classes)), nil
 }
 
-// maxWidth bounds layer sizes read from files, so a damaged sidecar cannot
-// ask libtorch for terabytes.
-const maxWidth = 1 << 16
+// maxWidth bounds layer sizes and maxParams the parameter count read from
+// files, so a damaged sidecar cannot ask libtorch for gigabytes. The seed's
+// networks have 3.3M (the FFN) and 3.1M (the CNN) parameters; 64M
+// parameters (256 MB of fp32 weights, 1 GB with Adam's state and the
+// resume copies) leave room for wider networks of this kind.
+const (
+	maxWidth  = 1 << 16
+	maxParams = 64 << 20
+)
 
 // Check reports whether a describes a network Build can make, before any
 // memory is allocated for it.
@@ -55,9 +61,23 @@ func (a Arch) Check() error {
 				return fmt.Errorf("ffn hidden size %d: sizes must be 1 to %d", h, maxWidth)
 			}
 		}
+		if n := a.ffnParams(); n > maxParams {
+			return fmt.Errorf("ffn hidden sizes %v make %d parameters, more than the %d transferlab builds", a.Hidden, n, maxParams)
+		}
 		return nil
 	}
 	return fmt.Errorf("unknown model %q: choose %s", a.Model, strings.Join(Models, " or "))
+}
+
+// ffnParams counts the FFN's weights and biases.
+func (a Arch) ffnParams() int64 {
+	var n int64
+	in := int64(FFNInput)
+	for _, h := range append(append([]int(nil), a.Hidden...), a.Classes) {
+		n += in*int64(h) + int64(h)
+		in = int64(h)
+	}
+	return n
 }
 
 // HeadPrefix is the name prefix of a's output layer: the one a transfer

@@ -147,8 +147,14 @@ func archiveInMemory(named []ts.NamedTensor, name string) (*os.File, error) {
 
 // ReadSidecar reads and checks the sidecar of checkpoint pt.
 func ReadSidecar(pt string) (*Sidecar, error) {
+	if _, err := os.Stat(pt); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("checkpoint %s does not exist", pt)
+		}
+		return nil, fmt.Errorf("checkpoint %s: %w", pt, err)
+	}
 	p := SidecarPath(pt)
-	b, err := os.ReadFile(p)
+	b, err := readSidecarFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s has no sidecar %s: transferlab needs it to rebuild the network (a plain torch.save state_dict of the seed's CNN can start a transfer: 'transferlab finetune --from PATH')", pt, p)
 	}
@@ -168,7 +174,41 @@ func ReadSidecar(pt string) (*Sidecar, error) {
 	if err := sc.Arch.Check(); err != nil {
 		return nil, fmt.Errorf("sidecar %s: %w", p, err)
 	}
+	// The network it describes is built only for the file it describes.
+	if err := VerifySidecarSum(pt); err != nil {
+		return nil, err
+	}
 	return &sc, nil
+}
+
+// maxSidecarBytes bounds what is read of a sidecar: a real one holds a
+// run's configuration and per-epoch history, a few tens of KB.
+const maxSidecarBytes = 16 << 20
+
+// readSidecarFile reads a sidecar that must be a regular file of at most
+// maxSidecarBytes (a link to /dev/zero, or a huge file, is refused before
+// it is read).
+func readSidecarFile(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("sidecar %s is not a regular file", p)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSidecarBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if len(b) > maxSidecarBytes {
+		return nil, fmt.Errorf("sidecar %s is larger than %d MB: it is not a transferlab sidecar", p, maxSidecarBytes>>20)
+	}
+	return b, nil
 }
 
 // LoadWeights copies the tensors of file into vs's parameters. file is
@@ -220,9 +260,31 @@ func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
 		if src.DType() != gotch.Float {
 			return fmt.Errorf("tensor %s in %s is %v, transferlab needs float32", p.Name, file, src.DType())
 		}
+		if finite, err := allFinite(src); err != nil || !finite {
+			return fmt.Errorf("tensor %s in %s holds NaN or infinite values: the network diverged before it was saved, or the file is damaged", p.Name, file)
+		}
 		ts.NoGrad(func() { p.Tensor.Copy_(src) })
 	}
 	return nil
+}
+
+// allFinite reports whether every value of t is finite (no NaN, no ±Inf).
+func allFinite(t *ts.Tensor) (bool, error) {
+	fin, err := t.Isfinite(false)
+	if err != nil {
+		return false, err
+	}
+	all, err := fin.All(true)
+	if err != nil {
+		return false, err
+	}
+	n, err := all.Totype(gotch.Int64, true)
+	if err != nil {
+		return false, err
+	}
+	defer n.MustDrop()
+	v, err := Int(n)
+	return v == 1, err
 }
 
 // VerifySidecarSum fails when file has a sidecar that records another
@@ -230,9 +292,12 @@ func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
 // or the .pt was replaced, and the sidecar would describe the wrong network.
 // A .pt without a sidecar (a plain PyTorch file) passes.
 func VerifySidecarSum(file string) error {
-	b, err := os.ReadFile(SidecarPath(file))
-	if err != nil {
+	b, err := readSidecarFile(SidecarPath(file))
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	var sc struct {
 		SHA256 string `json:"sha256"`

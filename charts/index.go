@@ -29,12 +29,21 @@ type evalEntry struct {
 	ef   *metrics.EvalFile
 }
 
+// accuracyNote says what the run table's accuracy columns are: train
+// accuracy is the running mean the training loop kept over the last epoch
+// (as the seed reported it), while the network changed under it; only
+// validation and test are evaluations of the final network.
+const accuracyNote = "Train accuracy is each run's running mean over its last epoch (as the seed reported it), not an evaluation; validation and test accuracies are evaluations of the final network (— until the run has made them). Runs marked \"smoke test\" or \"not the seed's recipe\" ran a smaller or changed setup: their numbers are not the recipe's."
+
 type indexView struct {
 	Rows     []indexRow
 	Evals    []indexEval
 	Transfer bool
 	Skipped  []string
 }
+
+// AccuracyNote is accuracyNote, for the template.
+func (indexView) AccuracyNote() string { return accuracyNote }
 
 // indexRow is one line of the run table, on the HTML page and in
 // results.md alike.
@@ -43,6 +52,8 @@ type indexRow struct {
 	Run, Kind, Status, Model, Dataset       string
 	Epochs, TrainAcc, ValAcc, TestAcc, Wall string
 	Started                                 string
+	// Badge marks a run that is not its recipe (metrics.Run.NotRecipe).
+	Badge string
 }
 
 type indexEval struct {
@@ -60,10 +71,10 @@ var indexTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 <table id="runs">
 <tr><th>run</th><th>kind</th><th>status</th><th>model</th><th>dataset</th><th>epochs</th><th>train acc.</th><th>val. acc.</th><th>test acc.</th><th>wall time</th><th>started</th></tr>
 {{- range .Rows}}
-<tr><td><a href="{{.Href}}">{{.Run}}</a></td><td>{{.Kind}}</td><td><span class="status status-{{.Status}}">{{.Status}}</span></td><td>{{.Model}}</td><td>{{.Dataset}}</td><td class="num">{{.Epochs}}</td><td class="num">{{.TrainAcc}}</td><td class="num">{{.ValAcc}}</td><td class="num">{{.TestAcc}}</td><td class="num">{{.Wall}}</td><td>{{.Started}}</td></tr>
+<tr><td><a href="{{.Href}}">{{.Run}}</a>{{if .Badge}} <span class="badge">{{.Badge}}</span>{{end}}</td><td>{{.Kind}}</td><td><span class="status status-{{.Status}}">{{.Status}}</span></td><td>{{.Model}}</td><td>{{.Dataset}}</td><td class="num">{{.Epochs}}</td><td class="num">{{.TrainAcc}}</td><td class="num">{{.ValAcc}}</td><td class="num">{{.TestAcc}}</td><td class="num">{{.Wall}}</td><td>{{.Started}}</td></tr>
 {{- end}}
 </table>
-<p class="muted">Accuracies are the final evaluations of each run (— until the run has made them).</p>
+<p class="muted">{{$.Body.AccuracyNote}}</p>
 {{- else}}
 <p class="muted">No run yet: the training commands write their runs here.</p>
 {{- end}}
@@ -97,6 +108,7 @@ func newIndexView(entries []runEntry, skipped []error) indexView {
 				Epochs:   fmt.Sprintf("%d/%d", len(r.History), r.Config.Epochs),
 				TrainAcc: evalPct(r.Final.Train), ValAcc: evalPct(r.Final.Val), TestAcc: evalPct(r.Final.Test),
 				Wall: duration(r.WallSeconds), Started: when(r.Started),
+				Badge: r.NotRecipe().Label(),
 			})
 			if r.Kind == "finetune" {
 				v.Transfer = true
@@ -132,11 +144,15 @@ func writeMarkdown(w io.Writer, v indexView) error {
 		b.WriteString("| run | kind | status | model | dataset | epochs | train acc. | val. acc. | test acc. | wall time |\n")
 		b.WriteString("|---|---|---|---|---|---:|---:|---:|---:|---:|\n")
 		for _, r := range v.Rows {
-			fmt.Fprintf(&b, "| [%s](%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-				md(r.Run), mdURL(string(r.Href)), md(r.Kind), md(r.Status), md(r.Model), md(r.Dataset),
+			badge := ""
+			if r.Badge != "" {
+				badge = " (" + md(r.Badge) + ")"
+			}
+			fmt.Fprintf(&b, "| [%s](%s)%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				md(r.Run), mdURL(string(r.Href)), badge, md(r.Kind), md(r.Status), md(r.Model), md(r.Dataset),
 				r.Epochs, r.TrainAcc, r.ValAcc, r.TestAcc, r.Wall)
 		}
-		b.WriteString("\nAccuracies are the final evaluations of each run (— until the run has made them).\n")
+		b.WriteString("\n" + accuracyNote + "\n")
 	}
 	if v.Transfer {
 		b.WriteString("\nFine-tuning runs compared: [transfer.html](transfer.html).\n")

@@ -163,6 +163,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .status-done { background: #dafbe1; }
 .other-target td { background: #fff1e5; }
 .target-mark { font-weight: 600; color: #bc4c00; }
+.badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 13px; background: #fff1e5; border: 1px solid #bc4c00; color: #953800; }
 .muted { color: #656d76; font-size: 13px; }
 .container { width: 100%; margin: 12px 0; }
 .mistakes { display: flex; flex-wrap: wrap; gap: 10px; }

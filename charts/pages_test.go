@@ -22,7 +22,7 @@ func TestRunPage(t *testing.T) {
 	dir := t.TempDir()
 	run := sampleRun("pretrain-mnist", "pretrain", "mnist", 5, 5, true)
 	run.Reference = &metrics.Reference{TrainAcc: 99.1, ValAcc: 98.7, Note: "seed notebook"}
-	writeRun(t, dir, run)
+	writeRun(t, dir, recipeOf(run))
 	if err := Build(dir); err != nil {
 		t.Fatal(err)
 	}

@@ -87,6 +87,12 @@ type runView struct {
 	MeanImagesPerSecond   string
 	MeanSecondsPerEpoch   string
 	TransferConfiguration string
+	// Badge marks a run that is not its recipe; the seed's numbers are
+	// not shown beside it.
+	Badge string
+	// HiddenReference is true when the run has seed numbers that are
+	// not shown because of the Badge.
+	HiddenReference bool
 }
 
 type finalRow struct {
@@ -104,6 +110,9 @@ type epochRow struct {
 var runTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 <p><span class="status status-{{.Status}}">{{.Status}}</span>
 {{.Kind}} · epochs {{.Epochs}} · wall time {{.Wall}} · started {{.Started}}{{if .Finished}} · finished {{.Finished}}{{end}}</p>
+{{- if .Badge}}
+<p><span class="badge" id="badge">{{.Badge}}</span>{{if .HiddenReference}} <span class="muted">The seed homework's numbers are for the full recipe, so they are not shown beside this run.</span>{{end}}</p>
+{{- end}}
 {{- if .TransferConfiguration}}
 <p>Fine-tuning configuration: <b>{{.TransferConfiguration}}</b></p>
 {{- end}}
@@ -195,7 +204,11 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 		v.Finals = append(v.Finals, finalRow{Split: f.split, Dataset: orNone(f.e.Dataset), N: strconv.Itoa(f.e.N),
 			Loss: loss(f.e.Loss), Acc: pct(f.e.Accuracy), Seconds: duration(f.e.Seconds)})
 	}
-	if r := run.Reference; r != nil {
+	dev := run.NotRecipe()
+	v.Badge = dev.Label()
+	if r := run.Reference; r != nil && v.Badge != "" {
+		v.HiddenReference = true
+	} else if r != nil {
 		v.Reference = &refView{TrainAcc: refPct(r.TrainAcc), TrainLoss: refLoss(r.TrainLoss), ValAcc: refPct(r.ValAcc),
 			ValLoss: refLoss(r.ValLoss), TestAcc: refPct(r.TestAcc), Note: r.Note}
 	}

@@ -25,6 +25,11 @@ func transferLabel(r *metrics.Run) string {
 	if !isHomeworkTarget(r) {
 		label += " [target: " + orNone(r.Config.Dataset) + "]"
 	}
+	if d := r.NotRecipe(); d.Smaller {
+		label += " [smoke test]"
+	} else if len(d.Reasons) > 0 {
+		label += " [not the recipe]"
+	}
 	return label
 }
 
@@ -80,6 +85,7 @@ type transferView struct {
 	Empty     bool
 	Homework  []transferRow
 	Other     []transferRow
+	Reduced   []transferRow
 	CurveNote string
 }
 
@@ -89,6 +95,7 @@ type transferRow struct {
 	TrainAcc, ValAcc, TestAcc          string
 	RefTrain, RefVal, RefTest, RefNote string
 	Other                              bool
+	Badge                              string
 }
 
 var transferTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
@@ -110,6 +117,16 @@ Runs fine-tuned on a target other than EMNIST letters are marked <span class="ta
 {{- if .Other}}
 <h2>Other targets (not EMNIST letters)</h2>
 {{template "transfer-table" .Other}}
+{{- end}}
+{{- if .Reduced}}
+<h2>Smoke tests and changed recipes</h2>
+<p class="muted">These runs did not run the seed's recipe (a training-image limit, fewer epochs or images per class, a sampled test set, or other hyperparameters), so the seed's numbers are not put beside them.</p>
+<table class="transfer" id="reduced">
+<tr><th>configuration</th><th>setup</th><th>target</th><th>epochs</th><th>status</th><th>train acc.</th><th>val. acc.</th><th>test acc.</th></tr>
+{{- range .Reduced}}
+<tr{{if .Other}} class="other-target"{{end}}><td><a href="{{.Href}}">{{.Label}}</a></td><td><span class="badge">{{.Badge}}</span></td><td>{{if .Other}}<span class="target-mark">target: {{.Target}}</span>{{else}}{{.Target}}{{end}}</td><td class="num">{{.Epochs}}</td><td>{{.Status}}</td><td class="num">{{.TrainAcc}}</td><td class="num">{{.ValAcc}}</td><td class="num">{{.TestAcc}}</td></tr>
+{{- end}}
+</table>
 {{- end}}
 {{end}}{{end}}
 {{define "transfer-table"}}<table class="transfer">
@@ -135,12 +152,16 @@ func newTransferPage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 			RefTrain: none, RefVal: none, RefTest: none,
 			Other: !isHomeworkTarget(r),
 		}
-		if ref := r.Reference; ref != nil {
+		row.Badge = r.NotRecipe().Label()
+		if ref := r.Reference; ref != nil && row.Badge == "" {
 			row.RefTrain, row.RefVal, row.RefTest, row.RefNote = refPct(ref.TrainAcc), refPct(ref.ValAcc), refPct(ref.TestAcc), ref.Note
 		}
-		if row.Other {
+		switch {
+		case row.Badge != "":
+			v.Reduced = append(v.Reduced, row)
+		case row.Other:
 			v.Other = append(v.Other, row)
-		} else {
+		default:
 			v.Homework = append(v.Homework, row)
 		}
 		if !hasVal(r.History) {

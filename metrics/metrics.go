@@ -31,6 +31,19 @@ type Run struct {
 	Env         Env     `json:"env"`
 	// Reference holds the seed homework's numbers for this recipe, if any.
 	Reference *Reference `json:"reference,omitempty"`
+	// Recipe is the recipe's own settings, before the command's flags
+	// changed any: a run whose Config differs from them is not the recipe
+	// the Reference numbers are for (see NotRecipe). Absent in files
+	// written before it was recorded.
+	Recipe *Recipe `json:"recipe,omitempty"`
+}
+
+// Recipe is the part of a recipe that a command's flags can change.
+type Recipe struct {
+	Epochs    int     `json:"epochs"`
+	BatchSize int     `json:"batch_size"`
+	LR        float64 `json:"lr"`
+	PerClass  int     `json:"per_class,omitempty"` // finetune: first N training images per class
 }
 
 // Config is the recipe and hyperparameters a run used.
@@ -57,6 +70,9 @@ type Config struct {
 	// FeatureCache is true when a "last" run trained its head on features
 	// the frozen backbone computed once; its images/s count head steps.
 	FeatureCache bool `json:"feature_cache,omitempty"`
+	// EvalLimit is set when the final test evaluation used a seeded
+	// sample of at most this many images (reproduce --quick).
+	EvalLimit int `json:"eval_limit,omitempty"`
 }
 
 // Epoch is one epoch of training. Accuracies are percentages; losses are

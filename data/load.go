@@ -33,6 +33,8 @@ type Options struct {
 	// RetryWait is the pause before re-requesting a download that broke
 	// off (it grows with each try); 0 = one second.
 	RetryWait time.Duration
+
+	FolderOptions // folder:DIR datasets (folder.go)
 }
 
 // Orientations are the values of Options.EMNISTOrientation.
@@ -166,6 +168,9 @@ func Load(ctx context.Context, name, split string, opts Options) (*Split, error)
 	}
 	if err := CheckOrientation(opts.EMNISTOrientation); err != nil {
 		return nil, err
+	}
+	if d.Folder {
+		return loadFolderSplit(ctx, d, split, opts)
 	}
 	if d.Dir != "" {
 		return loadIDXDir(ctx, d, split)

@@ -50,6 +50,8 @@ type Dataset struct {
 	Local []LocalSource
 	// Dir is the folder of an idx:DIR dataset (Name is then "idx:"+Dir).
 	Dir string
+	// Folder: a folder:DIR dataset of image files (folder.go); Dir is DIR.
+	Folder bool
 }
 
 // Archive is a zip archive at the source that holds a dataset's files.
@@ -186,16 +188,23 @@ func Names() []string {
 
 // choices is the list a bad name's error offers.
 func choices() string {
-	return strings.Join(Names()[:len(registry)-1], ", ") + ", " + registry[len(registry)-1].Name + " or idx:DIR"
+	return strings.Join(Names()[:len(registry)-1], ", ") + ", " + registry[len(registry)-1].Name + ", idx:DIR or folder:DIR"
 }
 
-// Lookup returns the dataset called name: a registry name or idx:DIR.
+// Lookup returns the dataset called name: a registry name, idx:DIR or
+// folder:DIR.
 func Lookup(name string) (Dataset, error) {
 	if dir, ok := strings.CutPrefix(name, "idx:"); ok {
 		if dir == "" {
 			return Dataset{}, fmt.Errorf("dataset %q: give a folder after idx:, for example idx:./mydata", name)
 		}
 		return Dataset{Name: name, Title: "IDX files in " + dir, Dir: dir, Rows: idxSide, Cols: idxSide}, nil
+	}
+	if dir, ok := strings.CutPrefix(name, "folder:"); ok {
+		if dir == "" {
+			return Dataset{}, fmt.Errorf("dataset %q: give a folder after folder:, for example folder:./myimages", name)
+		}
+		return Dataset{Name: name, Title: "image folders in " + dir, Dir: dir, Folder: true, Rows: Side, Cols: Side}, nil
 	}
 	for _, d := range registry {
 		if d.Name == name {

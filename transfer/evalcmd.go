@@ -31,7 +31,7 @@ type EvalOptions struct {
 // matrix, per-class accuracy, misclassified images). It returns the file's
 // content and path.
 func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, string, error) {
-	sc, err := model.ReadSidecar(o.Checkpoint)
+	sc, err := sidecarOrInferred(o.Checkpoint, o.Dataset) // a plain state_dict: predict.go
 	if err != nil {
 		return nil, "", err
 	}
@@ -59,6 +59,9 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, stri
 	}
 	if len(split.Classes) != sc.Arch.Classes {
 		return nil, "", fmt.Errorf("%s is a %d-class network and %s has %d classes: pass --dataset with a matching dataset", o.Checkpoint, sc.Arch.Classes, o.Dataset, len(split.Classes))
+	}
+	if sc.Classes == nil { // no sidecar: the dataset's classes
+		sc.Classes = split.Classes
 	}
 	vs := nn.NewVarStore(o.Options.Device)
 	defer vs.Destroy()

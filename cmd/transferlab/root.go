@@ -55,6 +55,7 @@ Start with 'transferlab doctor'.`,
 	root.AddCommand(newFinetuneCommand())
 	root.AddCommand(newTransferCommand())
 	root.AddCommand(newEvalCommand())
+	root.AddCommand(newPredictCommand())
 	root.AddCommand(newReproduceCommand())
 	for _, c := range root.Commands() {
 		wrapArgs(c)

@@ -1,0 +1,207 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+	"github.com/sugarme/gotch/ts"
+
+	"transferlab/data"
+	"transferlab/model"
+)
+
+// sidecarOrInferred is a checkpoint's sidecar or, for a file without one
+// (a plain torch.save(model.state_dict(), f)), a sidecar with the
+// architecture inferred from its tensors (model.InferArch) and no classes:
+// the caller takes them from the dataset. dataset is the one named on the
+// command line; without a sidecar there must be one, since nothing else
+// says what the classes are.
+func sidecarOrInferred(pt, dataset string) (*model.Sidecar, error) {
+	sc, inferred, err := checkpointArch(pt)
+	if err != nil {
+		return nil, err
+	}
+	if inferred && dataset == "" {
+		return nil, fmt.Errorf("%s has no sidecar (%s), so its classes are unknown: pass --dataset to evaluate it on (one of %d classes)", pt, model.SidecarPath(pt), sc.Arch.Classes)
+	}
+	return sc, nil
+}
+
+// checkpointArch reads a checkpoint's sidecar, or infers its architecture
+// when it has none (inferred; the sidecar returned then has no classes).
+func checkpointArch(pt string) (sc *model.Sidecar, inferred bool, err error) {
+	if _, err := os.Stat(model.SidecarPath(pt)); !errors.Is(err, os.ErrNotExist) {
+		sc, err := model.ReadSidecar(pt)
+		return sc, false, err
+	}
+	if _, err := os.Stat(pt); err != nil {
+		sc, err := model.ReadSidecar(pt) // its error names the missing checkpoint
+		return sc, false, err
+	}
+	shapes, err := model.ReadShapes(pt)
+	if err != nil {
+		return nil, false, err
+	}
+	arch, err := model.InferArch(pt, shapes)
+	if err != nil {
+		return nil, false, err
+	}
+	return &model.Sidecar{Format: model.SidecarFormat, Arch: arch}, true, nil
+}
+
+// PredictOptions say which checkpoint classifies which images.
+type PredictOptions struct {
+	Checkpoint string
+	Images     []string
+	// Dataset names the classes of a checkpoint without a sidecar (its
+	// class count must match); "" = "0".."K-1".
+	Dataset string
+	Data    data.Options // where Dataset is read from
+	Prep    data.Prep    // how the images are prepared (as folder:DIR datasets are)
+	Device  gotch.Device
+	Top     int // classes reported per image; 0 = 3
+}
+
+// Prediction is one image's most likely classes, most likely first.
+type Prediction struct {
+	Image    string      `json:"image"`
+	Inverted bool        `json:"inverted"` // the image was inverted to bright ink on black
+	Top      []ClassProb `json:"top"`
+}
+
+// ClassProb is a class and the network's probability for it (softmax).
+type ClassProb struct {
+	Index int     `json:"index"`
+	Class string  `json:"class"`
+	P     float64 `json:"p"`
+}
+
+// Predict prepares each image as a folder:DIR dataset's images are (Prep)
+// and returns the network's top classes for it. Every image is read before
+// the network runs: an unreadable one is an error naming it, and nothing is
+// predicted.
+func Predict(ctx context.Context, o PredictOptions) ([]Prediction, error) {
+	if len(o.Images) == 0 {
+		return nil, fmt.Errorf("no images to predict")
+	}
+	if err := o.Prep.Check(); err != nil {
+		return nil, err
+	}
+	if o.Device.Name == "" {
+		o.Device = gotch.CPU
+	}
+	if o.Top <= 0 {
+		o.Top = 3
+	}
+	sc, inferred, err := checkpointArch(o.Checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	if inferred {
+		if sc.Classes, err = predictClasses(ctx, o, sc.Arch.Classes); err != nil {
+			return nil, err
+		}
+	}
+	split := &data.Split{Dataset: "images", Name: "predict", Rows: data.Side, Cols: data.Side, Classes: sc.Classes}
+	out := make([]Prediction, len(o.Images))
+	for i, path := range o.Images {
+		p, err := data.PrepareFile(path, o.Prep)
+		if err != nil {
+			return nil, err
+		}
+		split.Pixels = append(split.Pixels, p.Pixels...)
+		split.Labels = append(split.Labels, 0)
+		out[i] = Prediction{Image: path, Inverted: p.Inverted}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	vs := nn.NewVarStore(o.Device)
+	defer vs.Destroy()
+	net, err := model.Build(vs.Root(), sc.Arch)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.Checkpoint, err)
+	}
+	if err := model.LoadWeights(vs, o.Checkpoint); err != nil {
+		return nil, err
+	}
+	x, y, err := split.Tensors(o.Device)
+	if err != nil {
+		return nil, err
+	}
+	defer x.MustDrop()
+	defer y.MustDrop()
+	probs, err := softmaxRows(net, x, len(o.Images), sc.Arch.Classes)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		row := probs[i*sc.Arch.Classes : (i+1)*sc.Arch.Classes]
+		idx := make([]int, len(row))
+		for j := range idx {
+			idx[j] = j
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]] > row[idx[b]] })
+		for _, j := range idx[:min(o.Top, len(idx))] {
+			out[i].Top = append(out[i].Top, ClassProb{Index: j, Class: sc.Classes[j], P: row[j]})
+		}
+	}
+	return out, nil
+}
+
+// predictClasses names the classes of a checkpoint without a sidecar: the
+// dataset's, which must be as many, or "0".."K-1".
+func predictClasses(ctx context.Context, o PredictOptions, k int) ([]string, error) {
+	if o.Dataset == "" {
+		out := make([]string, k)
+		for i := range out {
+			out[i] = fmt.Sprint(i)
+		}
+		return out, nil
+	}
+	d, err := data.Lookup(o.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	classes := d.Classes
+	if len(classes) == 0 { // idx:DIR, folder:DIR: the classes come from the files
+		s, err := data.Load(ctx, o.Dataset, data.SplitTest, o.Data)
+		if err != nil {
+			return nil, err
+		}
+		classes = s.Classes
+	}
+	if len(classes) != k {
+		return nil, fmt.Errorf("%s is a %d-class network and %s has %d classes: pass --dataset with a matching dataset", o.Checkpoint, k, o.Dataset, len(classes))
+	}
+	return classes, nil
+}
+
+// softmaxRows runs net over x (n images) under no-grad in batches of
+// EvalBatch and returns the n x classes softmax probabilities, row-major.
+func softmaxRows(net model.Net, x *ts.Tensor, n, classes int) ([]float64, error) {
+	out := make([]float64, 0, n*classes)
+	var err error
+	ts.NoGrad(func() {
+		for lo := 0; lo < n; lo += EvalBatch {
+			size := min(EvalBatch, n-lo)
+			s := model.NewScope()
+			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
+			logits := s.T(net.ForwardT(xb, false))
+			p := s.T(logits.MustSoftmax(-1, gotch.Float, false))
+			vals := p.Float64Values()
+			s.Drop()
+			if len(vals) != size*classes {
+				err = fmt.Errorf("the network gave %d outputs for %d images of %d classes", len(vals), size, classes)
+				return
+			}
+			out = append(out, vals...)
+		}
+	})
+	return out, err
+}

@@ -29,8 +29,9 @@ type BuildResult struct {
 
 // Build rebuilds every page under resultsDir from the metrics files: each
 // run's page (results/<run>/index.html) and evaluation pages
-// (results/<run>/eval-*.html), the transfer comparison
-// (results/transfer.html), the overview (results/index.html) and its
+// (results/<run>/eval-*.html) with each run's metrics.csv and metrics.js,
+// the transfer comparison (results/transfer.html), the comparison of every
+// run (results/compare.html), the overview (results/index.html) and its
 // Markdown twin (results/results.md), and copies echarts.min.js into
 // results/assets/. An unreadable file is skipped, the rest is built, and
 // the error returned at the end names every skipped file.
@@ -115,15 +116,23 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 		if err != nil {
 			return res, fmt.Errorf("run %s: %w", en.dir, err)
 		}
-		if err := write(path.Join(en.dir, RunPageName), p); err != nil {
+		if err := writeRunFiles(filepath.Join(resultsDir, en.dir), en.run, p); err != nil {
 			return res, err
 		}
+		res.Pages = append(res.Pages, path.Join(en.dir, RunPageName))
 	}
 	tp, err := newTransferPage(runs, a)
 	if err != nil {
 		return res, fmt.Errorf("transfer page: %w", err)
 	}
 	if err := write(TransferPageName, tp); err != nil {
+		return res, err
+	}
+	cp, err := newComparePage(runs, a)
+	if err != nil {
+		return res, fmt.Errorf("compare page: %w", err)
+	}
+	if err := write(ComparePageName, cp); err != nil {
 		return res, err
 	}
 	v := newIndexView(entries, skipped)

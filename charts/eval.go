@@ -47,10 +47,19 @@ type evalView struct {
 	Run, Dataset, Split, N, Loss, Acc, Seconds string
 	Checkpoint, When                           string
 	Env                                        string
-	MaxOffDiagonal                             int
-	PerClass                                   []classRow
-	Mistakes                                   []mistakeView
-	MistakesShown, MistakesBad                 int
+	Details                                    *evalDetails
+}
+
+// evalDetails is what an evaluation shows beyond its numbers: confusion
+// matrix, accuracy per class, misclassified images. The evaluation pages
+// and the run pages (for the final test evaluation) show it alike.
+type evalDetails struct {
+	// Split names the evaluated split in the headings, on run pages.
+	Split                      string
+	MaxOffDiagonal             int
+	PerClass                   []classRow
+	Mistakes                   []mistakeView
+	MistakesShown, MistakesBad int
 }
 
 type classRow struct {
@@ -76,7 +85,15 @@ var evalTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 <tr><th>evaluated</th><td>{{.When}}</td></tr>
 <tr><th>environment</th><td>{{.Env}}</td></tr>
 </table>
-<h2>Confusion matrix</h2>
+{{end}}
+{{template "eval-details" $}}
+{{end}}`)
+
+// evalDetailsBlock renders a page's Body.Details (an *evalDetails) with
+// the confusion and per-class charts; the evaluation and run pages use it
+// as {{template "eval-details" $}}.
+const evalDetailsBlock = `{{define "eval-details"}}{{with .Body.Details}}
+<h2>Confusion matrix{{if .Split}} ({{.Split}}){{end}}</h2>
 {{- if .MaxOffDiagonal}}
 <p class="muted">The colour saturates at {{.MaxOffDiagonal}}, the largest count off the diagonal, so that mistakes stand out; hover a cell for its count.</p>
 {{- else}}
@@ -84,9 +101,9 @@ var evalTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 {{- end}}
 {{end}}
 {{template "chart" ($.Chart "chart_confusion")}}
-<h2>Accuracy per class</h2>
+{{with .Body.Details}}<h2>Accuracy per class{{if .Split}} ({{.Split}}){{end}}</h2>{{end}}
 {{template "chart" ($.Chart "chart_per_class")}}
-{{with .Body}}
+{{with .Body.Details}}
 {{- if .PerClass}}
 <details><summary>Per-class numbers</summary>
 <table id="per-class">
@@ -99,7 +116,7 @@ var evalTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 {{- else}}
 <p class="muted">No per-class accuracy in this evaluation.</p>
 {{- end}}
-<h2>Misclassified images</h2>
+<h2>Misclassified images{{if .Split}} ({{.Split}}){{end}}</h2>
 {{- if .Mistakes}}
 <p class="muted">{{.MistakesShown}} misclassified images kept by the evaluation.</p>
 <div class="mistakes" id="mistakes">
@@ -113,7 +130,7 @@ var evalTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 {{- if .MistakesBad}}
 <p class="warn">{{.MistakesBad}} misclassified images were skipped: their pixel count does not match rows × cols.</p>
 {{- end}}
-{{end}}{{end}}`)
+{{end}}{{end}}`
 
 // newEvalPage builds the page of one evaluation of run runName.
 func newEvalPage(runName string, ef *metrics.EvalFile, a assets) (*htmlPage, error) {
@@ -125,18 +142,41 @@ func newEvalPage(runName string, ef *metrics.EvalFile, a assets) (*htmlPage, err
 		Env: fmt.Sprintf("libtorch %s, gotch %s, %d CPUs%s", orNone(ef.Env.Libtorch), orNone(ef.Env.Gotch), ef.Env.CPUs,
 			strings.TrimSuffix(" on "+ef.Env.Host, " on ")),
 	}
+	v.Details = newEvalDetails(e, ef.Classes)
+
+	p := page{
+		Title:   fmt.Sprintf("Evaluation of %s on %s %s", runName, orNone(e.Dataset), orNone(e.Split)),
+		Echarts: a.src(1),
+		Warning: a.warning,
+		Nav:     []link{{Href: "../index.html", Text: "← all runs"}, {Href: "index.html", Text: "run " + runName}},
+		Body:    v,
+	}
+	cs := evalCharts(e, ef.Classes)
+	if len(cs) == 0 {
+		p.Echarts = ""
+	}
+	var err error
+	if p.Charts, err = renderCharts(cs...); err != nil {
+		return nil, err
+	}
+	return &htmlPage{p: p, t: evalTemplate}, nil
+}
+
+// newEvalDetails gathers what an evaluation shows beyond its numbers.
+func newEvalDetails(e *metrics.Eval, classes []string) *evalDetails {
+	d := &evalDetails{}
 	for t, row := range e.Confusion {
 		for p, n := range row {
-			if t != p && n > v.MaxOffDiagonal {
-				v.MaxOffDiagonal = n
+			if t != p && n > d.MaxOffDiagonal {
+				d.MaxOffDiagonal = n
 			}
 		}
 	}
-	if len(e.Confusion) > 0 && v.MaxOffDiagonal == 0 {
-		v.MaxOffDiagonal = 1
+	if len(e.Confusion) > 0 && d.MaxOffDiagonal == 0 {
+		d.MaxOffDiagonal = 1
 	}
 	for i, acc := range e.PerClass {
-		row := classRow{Class: className(ef.Classes, i), Acc: pct(acc), N: none, TopConfusion: none}
+		row := classRow{Class: className(classes, i), Acc: pct(acc), N: none, TopConfusion: none}
 		if i < len(e.Confusion) {
 			total, top, topN := 0, -1, 0
 			for p, n := range e.Confusion[i] {
@@ -147,44 +187,35 @@ func newEvalPage(runName string, ef *metrics.EvalFile, a assets) (*htmlPage, err
 			}
 			row.N = strconv.Itoa(total)
 			if top >= 0 {
-				row.TopConfusion = fmt.Sprintf("%s (%d)", className(ef.Classes, top), topN)
+				row.TopConfusion = fmt.Sprintf("%s (%d)", className(classes, top), topN)
 			}
 		}
-		v.PerClass = append(v.PerClass, row)
+		d.PerClass = append(d.PerClass, row)
 	}
 	for _, m := range e.Misclassified {
 		src, err := pngDataURI(m)
 		if err != nil {
-			v.MistakesBad++
+			d.MistakesBad++
 			continue
 		}
-		v.Mistakes = append(v.Mistakes, mistakeView{Src: src, True: className(ef.Classes, m.True),
-			Pred: className(ef.Classes, m.Pred), Index: strconv.Itoa(m.Index), Size: fmt.Sprintf("%d×%d", m.Cols, m.Rows)})
+		d.Mistakes = append(d.Mistakes, mistakeView{Src: src, True: className(classes, m.True),
+			Pred: className(classes, m.Pred), Index: strconv.Itoa(m.Index), Size: fmt.Sprintf("%d×%d", m.Cols, m.Rows)})
 	}
-	v.MistakesShown = len(v.Mistakes)
+	d.MistakesShown = len(d.Mistakes)
+	return d
+}
 
-	p := page{
-		Title:   fmt.Sprintf("Evaluation of %s on %s %s", runName, orNone(e.Dataset), orNone(e.Split)),
-		Echarts: a.src(1),
-		Warning: a.warning,
-		Nav:     []link{{Href: "../index.html", Text: "← all runs"}, {Href: "index.html", Text: "run " + runName}},
-		Body:    v,
-	}
+// evalCharts are the charts of an evaluation's details: those it has data
+// for.
+func evalCharts(e *metrics.Eval, classes []string) []namedChart {
 	var cs []namedChart
 	if len(e.Confusion) > 0 {
-		cs = append(cs, namedChart{idConfusion, ConfusionChart(e, ef.Classes)})
+		cs = append(cs, namedChart{idConfusion, ConfusionChart(e, classes)})
 	}
 	if len(e.PerClass) > 0 {
-		cs = append(cs, namedChart{idPerClass, PerClassChart(e, ef.Classes)})
+		cs = append(cs, namedChart{idPerClass, PerClassChart(e, classes)})
 	}
-	if len(cs) == 0 {
-		p.Echarts = ""
-	}
-	var err error
-	if p.Charts, err = renderCharts(cs...); err != nil {
-		return nil, err
-	}
-	return &htmlPage{p: p, t: evalTemplate}, nil
+	return cs
 }
 
 // pngDataURI encodes a misclassified image (Rows×Cols grayscale bytes,

@@ -68,6 +68,7 @@ var indexTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 {{- end}}
 <h2>Runs</h2>
 {{- if .Rows}}
+<p><a href="compare.html" id="compare-link">Compare runs</a>: tick runs to overlay their curves (per epoch and against training time), sort every run's hyperparameters and final metrics.</p>
 <table id="runs">
 <tr><th>run</th><th>kind</th><th>status</th><th>model</th><th>dataset</th><th>epochs</th><th>train acc.</th><th>val. acc.</th><th>test acc.</th><th>wall time</th><th>started</th></tr>
 {{- range .Rows}}
@@ -153,6 +154,9 @@ func writeMarkdown(w io.Writer, v indexView) error {
 				r.Epochs, r.TrainAcc, r.ValAcc, r.TestAcc, r.Wall)
 		}
 		b.WriteString("\n" + accuracyNote + "\n")
+	}
+	if len(v.Rows) > 0 {
+		b.WriteString("\nRuns compared, curves overlaid: [compare.html](compare.html).\n")
 	}
 	if v.Transfer {
 		b.WriteString("\nFine-tuning runs compared: [transfer.html](transfer.html).\n")

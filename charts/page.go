@@ -15,7 +15,9 @@ const refreshSeconds = 10
 // chartHTML is one chart placed in a page: its container and the script
 // that draws it.
 type chartHTML struct {
-	ID      string
+	ID string
+	// CSV is the file name its "download CSV" link saves the data as.
+	CSV     string
 	Element template.HTML
 	Script  template.HTML
 }
@@ -34,7 +36,7 @@ func snippet(id string, c render.Renderer) (h chartHTML, err error) {
 		}
 	}()
 	s := c.RenderSnippet()
-	return chartHTML{ID: id, Element: template.HTML(s.Element), Script: template.HTML(safeScript(s.Script))}, nil
+	return chartHTML{ID: id, CSV: strings.TrimPrefix(id, "chart_") + ".csv", Element: template.HTML(s.Element), Script: template.HTML(safeScript(s.Script))}, nil
 }
 
 // namedChart is a chart and the ID its builder gave it.
@@ -166,6 +168,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 13px; background: #fff1e5; border: 1px solid #bc4c00; color: #953800; }
 .muted { color: #656d76; font-size: 13px; }
 .container { width: 100%; margin: 12px 0; }
+.chart-tools { margin: -4px 0 12px; font-size: 13px; text-align: right; }
 .mistakes { display: flex; flex-wrap: wrap; gap: 10px; }
 .mistakes figure { margin: 0; text-align: center; font-size: 12px; border: 1px solid #d0d7de; padding: 4px; }
 .mistakes img { width: 84px; height: 84px; image-rendering: pixelated; display: block; margin: 0 auto 2px; }
@@ -182,6 +185,47 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 {{- if .Charts}}
 <script>
 "use strict";
+// transferlabChartCSV(id) is the data chart id holds, as CSV: a category
+// axis gives one row per category and one column per series; a heatmap
+// its matrix (rows: y categories, columns: x categories); a value axis
+// one row per point (series, x, y). Gaps are empty cells.
+window.transferlabChartCSV = function (id) {
+  var inst = echarts.getInstanceByDom(document.getElementById(id));
+  var o = inst.getOption();
+  var series = o.series || [];
+  var x = (o.xAxis || [])[0] || {};
+  var y = (o.yAxis || [])[0] || {};
+  function val(d) { return d !== null && typeof d === "object" && !Array.isArray(d) ? d.value : d; }
+  function cell(v) {
+    v = v === null || v === undefined || v === "-" ? "" : String(v);
+    return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+  }
+  var rows = [];
+  if (series.length && series[0].type === "heatmap") {
+    var xs = (x.data || []).map(val), ys = (y.data || []).map(val);
+    var m = ys.map(function () { return xs.map(function () { return 0; }); });
+    (series[0].data || []).forEach(function (d) { var v = val(d); m[v[1]][v[0]] = v[2]; });
+    rows.push([(y.name || "y") + " \\ " + (x.name || "x")].concat(xs));
+    ys.forEach(function (c, i) { rows.push([c].concat(m[i])); });
+  } else if (x.type === "category" && x.data) {
+    rows.push([x.name || "x"].concat(series.map(function (s) { return s.name; })));
+    x.data.forEach(function (c, i) {
+      rows.push([val(c)].concat(series.map(function (s) { return val((s.data || [])[i]); })));
+    });
+  } else {
+    rows.push(["series", x.name || "x", y.name || "y"]);
+    series.forEach(function (s) {
+      (s.data || []).forEach(function (d) { var v = val(d); rows.push([s.name, v[0], v[1]]); });
+    });
+  }
+  return rows.map(function (r) { return r.map(cell).join(","); }).join("\n") + "\n";
+};
+// A click on a "download CSV" link points it at the chart's data just
+// before the browser follows it.
+document.addEventListener("click", function (e) {
+  var a = e.target.closest ? e.target.closest("a.csv") : null;
+  if (a) { a.href = "data:text/csv;charset=utf-8," + encodeURIComponent(window.transferlabChartCSV(a.getAttribute("data-chart"))); }
+});
 window.addEventListener("resize", function () {
   document.querySelectorAll("[_echarts_instance_]").forEach(function (el) {
     var c = echarts.getInstanceByDom(el);
@@ -196,12 +240,15 @@ window.addEventListener("resize", function () {
 
 // chartBlock places a chart (its container and script); used by the body
 // templates as {{template "chart" ($.Chart "chart_accuracy")}}.
-const chartBlock = `{{define "chart"}}{{if .}}<div class="chart" data-chart="{{.ID}}">{{.Element}}{{.Script}}</div>{{end}}{{end}}`
+// Under each chart a link saves the data the chart holds now (after any
+// live update) as CSV, built in the page (csvScript) when it is clicked.
+const chartBlock = `{{define "chart"}}{{if .}}<div class="chart" data-chart="{{.ID}}">{{.Element}}{{.Script}}<p class="chart-tools"><a class="csv" href="#" download="{{.CSV}}" data-chart="{{.ID}}">download the data as CSV</a></p></div>{{end}}{{end}}`
 
 // newPageTemplate parses the layout with one page's body template.
 func newPageTemplate(body string) *template.Template {
 	t := template.Must(template.New("layout").Parse(layout))
 	template.Must(t.Parse(chartBlock))
+	template.Must(t.Parse(evalDetailsBlock))
 	return template.Must(t.Parse(body))
 }
 

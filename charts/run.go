@@ -15,10 +15,12 @@ import (
 // RunPageName is a run's page inside its folder.
 const RunPageName = "index.html"
 
-// WriteRunPage writes results/<run.Name>/index.html from run, atomically
-// (a temp file renamed over the page). The training loop calls it after
-// every epoch: while run.Status is "running" the page reloads itself every
-// 10 seconds, so an open page follows the run. It also puts
+// WriteRunPage writes results/<run.Name>/index.html from run, with
+// metrics.csv and metrics.js beside it, each atomically (a temp file
+// renamed over it). The training loop calls it after every epoch: while
+// run.Status is "running" an open page loads metrics.js every 10 seconds
+// and merges the new epochs into its charts, so it follows the run and
+// keeps the reader's zoom and legend choices. It also puts
 // results/assets/echarts.min.js in place (see Build) and links the
 // evaluation pages already in the run's folder. It does not touch
 // results/index.html; 'transferlab report' (Build) rebuilds that.
@@ -38,7 +40,7 @@ func WriteRunPage(resultsDir string, run *metrics.Run) error {
 	if err != nil {
 		return err
 	}
-	return metrics.WriteAtomic(filepath.Join(dir, RunPageName), p.Render)
+	return writeRunFiles(dir, run, p)
 }
 
 // checkRunName refuses a run name that is not one plain folder name.
@@ -90,6 +92,12 @@ type runView struct {
 	// Badge marks a run that is not its recipe; the seed's numbers are
 	// not shown beside it.
 	Badge string
+	// Live is true when the page of a running run updates its charts from
+	// metrics.js; a running page with no chart yet reloads instead.
+	Live bool
+	// Details is the final test evaluation's confusion matrix, accuracy
+	// per class and mistakes; nil when metrics.json has none.
+	Details *evalDetails
 	// HiddenReference is true when the run has seed numbers that are
 	// not shown because of the Badge.
 	HiddenReference bool
@@ -108,16 +116,19 @@ type epochRow struct {
 }
 
 var runTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
-<p><span class="status status-{{.Status}}">{{.Status}}</span>
-{{.Kind}} · epochs {{.Epochs}} · wall time {{.Wall}} · started {{.Started}}{{if .Finished}} · finished {{.Finished}}{{end}}</p>
+<p><span class="status status-{{.Status}}" id="live-status">{{.Status}}</span>
+{{.Kind}} · epochs <span id="live-epochs">{{.Epochs}}</span> · wall time <span id="live-wall">{{.Wall}}</span> · started {{.Started}}{{if .Finished}} · finished {{.Finished}}{{end}}</p>
 {{- if .Badge}}
 <p><span class="badge" id="badge">{{.Badge}}</span>{{if .HiddenReference}} <span class="muted">The seed homework's numbers are for the full recipe, so they are not shown beside this run.</span>{{end}}</p>
 {{- end}}
 {{- if .TransferConfiguration}}
 <p>Fine-tuning configuration: <b>{{.TransferConfiguration}}</b></p>
 {{- end}}
-{{- if .Running}}
-<p class="muted">This run is still running: the page reloads every {{.RefreshSeconds}} s.</p>
+{{- if .Live}}
+<p class="muted">This run is still running: every {{.RefreshSeconds}} s the charts take its new epochs from <a href="metrics.js">metrics.js</a>, keeping your zoom and legend choices; the tables below are those of the page's last load.</p>
+<p class="warn" id="live-ended" hidden>The run has ended: <a href="index.html">reload the page</a> for its final metrics.</p>
+{{- else if .Running}}
+<p class="muted">This run is still running: the page reloads every {{.RefreshSeconds}} s until its first epoch is in.</p>
 {{- end}}
 {{- if .Evals}}
 <p>Evaluations: {{range .Evals}}<a href="{{.Href}}">{{.Text}}</a> {{end}}</p>
@@ -152,6 +163,7 @@ var runTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 {{template "chart" ($.Chart "chart_speed")}}
 {{with .Body}}
 {{- if .History}}
+<p>Per-epoch data: <a href="metrics.csv" download>metrics.csv</a> (one row per epoch), <a href="metrics.json">metrics.json</a> (everything this page shows).</p>
 <details><summary>Per-epoch numbers</summary>
 <table id="history">
 <tr><th>epoch</th><th>train loss</th><th>train accuracy</th><th>validation loss</th><th>validation accuracy</th><th>seconds</th><th>images/s</th></tr>
@@ -161,6 +173,9 @@ var runTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 </table>
 </details>
 {{- end}}
+{{end}}
+{{template "eval-details" $}}
+{{with .Body}}
 <h2>Hyperparameters</h2>
 <table id="params">
 {{- range .Params}}
@@ -173,7 +188,53 @@ var runTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
 <tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
 {{- end}}
 </table>
-{{end}}{{end}}`)
+{{- if .Live}}
+{{template "live" .RefreshSeconds}}
+{{- end}}
+{{end}}{{end}}
+{{define "live"}}<script>
+"use strict";
+// Every few seconds: load metrics.js again (a new script element, since a
+// page opened as file:// cannot fetch files) and merge its data into the
+// charts. setOption merges, so the reader's zoom and legend choices stay.
+(function () {
+  var every = {{.}} * 1000;
+  var live = window.transferlabLive = {updates: 0};
+  function setText(id, s) {
+    var el = document.getElementById(id);
+    if (el && s) { el.textContent = s; }
+  }
+  function apply(d) {
+    Object.keys(d.charts || {}).forEach(function (id) {
+      var el = document.getElementById(id);
+      var c = el && typeof echarts !== "undefined" ? echarts.getInstanceByDom(el) : null;
+      if (c) { c.setOption(d.charts[id]); }
+    });
+    setText("live-epochs", d.epochs);
+    setText("live-wall", d.wall);
+    var st = document.getElementById("live-status");
+    if (st && d.status) { st.textContent = d.status; st.className = "status status-" + d.status; }
+    live.updates++;
+    return d.status === "running";
+  }
+  function poll() {
+    var s = document.createElement("script");
+    s.src = "metrics.js?t=" + Date.now();
+    s.onload = function () {
+      s.remove();
+      var d = window.transferlabRunData;
+      if (d && !apply(d)) {
+        document.getElementById("live-ended").hidden = false;
+        return;
+      }
+      setTimeout(poll, every);
+    };
+    s.onerror = function () { s.remove(); setTimeout(poll, every); };
+    document.head.appendChild(s);
+  }
+  setTimeout(poll, every);
+})();
+</script>{{end}}`)
 
 // newRunPage builds the page of one run.
 func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
@@ -184,6 +245,7 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 		Wall:           duration(run.WallSeconds),
 		Epochs:         fmt.Sprintf("%d of %d", len(run.History), run.Config.Epochs),
 		Running:        run.Status == "running",
+		Live:           run.Status == "running" && len(run.History) > 0,
 		NoEpochs:       len(run.History) == 0,
 		RefreshSeconds: refreshSeconds,
 		Evals:          evals,
@@ -267,20 +329,28 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 		Nav:     []link{{Href: "../index.html", Text: "← all runs"}},
 		Body:    v,
 	}
-	if v.Running {
+	if v.Running && !v.Live {
 		p.Refresh = refreshSeconds
 	}
+	var cs []namedChart
 	if len(run.History) > 0 {
-		cs, err := renderCharts(
+		cs = append(cs,
 			namedChart{idAccuracy, AccuracyChart(run.History, HeldOutName(run.Config))},
 			namedChart{idLoss, LossChart(run.History, HeldOutName(run.Config))},
 			namedChart{idSpeed, SpeedChart(run.History)})
-		if err != nil {
-			return nil, err
-		}
-		p.Charts = cs
-	} else {
+	}
+	if e := run.Final.Test; e != nil && (len(e.Confusion) > 0 || len(e.PerClass) > 0 || len(e.Misclassified) > 0) {
+		v.Details = newEvalDetails(e, run.Classes)
+		v.Details.Split = "test"
+		p.Body = v
+		cs = append(cs, evalCharts(e, run.Classes)...)
+	}
+	if len(cs) == 0 {
 		p.Echarts = ""
+	}
+	var err error
+	if p.Charts, err = renderCharts(cs...); err != nil {
+		return nil, err
 	}
 	return &htmlPage{p: p, t: runTemplate}, nil
 }

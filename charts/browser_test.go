@@ -26,7 +26,7 @@ var chromiumFlags = []string{
 	"--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
 	"--disable-dev-shm-usage", "--disable-extensions", "--mute-audio",
 	"--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
-	"--window-size=1280,2400", "--virtual-time-budget=5000",
+	"--window-size=1280,2400",
 }
 
 // probeHead is injected first in <head>: it records every error (also
@@ -37,6 +37,13 @@ window.addEventListener("error", function (e) {
   var t = e.target;
   window.__probeErrors.push(t && t !== window && t.src ? "load failed: " + t.src : "error: " + e.message);
 }, true);
+(function () {
+  var ce = console.error;
+  console.error = function () {
+    window.__probeErrors.push("console.error: " + Array.prototype.join.call(arguments, " "));
+    return ce.apply(console, arguments);
+  };
+})();
 </script>`
 
 // probeBody is injected before </body>: after load (and echarts'
@@ -67,9 +74,20 @@ function cellProbe(inst) {
   }
   return out;
 }
+// A test may define window.__probeSetup (run 1 s after load, once
+// echarts has drawn: the reader's clicks) and window.__probeReady (the
+// probe waits until it returns true, or 40 s of the page's time).
 window.addEventListener("load", function () {
-  setTimeout(function () {
-    var out = {errors: window.__probeErrors, pageErrors: [], echarts: typeof echarts !== "undefined" ? echarts.version : "", charts: []};
+  if (window.__probeSetup) { setTimeout(window.__probeSetup, 1000); }
+  var waited = 0;
+  function tick() {
+    waited += 500;
+    var ready = !window.__probeReady || window.__probeReady();
+    if (waited < 2500 || (!ready && waited < 40000)) { setTimeout(tick, 500); return; }
+    var out = {errors: window.__probeErrors, pageErrors: [], echarts: typeof echarts !== "undefined" ? echarts.version : "", charts: [],
+      resources: performance.getEntriesByType("resource").map(function (e) { return e.name; }).concat([location.href]),
+      ready: ready, liveEpochs: (document.getElementById("live-epochs") || {}).textContent || "",
+      extra: window.__probeExtra ? window.__probeExtra() : null};
     document.querySelectorAll("#js-errors li").forEach(function (li) { out.pageErrors.push(li.textContent); });
     document.querySelectorAll(".chart").forEach(function (box) {
       var id = box.getAttribute("data-chart");
@@ -85,7 +103,19 @@ window.addEventListener("load", function () {
         });
         var inst = typeof echarts !== "undefined" ? echarts.getInstanceByDom(el) : null;
         if (inst) {
-          inst.getOption().series.forEach(function (s) { c.series.push({name: s.name, points: (s.data || []).length}); });
+          var o = inst.getOption();
+          o.series.forEach(function (s) { c.series.push({name: s.name, points: (s.data || []).length}); });
+          c.selected = o.legend && o.legend.length ? o.legend[0].selected || {} : {};
+          c.zoom = o.dataZoom && o.dataZoom.length ? [o.dataZoom[0].start, o.dataZoom[0].end] : null;
+          c.csv = window.transferlabChartCSV ? window.transferlabChartCSV(id) : "";
+          var a = box.querySelector("a.csv");
+          if (a) {
+            // The click the reader makes, its navigation cancelled: the
+            // page's handler must have pointed the link at the data.
+            window.addEventListener("click", function (e) { e.preventDefault(); }, {once: true});
+            a.click();
+            c.csvLink = {download: a.getAttribute("download"), href: a.href};
+          }
           c.xAxis = axisProbe(inst, "x");
           c.yAxis = axisProbe(inst, "y");
           c.cells = cellProbe(inst);
@@ -97,7 +127,8 @@ window.addEventListener("load", function () {
     pre.id = "probe";
     pre.textContent = JSON.stringify(out);
     document.body.appendChild(pre);
-  }, 2500);
+  }
+  setTimeout(tick, 500);
 });
 </script>`
 
@@ -105,6 +136,11 @@ type probeResult struct {
 	Errors     []string `json:"errors"`
 	PageErrors []string `json:"pageErrors"`
 	Echarts    string   `json:"echarts"`
+	// Resources are the URLs the page loaded, itself included.
+	Resources  []string        `json:"resources"`
+	Ready      bool            `json:"ready"`
+	LiveEpochs string          `json:"liveEpochs"`
+	Extra      json.RawMessage `json:"extra"`
 	Charts     []struct {
 		ID       string `json:"id"`
 		Canvases int    `json:"canvases"`
@@ -113,6 +149,13 @@ type probeResult struct {
 			Name   string `json:"name"`
 			Points int    `json:"points"`
 		} `json:"series"`
+		Selected map[string]bool `json:"selected"`
+		Zoom     []float64       `json:"zoom"`
+		CSV      string          `json:"csv"`
+		CSVLink  *struct {
+			Download string `json:"download"`
+			Href     string `json:"href"`
+		} `json:"csvLink"`
 		XAxis *probeAxis  `json:"xAxis"`
 		YAxis *probeAxis  `json:"yAxis"`
 		Cells []probeCell `json:"cells"`
@@ -150,6 +193,14 @@ var probeRE = regexp.MustCompile(`(?s)<pre id="probe">(.*?)</pre>`)
 // the probe scripts injected, and returns what the probe saw.
 func probe(t *testing.T, chromium, page string, edit func(string) string) probeResult {
 	t.Helper()
+	return probeFor(t, chromium, page, edit, 5*time.Second)
+}
+
+// probeFor is probe with the page's time budget: Chromium runs the page's
+// timers on virtual time, fast-forwarded, until budget has passed for the
+// page or the probe has written its result.
+func probeFor(t *testing.T, chromium, page string, edit func(string) string, budget time.Duration) probeResult {
+	t.Helper()
 	src := readFile(t, page)
 	if edit != nil {
 		src = edit(src)
@@ -165,7 +216,8 @@ func probe(t *testing.T, chromium, page string, edit func(string) string) probeR
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	args := append(append([]string{}, chromiumFlags...), "--user-data-dir="+t.TempDir(), "--dump-dom", "file://"+copyPath)
+	args := append(append([]string{}, chromiumFlags...), "--user-data-dir="+t.TempDir(),
+		fmt.Sprintf("--virtual-time-budget=%d", budget.Milliseconds()), "--dump-dom", "file://"+copyPath)
 	cmd := exec.CommandContext(ctx, chromium, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -11,12 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/nn"
-
 	"transferlab/data"
 	"transferlab/metrics"
-	"transferlab/model"
 )
 
 func pin(t *testing.T) {
@@ -176,41 +172,6 @@ func residentBytes(t *testing.T) int64 {
 	f := strings.Fields(string(b))
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return pages * int64(os.Getpagesize())
-}
-
-// bf16 autocast learns as fp32 does on the same small run, and the
-// checkpoint keeps fp32 master weights (LoadWeights refuses other dtypes).
-func TestBF16TrainingLearnsWithFP32MasterWeights(t *testing.T) {
-	pin(t)
-	r, _ := Pretrain("mnist")
-	r.ValFraction = 0.2
-	acc := map[string]float64{}
-	var bf16Checkpoint string
-	for _, precision := range []string{"fp32", "bf16"} {
-		o := quick(t)
-		o.Limit, o.Epochs, o.BatchSize, o.EvalLimit, o.Precision = 2000, 2, 32, 200, precision
-		run, err := Run(context.Background(), r, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if run.Config.Precision != precision {
-			t.Errorf("precision recorded as %q, want %q", run.Config.Precision, precision)
-		}
-		acc[precision] = run.Final.Val.Accuracy
-		bf16Checkpoint = filepath.Join(o.PretrainedDir, "mnist-cnn.pt")
-	}
-	t.Logf("validation accuracy after 2 epochs on 1600 images: fp32 %.2f%%, bf16 %.2f%%", acc["fp32"], acc["bf16"])
-	if acc["bf16"] < 70 || acc["bf16"] < acc["fp32"]-5 {
-		t.Errorf("bf16 reaches %.2f%%, fp32 %.2f%%: want >= 70%% and within 5 points", acc["bf16"], acc["fp32"])
-	}
-	vs := nn.NewVarStore(gotch.CPU)
-	defer vs.Destroy()
-	if _, err := model.Build(vs.Root(), model.Arch{Model: "cnn", Classes: 10}); err != nil {
-		t.Fatal(err)
-	}
-	if err := model.LoadWeights(vs, bf16Checkpoint); err != nil {
-		t.Errorf("the bf16 checkpoint does not load as fp32: %v", err)
-	}
 }
 
 // An unwritable results folder fails before any data is loaded or trained.

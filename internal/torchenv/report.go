@@ -17,11 +17,13 @@ type Report struct {
 	BLAS           string
 	Devices        []string
 	Gotch          string
+	CPUBF16        string // "amx_bf16", "avx512_bf16" or ""
+	CPUBF16Known   bool
 }
 
 // Collect reads the runtime's current state.
 func Collect() Report {
-	return Report{
+	r := Report{
 		Libtorch:       LibtorchVersion(),
 		LibtorchSource: LibtorchSource(),
 		Stubbed:        StubbedFunctions(),
@@ -31,6 +33,8 @@ func Collect() Report {
 		Devices:        Devices(),
 		Gotch:          GotchVersion(),
 	}
+	r.CPUBF16, r.CPUBF16Known = CPUBF16()
+	return r
 }
 
 // WriteReport prints r as aligned "key  value" lines, with a hint where a
@@ -49,5 +53,12 @@ func WriteReport(w io.Writer, r Report) error {
 	fmt.Fprintf(tw, "blas\t%s\n", blas)
 	fmt.Fprintf(tw, "devices\t%s\n", strings.Join(r.Devices, ", "))
 	fmt.Fprintf(tw, "gotch\t%s\n", r.Gotch)
+	if r.CPUBF16Known {
+		bf16 := r.CPUBF16 + " (native)"
+		if r.CPUBF16 == "" {
+			bf16 = "emulated: this CPU has neither avx512_bf16 nor amx_bf16, so --precision bf16 runs many times slower than fp32"
+		}
+		fmt.Fprintf(tw, "bf16\t%s\n", bf16)
+	}
 	return tw.Flush()
 }

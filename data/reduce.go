@@ -8,61 +8,63 @@ import (
 )
 
 // ReducedPerClass selects the first n items of each of classes classes, in
-// file order, and returns their indices in file order. It is an error if a
-// label is outside [0, classes) or a class has fewer than n items; the
-// error names the class.
-func ReducedPerClass(labels []int64, classes, n int) ([]int, error) {
+// file order, and returns their indices in file order and the classes that
+// had fewer than n items: those are taken whole. It is an error if a label
+// is outside [0, classes).
+func ReducedPerClass(labels []int64, classes, n int) ([]int, []ShortClass, error) {
 	if classes <= 0 {
-		return nil, fmt.Errorf("reduced set: %d classes", classes)
+		return nil, nil, fmt.Errorf("reduced set: %d classes", classes)
 	}
 	if n <= 0 {
-		return nil, fmt.Errorf("reduced set: %d per class: give a positive count", n)
+		return nil, nil, fmt.Errorf("reduced set: %d per class: give a positive count", n)
 	}
 	taken := make([]int, classes)
 	out := make([]int, 0, classes*n)
 	for i, l := range labels {
 		if l < 0 || l >= int64(classes) {
-			return nil, fmt.Errorf("reduced set: label %d of item %d is outside 0..%d", l, i, classes-1)
+			return nil, nil, fmt.Errorf("reduced set: label %d of item %d is outside 0..%d", l, i, classes-1)
 		}
 		if taken[l] < n {
 			taken[l]++
 			out = append(out, i)
 		}
 	}
+	var short []ShortClass
 	for c, t := range taken {
 		if t < n {
-			return nil, &ShortClassError{Class: c, Have: t, Want: n}
+			short = append(short, ShortClass{Class: c, Have: t, Want: n})
 		}
 	}
-	return out, nil
+	return out, short, nil
 }
 
-// ShortClassError is a class with fewer items than a reduced set needs.
-type ShortClassError struct {
+// ShortClass is a class with fewer items than a reduced set asked for.
+type ShortClass struct {
 	Class      int
 	Name       string // class name, when known
 	Have, Want int
 }
 
-func (e *ShortClassError) Error() string {
-	name := fmt.Sprint(e.Class)
-	if e.Name != "" && e.Name != name {
-		name = fmt.Sprintf("%d (%s)", e.Class, e.Name)
+func (c ShortClass) String() string {
+	name := fmt.Sprint(c.Class)
+	if c.Name != "" && c.Name != name {
+		name = fmt.Sprintf("%d (%s)", c.Class, c.Name)
 	}
-	return fmt.Sprintf("reduced set: class %s has %d items, fewer than the %d per class asked for", name, e.Have, e.Want)
+	return fmt.Sprintf("class %s has %d items, fewer than the %d per class asked for: all %d are used", name, c.Have, c.Want, c.Have)
 }
 
 // ReducedPerClass returns the split's first n items of each class, in file
-// order; errors name the class.
-func (s *Split) ReducedPerClass(n int) (*Split, error) {
-	idx, err := ReducedPerClass(s.Labels, len(s.Classes), n)
+// order, and the classes that had fewer (taken whole), named.
+func (s *Split) ReducedPerClass(n int) (*Split, []ShortClass, error) {
+	idx, short, err := ReducedPerClass(s.Labels, len(s.Classes), n)
 	if err != nil {
-		if se, ok := err.(*ShortClassError); ok && se.Class < len(s.Classes) {
-			se.Name = s.Classes[se.Class]
-		}
-		return nil, fmt.Errorf("%s/%s: %w", s.Dataset, s.Name, err)
+		return nil, nil, fmt.Errorf("%s/%s: %w", s.Dataset, s.Name, err)
 	}
-	return s.Subset(idx)
+	for i := range short {
+		short[i].Name = s.Classes[short[i].Class]
+	}
+	r, err := s.Subset(idx)
+	return r, short, err
 }
 
 // TrainValSplit splits n items into a training and a validation part: a

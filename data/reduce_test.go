@@ -1,7 +1,6 @@
 package data
 
 import (
-	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -45,8 +44,8 @@ func TestReducedPerClassOnTheRealEMNISTTrainingLabels(t *testing.T) {
 			t.Fatalf("class %c has %d of the first %d labels, fewer than %d", 'A'+c, n, prefix, per)
 		}
 	}
-	got, err := ReducedPerClass(labels, 26, per)
-	if err != nil {
+	got, short, err := ReducedPerClass(labels, 26, per)
+	if err != nil || len(short) > 0 {
 		t.Fatal(err)
 	}
 	// The expected selection, computed the plain way.
@@ -64,13 +63,13 @@ func TestReducedPerClassOnTheRealEMNISTTrainingLabels(t *testing.T) {
 	if len(got) != 26*per || !slices.IsSorted(got) || got[len(got)-1] >= prefix {
 		t.Fatalf("%d indices, sorted %v, last %d: want 6500 in file order below %d", len(got), slices.IsSorted(got), got[len(got)-1], prefix)
 	}
-	fromPrefix, err := ReducedPerClass(labels[:prefix], 26, per)
+	fromPrefix, _, err := ReducedPerClass(labels[:prefix], 26, per)
 	if err != nil || !reflect.DeepEqual(fromPrefix, got) {
 		t.Fatalf("the first %d labels alone give another selection (%v)", prefix, err)
 	}
 	// One label fewer and the last class to complete falls short.
-	if _, err := ReducedPerClass(labels[:got[len(got)-1]], 26, per); err == nil {
-		t.Fatal("a prefix one short still gave 250 per class")
+	if _, short, _ := ReducedPerClass(labels[:got[len(got)-1]], 26, per); len(short) != 1 || short[0].Have != per-1 {
+		t.Fatalf("a prefix one short: short classes %v, want the last class to complete with %d", short, per-1)
 	}
 }
 
@@ -91,7 +90,7 @@ func TestEMNISTTestLabelsAreGroupedByClass(t *testing.T) {
 			t.Fatal("a 500-item prefix holds more than class A")
 		}
 	}
-	idx, err := ReducedPerClass(labels, 26, 50)
+	idx, _, err := ReducedPerClass(labels, 26, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,30 +105,31 @@ func TestEMNISTTestLabelsAreGroupedByClass(t *testing.T) {
 	}
 }
 
-func TestReducedPerClassErrors(t *testing.T) {
+// A class with fewer items than asked for is taken whole and named; labels
+// out of range and a count below 1 are errors.
+func TestReducedPerClassUnevenClassesAndErrors(t *testing.T) {
 	labels := []int64{0, 1, 2, 0, 1, 0}
-	idx, err := ReducedPerClass(labels, 3, 1)
-	if err != nil || !reflect.DeepEqual(idx, []int{0, 1, 2}) {
-		t.Fatalf("got %v, %v", idx, err)
+	idx, short, err := ReducedPerClass(labels, 3, 1)
+	if err != nil || len(short) != 0 || !reflect.DeepEqual(idx, []int{0, 1, 2}) {
+		t.Fatalf("got %v, %v, %v", idx, short, err)
 	}
-	_, err = ReducedPerClass(labels, 3, 2)
-	var se *ShortClassError
-	if !errors.As(err, &se) || se.Class != 2 || se.Have != 1 || !strings.Contains(err.Error(), "class 2 has 1 items") {
-		t.Fatalf("error %v, want class 2 named", err)
+	idx, short, err = ReducedPerClass(labels, 3, 2)
+	if err != nil || !reflect.DeepEqual(idx, []int{0, 1, 2, 3, 4}) {
+		t.Fatalf("2 per class: got %v, %v: want class 2's single item taken whole", idx, err)
 	}
-	if _, err := ReducedPerClass(labels, 2, 1); err == nil || !strings.Contains(err.Error(), "label 2 of item 2") {
+	if len(short) != 1 || short[0].Class != 2 || short[0].Have != 1 || short[0].Want != 2 {
+		t.Fatalf("short classes %+v, want class 2 with 1 of 2", short)
+	}
+	if _, _, err := ReducedPerClass(labels, 2, 1); err == nil || !strings.Contains(err.Error(), "label 2 of item 2") {
 		t.Fatalf("label out of range: %v", err)
 	}
-	if _, err := ReducedPerClass(labels, 3, 0); err == nil {
+	if _, _, err := ReducedPerClass(labels, 3, 0); err == nil {
 		t.Fatal("0 per class accepted")
 	}
 	s := &Split{Dataset: "x", Name: "train", Rows: 1, Cols: 1, Pixels: []byte{0, 1, 2, 3, 4, 5}, Labels: labels, Classes: []string{"cat", "dog", "eel"}}
-	if _, err := s.ReducedPerClass(2); err == nil || !strings.Contains(err.Error(), `class 2 (eel) has 1 items`) {
-		t.Fatalf("split error %v, want the class name", err)
-	}
-	r, err := s.ReducedPerClass(1)
-	if err != nil || string(r.Pixels) != string([]byte{0, 1, 2}) {
-		t.Fatalf("reduced split: %v %v", r, err)
+	r, short, err := s.ReducedPerClass(2)
+	if err != nil || len(short) != 1 || !strings.Contains(short[0].String(), "class 2 (eel) has 1 items") || string(r.Pixels) != string([]byte{0, 1, 2, 3, 4}) {
+		t.Fatalf("split reduced to 2 per class: %v %v %v, want class 2 (eel) named and used whole", r, short, err)
 	}
 }
 

@@ -106,13 +106,13 @@ func benchEval(b *testing.B, bf16, channelsLast bool) {
 	x, y := randomImages(1024, 10)
 	defer x.MustDrop()
 	defer y.MustDrop()
-	if _, err := evaluate(net, x, y, 10, bf16); err != nil { // warm-up
+	if _, err := evaluate(context.Background(), net, x, y, 10, bf16); err != nil { // warm-up
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		if _, err := evaluate(net, x, y, 10, bf16); err != nil {
+		if _, err := evaluate(context.Background(), net, x, y, 10, bf16); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -203,7 +203,7 @@ func benchLastTenEpochs(b *testing.B, cache bool) {
 		}
 		train, inputs := net, x
 		if cache {
-			if inputs, err = cachedFeatures(net.(*model.CNN), x, false); err != nil {
+			if inputs, err = cachedFeatures(context.Background(), net.(*model.CNN), x, false); err != nil {
 				b.Fatal(err)
 			}
 			train = headOnly{net.(*model.CNN)}

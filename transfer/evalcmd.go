@@ -53,6 +53,10 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, stri
 	if o.Options.KeepMisclassified == 0 {
 		o.Options.KeepMisclassified = 36
 	}
+	outDir := filepath.Join(o.ResultsDir, checkpointRunName(o.Checkpoint))
+	if err := checkWritable(o.ResultsDir, "--results-dir"); err != nil {
+		return nil, "", err
+	}
 	split, err := data.Load(ctx, o.Dataset, o.Split, o.Data)
 	if err != nil {
 		return nil, "", err
@@ -72,20 +76,26 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, stri
 	if err := model.LoadWeights(vs, o.Checkpoint); err != nil {
 		return nil, "", err
 	}
+	if o.Options.Log != nil {
+		o.Options.Log.Printf("evaluating %s on %s %s (%d images)", o.Checkpoint, o.Dataset, o.Split, split.Len())
+	}
 	x, y, err := split.Tensors(o.Options.Device)
 	if err != nil {
 		return nil, "", err
 	}
 	defer x.MustDrop()
 	defer y.MustDrop()
-	ev, err := evaluate(net, x, y, sc.Arch.Classes, false)
+	ev, err := evaluate(ctx, net, x, y, sc.Arch.Classes, false)
+	if ctx.Err() != nil {
+		return nil, "", fmt.Errorf("interrupted: the evaluation of %s stopped and wrote nothing", o.Checkpoint)
+	}
 	if err != nil {
 		return nil, "", err
 	}
 	ev.Dataset, ev.Split = o.Dataset, o.Split
 	ev.Misclassified = mistakes(split, ev.Pred, o.Options.KeepMisclassified)
 	out := &metrics.EvalFile{Checkpoint: o.Checkpoint, Classes: sc.Classes, Eval: ev.Eval, When: time.Now().UTC(), Env: Env()}
-	path := filepath.Join(o.ResultsDir, checkpointRunName(o.Checkpoint), fmt.Sprintf("eval-%s-%s.json", safeName(o.Dataset), o.Split))
+	path := filepath.Join(outDir, fmt.Sprintf("eval-%s-%s.json", safeName(o.Dataset), o.Split))
 	if err := metrics.WriteJSON(path, out); err != nil {
 		return nil, "", err
 	}

@@ -1,7 +1,9 @@
 package transfer
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sugarme/gotch"
@@ -29,8 +31,9 @@ type evaluation struct {
 }
 
 // evaluate runs net over x, y in batches under no-grad and returns the mean
-// loss, accuracy, per-class accuracy and confusion matrix.
-func evaluate(net model.Net, x, y *ts.Tensor, classes int, bf16 bool) (ev evaluation, err error) {
+// loss, accuracy, per-class accuracy and confusion matrix. A cancelled ctx
+// (Ctrl-C) stops it after the current batch with ctx's error.
+func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, bf16 bool) (ev evaluation, err error) {
 	start := time.Now()
 	n := int(x.MustSize()[0])
 	if n == 0 {
@@ -40,6 +43,9 @@ func evaluate(net model.Net, x, y *ts.Tensor, classes int, bf16 bool) (ev evalua
 	var lossSum float64
 	ts.NoGrad(func() {
 		for lo := 0; lo < n; lo += EvalBatch {
+			if err = ctx.Err(); err != nil {
+				break
+			}
 			size := min(EvalBatch, n-lo)
 			s := model.NewScope()
 			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
@@ -55,6 +61,8 @@ func evaluate(net model.Net, x, y *ts.Tensor, classes int, bf16 bool) (ev evalua
 			l, ferr := model.Float(loss)
 			if ferr != nil {
 				err = ferr
+				s.Drop()
+				break
 			}
 			lossSum += l * float64(size)
 			ev.Pred = append(ev.Pred, s.T(logits.MustArgmax([]int64{-1}, false, false)).Int64Values()...)
@@ -66,6 +74,11 @@ func evaluate(net model.Net, x, y *ts.Tensor, classes int, bf16 bool) (ev evalua
 	}
 	ev.N = n
 	ev.Loss = lossSum / float64(n)
+	if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
+		// JSON has no NaN: such a loss could not be recorded, and the
+		// network's outputs have overflowed anyway.
+		return ev, fmt.Errorf("evaluation on %d images gave a loss of %v: the network's outputs overflow", n, ev.Loss)
+	}
 	ev.Confusion = make([][]int, classes)
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, classes)

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/sugarme/gotch"
@@ -25,7 +26,7 @@ func (h headOnly) ForwardT(features *ts.Tensor, train bool) *ts.Tensor { return 
 
 // cachedFeatures runs the frozen backbone over x in evaluation batches
 // under no-grad and returns the N x 84 features as one tensor.
-func cachedFeatures(cnn *model.CNN, x *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
+func cachedFeatures(ctx context.Context, cnn *model.CNN, x *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
 	n := int(x.MustSize()[0])
 	if n == 0 {
 		return nil, fmt.Errorf("no images to compute features of")
@@ -36,28 +37,36 @@ func cachedFeatures(cnn *model.CNN, x *ts.Tensor, bf16 bool) (*ts.Tensor, error)
 			p.MustDrop()
 		}
 	}()
+	var err error
 	ts.NoGrad(func() {
-		for lo := 0; lo < n; lo += EvalBatch {
+		for lo := 0; lo < n && err == nil; lo += EvalBatch {
+			if err = ctx.Err(); err != nil {
+				break
+			}
 			xb := x.MustNarrow(0, int64(lo), int64(min(EvalBatch, n-lo)), false)
 			if bf16 {
 				var f *ts.Tensor
-				_ = torchenv.Autocast(func() { f = cnn.Features(xb) })
-				parts = append(parts, f.MustTotype(gotch.Float, true))
+				if err = torchenv.Autocast(func() { f = cnn.Features(xb) }); err == nil {
+					parts = append(parts, f.MustTotype(gotch.Float, true))
+				}
 			} else {
 				parts = append(parts, cnn.Features(xb))
 			}
 			xb.MustDrop()
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
 	return ts.Cat(parts, 0)
 }
 
 // useCachedFeatures swaps the splits' images for their features and
 // returns the head-only network to train. The images are freed: the loop
 // never needs them again.
-func useCachedFeatures(cnn *model.CNN, sp *splits, bf16 bool) (model.Net, error) {
+func useCachedFeatures(ctx context.Context, cnn *model.CNN, sp *splits, bf16 bool) (model.Net, error) {
 	swap := func(x **ts.Tensor) error {
-		f, err := cachedFeatures(cnn, *x, bf16)
+		f, err := cachedFeatures(ctx, cnn, *x, bf16)
 		if err != nil {
 			return err
 		}

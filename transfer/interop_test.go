@@ -95,7 +95,7 @@ func TestPyTorchInterop(t *testing.T) {
 		if err := model.LoadWeights(vs, file); err != nil {
 			t.Fatal(err)
 		}
-		ev, err := evaluate(net, x, y, 10, false)
+		ev, err := evaluate(context.Background(), net, x, y, 10, false)
 		if err != nil {
 			t.Fatal(err)
 		}

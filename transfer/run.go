@@ -17,6 +17,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"transferlab/data"
+	"transferlab/internal/runlock"
 	"transferlab/internal/torchenv"
 	"transferlab/metrics"
 	"transferlab/model"
@@ -39,7 +40,7 @@ type Options struct {
 	LR             float64
 	Limit          int    // use only the first Limit training images
 	EvalLimit      int    // evaluate on a seeded sample of at most EvalLimit test images (quick runs)
-	PerClass       int    // finetune: first N per class (recipe default 250)
+	PerClass       int    // finetune: first N per class (recipe default 250), or PerClassAll
 	Target         string // finetune: target dataset (recipe default emnist-letters)
 	Hidden         []int  // ffn hidden sizes
 	RunName        string // results folder name (recipe default)
@@ -53,6 +54,10 @@ type Options struct {
 	OnEpoch           func(*metrics.Run) error // after every epoch, e.g. refresh the report page
 	KeepMisclassified int                      // test images kept for the report (default 36)
 }
+
+// PerClassAll as Options.PerClass trains on every training image of each
+// class.
+const PerClassAll = -1
 
 // Logger receives a run's progress: plain lines and a per-epoch bar.
 type Logger interface {
@@ -71,7 +76,7 @@ func (o Options) apply(r Recipe) Recipe {
 	if o.LR > 0 {
 		r.LR = o.LR
 	}
-	if o.PerClass > 0 && r.Kind == "finetune" {
+	if o.PerClass != 0 && r.Kind == "finetune" {
 		r.PerClass = o.PerClass
 	}
 	if o.Target != "" && r.Kind == "finetune" {
@@ -90,7 +95,11 @@ func (o Options) apply(r Recipe) Recipe {
 // results/<run>/metrics.json after every epoch and a checkpoint at the end:
 // pretrained/<dataset>-cnn.pt for a pretraining, results/<run>/model.pt
 // otherwise.
-func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
+func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error) {
+	// The recipe before the flags change it: the pages mark a run that
+	// departs from it (a smoke test) and never set the seed's numbers
+	// beside it.
+	recipe := metrics.Recipe{Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, PerClass: r.PerClass}
 	r = o.apply(r)
 	if o.ResultsDir == "" {
 		o.ResultsDir = "results"
@@ -108,6 +117,9 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		return nil, fmt.Errorf("unknown precision %q: choose fp32 or bf16", o.Precision)
 	}
 	bf16 := o.Precision == "bf16"
+	if flag, known := torchenv.CPUBF16(); bf16 && known && flag == "" {
+		o.Log.Printf("warning: this CPU has no bf16 instructions (avx512_bf16, amx_bf16): oneDNN emulates them and --precision bf16 runs many times slower than fp32 here")
+	}
 	if o.KeepMisclassified == 0 {
 		o.KeepMisclassified = 36
 	}
@@ -116,18 +128,31 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	}
 	o.Data.DataDir = firstNonEmpty(o.Data.DataDir, o.DataDir)
 	runDir := filepath.Join(o.ResultsDir, r.Name)
-	if err := checkWritable(runDir); err != nil {
+	if err := checkWritable(runDir, "--results-dir"); err != nil {
 		return nil, err
 	}
-	// A run killed mid-write leaves temp files behind; this run owns the
-	// folder (and its own checkpoint's temps in pretrained/).
+	// One process at a time writes a run folder (and a pretrained
+	// network): a second run of the same command fails here, naming the
+	// first. The locks are released when Run returns or the process ends.
+	dirLock, err := runlock.Acquire(filepath.Join(runDir, ".lock"), "run folder "+runDir)
+	if err != nil {
+		return nil, err
+	}
+	defer dirLock.Release()
+	// A run killed mid-write leaves temp files behind; this run now owns
+	// the folder (and its own checkpoint's temps in pretrained/).
 	metrics.RemoveStaleTemps(runDir)
 	ckpt := filepath.Join(runDir, "model.pt")
 	if r.Kind == "pretrain" {
 		ckpt = filepath.Join(o.PretrainedDir, r.Dataset+"-cnn.pt")
-		if err := checkWritable(o.PretrainedDir); err != nil {
+		if err := checkWritable(o.PretrainedDir, "--pretrained-dir"); err != nil {
 			return nil, err
 		}
+		ckptLock, err := runlock.Acquire(filepath.Join(o.PretrainedDir, "."+filepath.Base(ckpt)+".lock"), ckpt)
+		if err != nil {
+			return nil, err
+		}
+		defer ckptLock.Release()
 		if err := checkOverwrite(ckpt, o.Overwrite || o.Resume); err != nil { // a resumed run passed it when it started
 			return nil, err
 		}
@@ -179,7 +204,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 			return nil, err
 		}
 		if cnn, ok := net.(*model.CNN); ok && !o.NoFeatureCache {
-			if net, err = useCachedFeatures(cnn, sp, bf16); err != nil {
+			if net, err = useCachedFeatures(ctx, cnn, sp, bf16); err != nil {
 				return nil, err
 			}
 			cached = true
@@ -196,16 +221,22 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		}
 	}
 
-	run := &metrics.Run{
+	run = &metrics.Run{
 		Name: r.Name, Kind: r.Kind, Status: "running", Classes: sp.classes,
 		Config:    runConfig(r, o, sp, cached),
 		Started:   started.UTC(),
 		Env:       Env(),
 		Reference: r.Reference,
+		Recipe:    &recipe,
 	}
 	if resume != nil {
 		run.History, run.Started = resume.History, resume.Started
 	}
+	// From here on every error, a libtorch failure, an interrupted
+	// evaluation or a checkpoint that cannot be written alike, leaves the
+	// run marked failed or interrupted, never "running".
+	resumable := len(run.History)
+	defer func() { err = recordFailure(ctx, runDir, run, o, started, resumable, err) }()
 	if r.Reference != nil && r.Dataset != "emnist-letters" && r.Kind == "finetune" {
 		// The seed's numbers are for EMNIST letters only.
 		run.Reference = nil
@@ -218,25 +249,10 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		obs := o.Log.Epoch(e, r.Epochs, batches)
 		ep, err := trainOneEpoch(ctx, net, opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, o.Seed, e), e, bf16, obs)
 		if err != nil {
-			run.Status = "failed"
-			if ctx.Err() != nil {
-				run.Status = "interrupted"
-			}
-			run.WallSeconds = time.Since(started).Seconds()
-			_ = writeRun(runDir, run, o)
-			if ctx.Err() != nil && len(run.History) > 0 {
-				return run, fmt.Errorf("interrupted during epoch %d of %s: the %d finished epochs are saved in %s; run the same command with --resume to continue", e, r.Name, len(run.History), runDir)
-			}
-			if ctx.Err() != nil {
-				return run, fmt.Errorf("interrupted during the first epoch of %s: nothing to resume", r.Name)
-			}
-			if len(run.History) > 0 {
-				return run, fmt.Errorf("%w (the last good epoch, %d, is saved in %s: --resume continues from it)", err, len(run.History), runDir)
-			}
 			return run, err
 		}
 		if sp.evalX != nil {
-			ev, err := evaluate(net, sp.evalX, sp.evalY, len(sp.classes), bf16)
+			ev, err := evaluate(ctx, net, sp.evalX, sp.evalY, len(sp.classes), bf16)
 			if err != nil {
 				return run, err
 			}
@@ -251,6 +267,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 		if err := saveResumePoint(runDir, vs, opt, run); err != nil {
 			return run, err
 		}
+		resumable = len(run.History)
 		if err := writeRun(runDir, run, o); err != nil {
 			return run, err
 		}
@@ -263,7 +280,7 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	if sp.evalName == "val" {
 		run.Final.Val = &metrics.Eval{Dataset: r.Dataset, Split: "val", N: sp.evalN, Loss: last.ValLoss, Accuracy: last.ValAcc}
 	}
-	test, err := evaluate(net, sp.testX, sp.testY, len(sp.classes), bf16)
+	test, err := evaluate(ctx, net, sp.testX, sp.testY, len(sp.classes), bf16)
 	if err != nil {
 		return run, err
 	}
@@ -289,6 +306,33 @@ func Run(ctx context.Context, r Recipe, o Options) (*metrics.Run, error) {
 	return run, writeRun(runDir, run, o)
 }
 
+// recordFailure marks a run that ends with err as failed, or interrupted
+// when ctx was cancelled, writes its metrics and page, and returns err with
+// what is kept: resumable is the number of epochs whose resume point is on
+// disk. A nil err passes through.
+func recordFailure(ctx context.Context, runDir string, run *metrics.Run, o Options, started time.Time, resumable int, err error) error {
+	if err == nil || run.Status != "running" {
+		return err
+	}
+	run.Status = "failed"
+	if ctx.Err() != nil {
+		run.Status = "interrupted"
+	}
+	run.WallSeconds = time.Since(started).Seconds()
+	if werr := writeRun(runDir, run, o); werr != nil {
+		o.Log.Printf("%s: could not record the run's status: %v", run.Name, werr)
+	}
+	switch {
+	case ctx.Err() != nil && resumable == 0:
+		return fmt.Errorf("interrupted during the first epoch of %s: nothing to resume", run.Name)
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted: %d finished epochs of %s are saved in %s; run the same command with --resume to continue", resumable, run.Name, runDir)
+	case resumable > 0:
+		return fmt.Errorf("%w (the last good epoch, %d, is saved in %s: --resume continues from it)", err, resumable, runDir)
+	}
+	return err
+}
+
 // runConfig is what metrics.json records of a run's settings; a resumed
 // run must have the same.
 func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
@@ -297,7 +341,7 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, Optimizer: "adam",
 		ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
 		Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
-		EvalSplit: sp.evalName, FeatureCache: cached,
+		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
 	}
 }
 
@@ -375,15 +419,15 @@ func checkFreeSpace(r Recipe, o Options, runDir string, params []model.Param) er
 	return nil
 }
 
-// checkWritable fails early, before any training, when dir cannot be
-// created or written.
-func checkWritable(dir string) error {
+// checkWritable fails early, before any training or evaluation, when dir
+// cannot be created or written; the error names the flag that chose dir.
+func checkWritable(dir, flag string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w (choose another folder with --results-dir)", dir, err)
+		return fmt.Errorf("cannot create %s: %w (choose another folder with %s)", dir, err, flag)
 	}
 	f, err := os.CreateTemp(dir, ".write-test-*")
 	if err != nil {
-		return fmt.Errorf("cannot write to %s: %w (choose another folder with --results-dir)", dir, err)
+		return fmt.Errorf("cannot write to %s: %w (choose another folder with %s)", dir, err, flag)
 	}
 	name := f.Name()
 	f.Close()
@@ -476,12 +520,12 @@ func loadSplits(ctx context.Context, r Recipe, o Options) (*splits, error) {
 		return nil, err
 	}
 	if r.PerClass > 0 {
-		idx, err := data.ReducedPerClass(train.Labels, len(train.Classes), r.PerClass)
-		if err != nil {
+		var short []data.ShortClass
+		if train, short, err = train.ReducedPerClass(r.PerClass); err != nil {
 			return nil, err
 		}
-		if train, err = train.Subset(idx); err != nil {
-			return nil, err
+		for _, c := range short {
+			o.Log.Printf("%s: training set: %s", r.Dataset, c)
 		}
 	}
 	if o.Limit > 0 && o.Limit < train.Len() {

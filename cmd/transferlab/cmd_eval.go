@@ -31,7 +31,7 @@ func newEvalCommand() *cobra.Command {
 				return err
 			}
 			opts := transfer.EvalOptions{Checkpoint: checkpoint, Dataset: dataset, Split: split, ResultsDir: o.resultsDir, Data: d,
-				Options: transfer.Options{Device: dev}}
+				Options: transfer.Options{Device: dev, Log: transfer.NewConsoleLogger(os.Stderr)}}
 			ev, path, err := transfer.EvalCheckpoint(cmd.Context(), opts)
 			if err != nil {
 				return err

@@ -10,7 +10,7 @@ func newFinetuneCommand() *cobra.Command {
 	def, _ := transfer.Finetune("mnist", "last")
 	var o trainOptions
 	var from, layers, target string
-	var perClass int
+	var perClass perClassFlag
 	cmd := &cobra.Command{
 		Use:   "finetune",
 		Short: "Q5: transfer a pretrained CNN to a new target with a fresh head",
@@ -23,11 +23,11 @@ trains on the target's first --per-class training images of each class.
 			if err != nil {
 				return usageError{err}
 			}
-			opts, err := o.options()
+			opts, err := o.options(cmd.Flags())
 			if err != nil {
 				return err
 			}
-			opts.Target, opts.PerClass = target, perClass
+			opts.Target, opts.PerClass = target, perClass.n
 			opts.OnEpoch = refreshReport(o.resultsDir)
 			_, err = transfer.Run(cmd.Context(), r, opts)
 			return err
@@ -38,6 +38,6 @@ trains on the target's first --per-class training images of each class.
 	f.StringVar(&from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
 	f.StringVar(&layers, "layers", "last", "last (train only the new head) or all")
 	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion or idx:DIR")
-	f.IntVar(&perClass, "per-class", def.PerClass, "training images per class (the first N in file order)")
+	addPerClassFlag(f, &perClass, def.PerClass)
 	return cmd
 }

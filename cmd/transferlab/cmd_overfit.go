@@ -14,7 +14,7 @@ func newOverfitCommand() *cobra.Command {
 		Use:   "overfit",
 		Short: "Q4: overfit the fully connected net on MNIST (80/20 train/validation)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts, err := o.options()
+			opts, err := o.options(cmd.Flags())
 			if err != nil {
 				return err
 			}

@@ -19,7 +19,7 @@ func newPretrainCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			opts, err := o.options()
+			opts, err := o.options(cmd.Flags())
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ matches the recipe is reused unless --retrain. The transfers use EMNIST
 letters when it is present; otherwise they run on --target, or are skipped.
 --quick runs everything on small subsets in a few minutes.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts, err := o.options()
+			opts, err := o.options(cmd.Flags())
 			if err != nil {
 				return err
 			}
@@ -41,9 +41,9 @@ letters when it is present; otherwise they run on --target, or are skipped.
 			return err
 		},
 	}
-	// Zero keeps each recipe's own (the seed's) value.
+	// Unset flags keep each recipe's own (the seed's) value.
 	o.AddFlags(cmd.Flags(), transfer.Recipe{})
-	cmd.Flags().Lookup("epochs").Usage = "override every recipe's epochs (0: the seed's)"
+	cmd.Flags().Lookup("epochs").Usage = "override every recipe's epochs (default: each recipe's own)"
 	cmd.Flags().Lookup("batch-size").Hidden = true
 	cmd.Flags().Lookup("lr").Hidden = true
 	f := cmd.Flags()

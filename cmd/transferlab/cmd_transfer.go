@@ -12,16 +12,16 @@ func newTransferCommand() *cobra.Command {
 	def, _ := transfer.Finetune("mnist", "last")
 	var o trainOptions
 	var target string
-	var perClass int
+	var perClass perClassFlag
 	cmd := &cobra.Command{
 		Use:   "transfer",
 		Short: "Q5: run all five transfer configurations and print the results table",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts, err := o.options()
+			opts, err := o.options(cmd.Flags())
 			if err != nil {
 				return err
 			}
-			opts.Target, opts.PerClass = target, perClass
+			opts.Target, opts.PerClass = target, perClass.n
 			opts.OnEpoch = refreshReport(o.resultsDir)
 			runs, err := transfer.RunTransfers(cmd.Context(), opts)
 			if len(runs) > 0 {
@@ -32,6 +32,6 @@ func newTransferCommand() *cobra.Command {
 	}
 	o.AddFlags(cmd.Flags(), def)
 	cmd.Flags().StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion or idx:DIR")
-	cmd.Flags().IntVar(&perClass, "per-class", def.PerClass, "training images per class (the first N in file order)")
+	addPerClassFlag(cmd.Flags(), &perClass, def.PerClass)
 	return cmd
 }

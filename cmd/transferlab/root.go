@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,8 +39,8 @@ Start with 'transferlab doctor'.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if global.threads < 0 {
-				return usageError{fmt.Errorf("--threads %d: give a positive count, or 0 for one per CPU", global.threads)}
+			if global.threads < 0 || global.threads > runtime.NumCPU() {
+				return usageError{fmt.Errorf("--threads %d: give 1 to %d (the CPUs here), or 0 for one per CPU", global.threads, runtime.NumCPU())}
 			}
 			return torchenv.SetThreads(global.threads)
 		},

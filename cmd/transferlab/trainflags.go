@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -53,14 +55,17 @@ func (o *trainOptions) addDataFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.download, "download", true, "download a dataset from its official source when it is not found locally")
 }
 
-// options checks the flags and turns them into transfer.Options.
-func (o *trainOptions) options() (transfer.Options, error) {
+// options checks the flags and turns them into transfer.Options. A
+// hyperparameter flag the user left unset passes 0, the recipe's value;
+// one the user set must lie in its range (a zero is never taken to mean
+// the default).
+func (o *trainOptions) options(f *pflag.FlagSet) (transfer.Options, error) {
 	dev, err := parseDevice(o.device)
 	if err != nil {
 		return transfer.Options{}, err
 	}
-	if o.epochs < 0 || o.batchSize < 0 || o.lr < 0 || o.limit < 0 {
-		return transfer.Options{}, usageError{fmt.Errorf("--epochs, --batch-size, --lr and --limit must not be negative (0: the recipe's value)")}
+	if err := checkRanges(f); err != nil {
+		return transfer.Options{}, err
 	}
 	if o.precision != "fp32" && o.precision != "bf16" {
 		return transfer.Options{}, usageError{fmt.Errorf("unknown --precision %q: choose fp32 or bf16", o.precision)}
@@ -69,13 +74,79 @@ func (o *trainOptions) options() (transfer.Options, error) {
 	if err != nil {
 		return transfer.Options{}, err
 	}
-	return transfer.Options{
+	opts := transfer.Options{
 		ResultsDir: o.resultsDir, PretrainedDir: o.pretrainedDir, Data: d,
 		Seed: o.seed, Device: dev, Precision: o.precision, Threads: torchenv.Threads(),
-		Epochs: o.epochs, BatchSize: o.batchSize, LR: o.lr, Limit: o.limit, NoFeatureCache: o.noFeatureCache, Resume: o.resume,
+		Limit: o.limit, NoFeatureCache: o.noFeatureCache, Resume: o.resume,
 		Command: "transferlab " + strings.Join(os.Args[1:], " "),
 		Log:     transfer.NewConsoleLogger(os.Stderr),
-	}, nil
+	}
+	if f.Changed("epochs") {
+		opts.Epochs = o.epochs
+	}
+	if f.Changed("batch-size") {
+		opts.BatchSize = o.batchSize
+	}
+	if f.Changed("lr") {
+		opts.LR = o.lr
+	}
+	return opts, nil
+}
+
+// checkRanges fails, as a usage error naming the valid range, for every
+// numeric flag set out of its range. Flags a command lacks are skipped.
+func checkRanges(f *pflag.FlagSet) error {
+	for _, c := range []struct {
+		flag string
+		ok   func(float64) bool
+		want string
+	}{
+		{"epochs", func(v float64) bool { return v >= 1 }, "1 or more"},
+		{"batch-size", func(v float64) bool { return v >= 1 }, "1 or more"},
+		{"lr", func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }, "a positive finite number, such as 0.001"},
+		{"limit", func(v float64) bool { return v >= 0 }, "0 (all images) or more"},
+	} {
+		fl := f.Lookup(c.flag)
+		if fl == nil || !f.Changed(c.flag) {
+			continue
+		}
+		v, err := strconv.ParseFloat(fl.Value.String(), 64)
+		if err != nil || math.IsNaN(v) || !c.ok(v) {
+			return usageError{fmt.Errorf("--%s %s: give %s", c.flag, fl.Value.String(), c.want)}
+		}
+	}
+	return nil
+}
+
+// perClassFlag is --per-class: the first N training images of each class,
+// or all of them.
+type perClassFlag struct{ n int }
+
+func (p *perClassFlag) String() string {
+	if p.n == transfer.PerClassAll {
+		return "all"
+	}
+	return strconv.Itoa(p.n)
+}
+
+func (p *perClassFlag) Set(s string) error {
+	if s == "all" {
+		p.n = transfer.PerClassAll
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("give a count of 1 or more, or all")
+	}
+	p.n = n
+	return nil
+}
+
+func (p *perClassFlag) Type() string { return "N|all" }
+
+func addPerClassFlag(f *pflag.FlagSet, p *perClassFlag, def int) {
+	p.n = def
+	f.Var(p, "per-class", "training images per class, the first N in file order (a class with fewer is used whole), or all")
 }
 
 func (o *trainOptions) dataOptions() (data.Options, error) {

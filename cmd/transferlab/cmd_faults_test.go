@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Every numeric flag set out of its range is a usage error (exit 2) before
+// anything is loaded or trained; none silently means the recipe's value.
+func TestNumericFlagsOutOfRangeAreUsageErrors(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	dirs := []string{"--results-dir", t.TempDir(), "--pretrained-dir", t.TempDir()}
+	for _, args := range [][]string{
+		{"overfit", "--lr", "nan", "--epochs", "1"},
+		{"overfit", "--lr", "inf", "--epochs", "1"},
+		{"overfit", "--lr", "0", "--epochs", "1"},
+		{"overfit", "--lr", "-0.1", "--epochs", "1"},
+		{"overfit", "--epochs", "0"},
+		{"overfit", "--batch-size", "0", "--epochs", "1"},
+		{"overfit", "--limit", "-5", "--epochs", "1"},
+		{"overfit", "--limit", "10", "--epochs", "1", "--threads", "1024"},
+		{"finetune", "--from", "none", "--layers", "all", "--target", "mnist", "--per-class", "0", "--epochs", "1"},
+		{"finetune", "--from", "none", "--layers", "all", "--target", "mnist", "--per-class", "-1", "--epochs", "1"},
+		{"transfer", "--target", "mnist", "--per-class", "some", "--epochs", "1"},
+		{"reproduce", "--quick", "--epochs", "0"},
+	} {
+		if !slices.Contains(args, "--limit") {
+			args = append(args, "--limit", "10") // where a check is missing, the run stays short
+		}
+		if got := run(append(args, dirs...)); got != 2 {
+			t.Errorf("transferlab %s: exit %d, want 2 (a usage error)", strings.Join(args, " "), got)
+		}
+	}
+}
+
+// A second run into the folders of a running one is refused at once,
+// naming the first process, and the first goes on unharmed: the run folder
+// is locked, and so is the pretrained network a pretraining writes (here
+// from two results folders into one pretrained folder).
+func TestASecondRunOnTheSameFoldersIsRefused(t *testing.T) {
+	idx := randomIDXFolder(t, 200)
+	results := t.TempDir()
+	first := startCLI(t, finetuneArgs(idx, results, 20, 50, 16)...)
+	if !first.waitFor(regexp.MustCompile(`^epoch 1/50  train`)) {
+		t.Fatalf("no first epoch; output:\n%s", first.output())
+	}
+	second := startCLI(t, finetuneArgs(idx, results, 20, 50, 16)...)
+	code, _ := second.wait(t)
+	holder := fmt.Sprintf("pid %d:", first.cmd.Process.Pid)
+	if out := second.output(); code != 1 || !strings.Contains(out, "in use by another transferlab process") || !strings.Contains(out, holder) {
+		t.Errorf("second finetune into the same folder: exit %d, want 1 naming %q; output:\n%s", code, holder, out)
+	}
+	first.cmd.Process.Signal(syscall.SIGTERM)
+	if code, _ := first.wait(t); code != 1 || !strings.Contains(first.output(), "--resume to continue") {
+		t.Errorf("the first run, interrupted after the refusal: exit %d, want 1 and resumable; output:\n%s", code, first.output())
+	}
+
+	pretrained := t.TempDir()
+	pretrain := func(results string) []string {
+		return []string{"pretrain", "--dataset", "mnist", "--limit", "500", "--epochs", "20", "--batch-size", "50",
+			"--results-dir", results, "--pretrained-dir", pretrained, "--threads", "1"}
+	}
+	first = startCLI(t, pretrain(t.TempDir())...)
+	if !first.waitFor(regexp.MustCompile(`^epoch 1/20  train`)) {
+		t.Fatalf("no first pretraining epoch; output:\n%s", first.output())
+	}
+	second = startCLI(t, pretrain(t.TempDir())...)
+	code, _ = second.wait(t)
+	holder = fmt.Sprintf("pid %d:", first.cmd.Process.Pid)
+	if out := second.output(); code != 1 || !strings.Contains(out, "mnist-cnn.pt is in use") || !strings.Contains(out, holder) {
+		t.Errorf("second pretraining into the same pretrained folder: exit %d, want 1 naming mnist-cnn.pt and %q; output:\n%s", code, holder, out)
+	}
+	first.cmd.Process.Signal(syscall.SIGTERM)
+	first.wait(t)
+}
+
+// Ctrl-C during eval stops it within a batch: exit 1, one line saying
+// nothing was written, and no evaluation file.
+func TestInterruptedEvalStopsAndWritesNothing(t *testing.T) {
+	results := t.TempDir()
+	c := startCLI(t, "eval", "--checkpoint", filepath.Join("..", "..", "pretrained", "mnist-cnn.pt"),
+		"--dataset", "mnist", "--split", "train", "--results-dir", results)
+	if !c.waitFor(regexp.MustCompile(`^evaluating .* \(60000 images\)`)) {
+		t.Fatalf("eval did not say it started evaluating; output:\n%s", c.output())
+	}
+	time.Sleep(300 * time.Millisecond)
+	sent := time.Now()
+	c.cmd.Process.Signal(syscall.SIGINT)
+	code, sig := c.wait(t)
+	took := time.Since(sent)
+	if code != 1 || !strings.Contains(c.output(), "wrote nothing") {
+		t.Errorf("interrupted eval: exit %d (signal %v), want 1 saying it wrote nothing; output:\n%s", code, sig, c.output())
+	}
+	if took > 10*time.Second { // a batch of 128 images takes well under a second
+		t.Errorf("eval ended %v after the interrupt: it did not stop after the current batch", took)
+	}
+	written, _ := filepath.Glob(filepath.Join(results, "*", "eval-*"))
+	if len(written) > 0 {
+		t.Errorf("an interrupted eval wrote %v", written)
+	}
+	if _, err := os.Stat(filepath.Join(results, "index.html")); err == nil {
+		t.Errorf("an interrupted eval rewrote the report")
+	}
+}

@@ -1,0 +1,59 @@
+package transfer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"transferlab/metrics"
+)
+
+// A failure after the epochs, here the final checkpoint that cannot be
+// written (a folder stands where model.pt goes), leaves metrics.json with
+// status "failed", not "running" (its page would reload forever), and
+// the finished epochs resumable.
+func TestAFailedFinalSaveRecordsTheStatus(t *testing.T) {
+	pin(t)
+	r, _ := Lookup("overfit")
+	o := quick(t)
+	o.Limit, o.Epochs, o.EvalLimit, o.Hidden = 200, 2, 100, []int{16}
+	runDir := filepath.Join(o.ResultsDir, r.Name)
+	o.OnEpoch = func(run *metrics.Run) error {
+		if len(run.History) == 2 && run.Status == "running" {
+			return os.MkdirAll(filepath.Join(runDir, "model.pt", "blocker"), 0o755)
+		}
+		return nil
+	}
+	_, err := Run(context.Background(), r, o)
+	if err == nil || !strings.Contains(err.Error(), "--resume continues") {
+		t.Fatalf("got %v, want the failed save reported with the resumable epoch", err)
+	}
+	run, rerr := metrics.ReadRun(filepath.Join(runDir, metrics.FileName))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if run.Status != "failed" || len(run.History) != 2 {
+		t.Errorf("metrics.json: status %q with %d epochs, want failed with 2", run.Status, len(run.History))
+	}
+	if _, err := os.Stat(filepath.Join(runDir, "resume.json")); err != nil {
+		t.Errorf("the finished epochs are not resumable: %v", err)
+	}
+}
+
+// A --pretrained-dir that is a file is reported as --pretrained-dir.
+func TestPretrainedDirThatIsAFileNamesItsFlag(t *testing.T) {
+	pin(t)
+	r, _ := Pretrain("mnist")
+	o := quick(t)
+	o.PretrainedDir = filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(o.PretrainedDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.Limit, o.Epochs = 100, 1
+	_, err := Run(context.Background(), r, o)
+	if err == nil || !strings.Contains(err.Error(), "--pretrained-dir") {
+		t.Errorf("got %v, want an error pointing at --pretrained-dir", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/image/bmp"
 )
 
 // grayImage is a w x h image of background bg with the rectangle r (in
@@ -470,4 +473,37 @@ func asciiArt(px []byte) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// GIF and BMP files are read like PNG: a 28x28 bright square on black comes
+// through exactly.
+func TestFolderGIFAndBMP(t *testing.T) {
+	dir := t.TempDir()
+	square := grayImage(28, 28, 0, 255, image.Rect(9, 4, 20, 15))
+	for _, rel := range []string{"train/g/1.gif", "train/g/2.GIF", "train/b/1.bmp", "train/b/2.bmp"} {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		var b bytes.Buffer
+		var err error
+		if strings.HasSuffix(strings.ToLower(rel), ".gif") {
+			err = gif.Encode(&b, square, nil)
+		} else {
+			err = bmp.Encode(&b, square)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		putFile(t, dir, rel, b.Bytes())
+	}
+	f := loadFolderT(t, dir, folderOpts(t))
+	if f.Info.Images != 4 || f.Info.Inverted != 0 {
+		t.Fatalf("info %+v, want 4 images, none inverted", f.Info)
+	}
+	for _, s := range []*Split{f.Train, f.Test} {
+		for i := 0; i < s.Len(); i++ {
+			if !bytes.Equal(s.Image(i), square.Pix) {
+				t.Errorf("%s image %d:\n%s", s.Name, i, asciiArt(s.Image(i)))
+			}
+		}
+	}
 }

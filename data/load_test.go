@@ -11,7 +11,7 @@ import (
 
 func TestLoadUnknownNameListsTheValidOnes(t *testing.T) {
 	_, err := Load(context.Background(), "cifar", "train", Options{})
-	want := `unknown dataset "cifar": choose mnist, fashion, emnist-letters or idx:DIR`
+	want := `unknown dataset "cifar": choose mnist, fashion, emnist-letters, idx:DIR or folder:DIR`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %q", err, want)
 	}

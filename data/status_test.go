@@ -95,7 +95,7 @@ func TestFetchFromLocalInstalls(t *testing.T) {
 	if names, _ := ParseNames([]string{"all", "mnist"}); strings.Join(names, ",") != "mnist,fashion,emnist-letters" {
 		t.Fatalf("ParseNames(all, mnist) = %v", names)
 	}
-	if _, err := ParseNames([]string{"cifar"}); err == nil || !strings.Contains(err.Error(), "choose mnist, fashion, emnist-letters or idx:DIR, or all") {
+	if _, err := ParseNames([]string{"cifar"}); err == nil || !strings.Contains(err.Error(), "choose mnist, fashion, emnist-letters, idx:DIR or folder:DIR, or all") {
 		t.Fatalf("ParseNames(cifar): %v", err)
 	}
 	if err := Fetch(context.Background(), &out, []string{"idx:" + dir}, opts); err == nil {

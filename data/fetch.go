@@ -54,7 +54,7 @@ func Fetch(ctx context.Context, w io.Writer, names []string, opts Options) error
 			return err
 		}
 		if d.Dir != "" {
-			return fmt.Errorf("fetch %s: an idx:DIR dataset is read where it is, not fetched", name)
+			return fmt.Errorf("fetch %s: idx:DIR and folder:DIR datasets are read where they are, not fetched", name)
 		}
 		if err := fetchDataset(ctx, w, d, opts); err != nil {
 			if ctx.Err() != nil {

@@ -223,7 +223,13 @@ func verifyDataset(ctx context.Context, w io.Writer, d Dataset, explicit bool, o
 	if d.Dir != "" {
 		ok := true
 		for _, split := range []string{SplitTrain, SplitTest} {
-			s, err := loadIDXDir(ctx, d, split)
+			var s *Split
+			var err error
+			if d.Folder {
+				s, err = Load(ctx, name, split, opts) // decodes every image (or reads the cache)
+			} else {
+				s, err = loadIDXDir(ctx, d, split)
+			}
 			if err != nil {
 				fmt.Fprintf(w, "%s %s: BAD: %v\n", name, split, err)
 				ok = false

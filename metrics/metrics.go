@@ -73,6 +73,18 @@ type Config struct {
 	// EvalLimit is set when the final test evaluation used a seeded
 	// sample of at most this many images (reproduce --quick).
 	EvalLimit int `json:"eval_limit,omitempty"`
+	// Folder is how a folder:DIR dataset was prepared and split; an
+	// evaluation of the run's checkpoint on the same folder repeats it.
+	Folder *FolderPrep `json:"folder,omitempty"`
+}
+
+// FolderPrep is a folder:DIR dataset's preparation and holdout: the test
+// share held out of train/ when there is no test/ (seeded by the run's
+// seed), and the image preparation (ink polarity, fit to 28x28).
+type FolderPrep struct {
+	TestFraction float64 `json:"test_fraction"`
+	Invert       string  `json:"invert"`
+	Fit          string  `json:"fit"`
 }
 
 // Epoch is one epoch of training. Accuracies are percentages; losses are

@@ -38,6 +38,16 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, stri
 	if o.Dataset == "" {
 		o.Dataset = sc.Dataset
 	}
+	if f := sc.Config.Folder; f != nil && o.Dataset == sc.Dataset {
+		// The same folder: the same holdout and preparation as in training,
+		// so the test images are those training left out.
+		o.Data.Seed = sc.Seed
+		if o.Data.TestFraction == 0 {
+			o.Data.TestFraction = f.TestFraction
+		}
+		o.Data.Invert = firstNonEmpty(o.Data.Invert, f.Invert)
+		o.Data.Fit = firstNonEmpty(o.Data.Fit, f.Fit)
+	}
 	if o.Options.Device.Name == "" {
 		o.Options.Device = gotch.CPU // gotch's zero Device is invalid
 	}

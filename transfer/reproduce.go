@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"transferlab/data"
@@ -113,7 +114,7 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 		return stages, err
 	}
 	if target == "" {
-		base.Log.Printf("EMNIST letters is not in the data folder: the five transfers are skipped (get it with 'transferlab data fetch emnist-letters', which needs internet, or pass --target mnist|fashion|idx:DIR to run them on another target)")
+		base.Log.Printf("EMNIST letters is not available: the five transfers are skipped (get it with 'transferlab data fetch emnist-letters', which needs internet, or pass --target mnist|fashion|idx:DIR|folder:DIR to run them on another target)")
 		return stages, nil
 	}
 	for _, r := range TransferRecipes() {
@@ -129,18 +130,32 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 	return stages, nil
 }
 
-// transferTarget is EMNIST letters when it can be loaded without a
-// download, else the user's --target ("" when none).
+// transferTarget is EMNIST letters, the homework's target: from the data
+// folder, or else downloaded as torchvision's download=True does (with
+// progress, resumable, checked) unless downloads are off. When it cannot
+// be had, the run says so in one line and goes on with the user's --target
+// ("" when none: the transfers are skipped).
 func transferTarget(ctx context.Context, o ReproduceOptions) (string, error) {
 	d := o.Data
 	d.Download = false
-	_, err := data.Load(ctx, "emnist-letters", "test", d)
+	_, err := data.Load(ctx, data.EMNISTLetters, "test", d)
 	if err == nil {
-		return "emnist-letters", nil
+		return data.EMNISTLetters, nil
 	}
 	var missing *data.MissingError
 	if !errors.As(err, &missing) {
 		return "", fmt.Errorf("EMNIST letters is present but unusable: %w", err)
+	}
+	if o.Data.Download {
+		o.Log.Printf("EMNIST letters is not in the data folder: downloading it (--download=false skips this)")
+		ferr := data.Fetch(ctx, logWriter{o.Log}, []string{data.EMNISTLetters}, o.Data)
+		if ferr == nil {
+			return data.EMNISTLetters, nil
+		}
+		if ctx.Err() != nil {
+			return "", ferr
+		}
+		o.Log.Printf("EMNIST letters could not be downloaded: %s", firstLineOf(ferr))
 	}
 	if o.Target != "" {
 		if _, err := data.Lookup(o.Target); err != nil {
@@ -148,6 +163,21 @@ func transferTarget(ctx context.Context, o ReproduceOptions) (string, error) {
 		}
 	}
 	return o.Target, nil
+}
+
+// logWriter passes the lines a data function reports on to a Logger.
+type logWriter struct{ log Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.log.Printf("%s", line)
+	}
+	return len(p), nil
+}
+
+func firstLineOf(err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
 }
 
 // reusable reports whether ckpt is a finished pretraining of recipe r with

@@ -127,6 +127,7 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 		return nil, fmt.Errorf("epochs (%d), batch size (%d) and learning rate (%g) must be positive", r.Epochs, r.BatchSize, r.LR)
 	}
 	o.Data.DataDir = firstNonEmpty(o.Data.DataDir, o.DataDir)
+	o.Data.Seed = o.Seed // a folder:DIR dataset's holdout
 	runDir := filepath.Join(o.ResultsDir, r.Name)
 	if err := checkWritable(runDir, "--results-dir"); err != nil {
 		return nil, err
@@ -342,7 +343,23 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
 		Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
 		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
+		Folder: folderPrep(r.Dataset, o.Data),
 	}
+}
+
+// folderPrep records a folder:DIR dataset's preparation and holdout, with
+// the defaults spelled out; nil for other datasets.
+func folderPrep(dataset string, d data.Options) *metrics.FolderPrep {
+	if d, err := data.Lookup(dataset); err != nil || !d.Folder {
+		return nil
+	}
+	f := &metrics.FolderPrep{TestFraction: d.TestFraction, Invert: d.Invert, Fit: d.Fit}
+	if f.TestFraction == 0 {
+		f.TestFraction = data.DefaultTestFraction
+	}
+	f.Invert = firstNonEmpty(f.Invert, data.InvertAuto)
+	f.Fit = firstNonEmpty(f.Fit, data.FitPad)
+	return f
 }
 
 func writeRun(dir string, run *metrics.Run, o Options) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 func newEvalCommand() *cobra.Command {
 	var o trainOptions
 	var checkpoint, dataset, split, device string
+	var seed int64
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Evaluate a saved .pt checkpoint: loss, accuracy, per-class accuracy, confusion matrix",
@@ -30,6 +32,17 @@ func newEvalCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A folder:DIR checkpoint records how its folder was prepared
+			// and split; flags the user did not set leave that as recorded.
+			for flag, v := range map[string]*string{"invert": &d.Invert, "fit": &d.Fit} {
+				if !cmd.Flags().Changed(flag) {
+					*v = ""
+				}
+			}
+			if !cmd.Flags().Changed("test-fraction") {
+				d.TestFraction = 0
+			}
+			d.Seed = seed
 			opts := transfer.EvalOptions{Checkpoint: checkpoint, Dataset: dataset, Split: split, ResultsDir: o.resultsDir, Data: d,
 				Options: transfer.Options{Device: dev, Log: transfer.NewConsoleLogger(os.Stderr)}}
 			ev, path, err := transfer.EvalCheckpoint(cmd.Context(), opts)
@@ -40,14 +53,16 @@ func newEvalCommand() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(os.Stdout, "wrote %s\n", path)
-			return refreshReport(o.resultsDir)(nil)
+			rebuildReport(o.resultsDir, strings.TrimSuffix(path, ".json")+".html")
+			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&checkpoint, "checkpoint", "", "the .pt file (its .json sidecar must sit beside it)")
+	f.StringVar(&checkpoint, "checkpoint", "", "the .pt file: a transferlab checkpoint (with its .json sidecar), or a plain PyTorch state_dict of the seed's CNN or FFN (then --dataset names its classes)")
 	f.StringVar(&dataset, "dataset", "", "dataset to evaluate on (default: the checkpoint's own)")
 	f.StringVar(&split, "split", "test", "train or test")
 	f.StringVar(&device, "device", "cpu", "cpu or cuda")
+	f.Int64Var(&seed, "seed", 42, "folder:DIR without test/, for a checkpoint without a sidecar: the seed of the holdout (training's --seed; a sidecar records its own)")
 	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for the evaluation file")
 	o.addDataFlags(f)
 	return cmd

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"transferlab/internal/torchenv"
 )
 
 // Every numeric flag set out of its range is a usage error (exit 2) before
@@ -70,8 +72,9 @@ func TestASecondRunOnTheSameFoldersIsRefused(t *testing.T) {
 			"--results-dir", results, "--pretrained-dir", pretrained, "--threads", "1"}
 	}
 	first = startCLI(t, pretrain(t.TempDir())...)
-	if !first.waitFor(regexp.MustCompile(`^epoch 1/20  train`)) {
-		t.Fatalf("no first pretraining epoch; output:\n%s", first.output())
+	// Its locks are taken before the data is loaded; this line follows.
+	if !first.waitFor(regexp.MustCompile(`^pretrain-mnist: cnn on mnist, 500 training images`)) {
+		t.Fatalf("the pretraining did not start; output:\n%s", first.output())
 	}
 	second = startCLI(t, pretrain(t.TempDir())...)
 	code, _ = second.wait(t)
@@ -109,5 +112,19 @@ func TestInterruptedEvalStopsAndWritesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(results, "index.html")); err == nil {
 		t.Errorf("an interrupted eval rewrote the report")
+	}
+}
+
+// --version names the commit, libtorch and gotch.
+func TestVersionNamesCommitLibtorchAndGotch(t *testing.T) {
+	c := startCLI(t, "--version")
+	if code, _ := c.wait(t); code != 0 {
+		t.Fatalf("--version: exit %d; output:\n%s", code, c.output())
+	}
+	out := c.output()
+	for _, want := range []string{"transferlab ", "libtorch " + torchenv.LibtorchVersion(), "gotch " + torchenv.GotchVersion()} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--version printed %q, want it to contain %q", out, want)
+		}
 	}
 }

@@ -29,7 +29,10 @@ trains on the target's first --per-class training images of each class.
 			}
 			opts.Target, opts.PerClass = target, perClass.n
 			opts.OnEpoch = refreshReport(o.resultsDir)
-			_, err = transfer.Run(cmd.Context(), r, opts)
+			run, err := transfer.Run(cmd.Context(), r, opts)
+			if run != nil {
+				rebuildReport(o.resultsDir, runPage(o.resultsDir, run))
+			}
 			return err
 		},
 	}
@@ -37,7 +40,7 @@ trains on the target's first --per-class training images of each class.
 	f := cmd.Flags()
 	f.StringVar(&from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
 	f.StringVar(&layers, "layers", "last", "last (train only the new head) or all")
-	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion or idx:DIR")
+	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(f, &perClass, def.PerClass)
 	return cmd
 }

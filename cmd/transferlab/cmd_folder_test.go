@@ -122,7 +122,9 @@ func TestFolderFinetuneEvalPredict(t *testing.T) {
 		copyFile(t, filepath.Join("..", "..", "pretrained", f), filepath.Join(pretrained, f))
 	}
 	common := []string{"--results-dir", results, "--pretrained-dir", pretrained, "--data-dir", dataDir}
-	args := append([]string{"finetune", "--from", "mnist", "--target", target, "--epochs", "1", "--limit", "100"}, common...)
+	// A seed and holdout share of its own: eval, given neither, must take
+	// them from the checkpoint to test on the images training left out.
+	args := append([]string{"finetune", "--from", "mnist", "--target", target, "--epochs", "1", "--limit", "100", "--seed", "7", "--test-fraction", "0.4"}, common...)
 	if code := run(args); code != 0 {
 		t.Fatalf("transferlab %s: exit %d", strings.Join(args, " "), code)
 	}
@@ -140,9 +142,9 @@ func TestFolderFinetuneEvalPredict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The held-out split: round(0.2 n) of 12, 9 and 6 images.
-	if !slices.Equal(ev.Classes, []string{"bar", "cross", "ring"}) || ev.Eval.N != 2+2+1 {
-		t.Errorf("eval: classes %v on %d images, want bar, cross, ring on 5", ev.Classes, ev.Eval.N)
+	// The held-out split: round(0.4 n) of 12, 9 and 6 images.
+	if !slices.Equal(ev.Classes, []string{"bar", "cross", "ring"}) || ev.Eval.N != 5+4+2 {
+		t.Errorf("eval: classes %v on %d images, want bar, cross, ring on 11", ev.Classes, ev.Eval.N)
 	}
 
 	// The same seed gives the same holdout: eval tests on the images the
@@ -229,7 +231,7 @@ func TestFolderFinetuneEvalPredict(t *testing.T) {
 	}
 	notANet := filepath.Join(t.TempDir(), "other.pt")
 	copyFile(t, filepath.Join(results, "transfer-mnist-last", "model.pt"), notANet) // a 3-class CNN: fine
-	if code := run([]string{"eval", "--checkpoint", notANet, "--dataset", target, "--results-dir", results, "--data-dir", dataDir}); code != 0 {
+	if code := run([]string{"eval", "--checkpoint", notANet, "--dataset", target, "--results-dir", results, "--data-dir", dataDir, "--seed", "7", "--test-fraction", "0.4"}); code != 0 {
 		t.Errorf("eval of the finetuned network without its sidecar: exit %d, want 0", code)
 	}
 	// Its weights were loaded, not guessed: the same loss as with its sidecar.

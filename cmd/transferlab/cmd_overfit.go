@@ -20,7 +20,10 @@ func newOverfitCommand() *cobra.Command {
 			}
 			opts.Hidden = hidden
 			opts.OnEpoch = refreshReport(o.resultsDir)
-			_, err = transfer.Run(cmd.Context(), r, opts)
+			run, err := transfer.Run(cmd.Context(), r, opts)
+			if run != nil {
+				rebuildReport(o.resultsDir, runPage(o.resultsDir, run))
+			}
 			return err
 		},
 	}

@@ -25,7 +25,10 @@ func newPretrainCommand() *cobra.Command {
 			}
 			opts.OnEpoch = refreshReport(o.resultsDir)
 			opts.Overwrite = overwrite
-			_, err = transfer.Run(cmd.Context(), r, opts)
+			run, err := transfer.Run(cmd.Context(), r, opts)
+			if run != nil {
+				rebuildReport(o.resultsDir, runPage(o.resultsDir, run))
+			}
 			return err
 		},
 	}

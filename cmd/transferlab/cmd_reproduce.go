@@ -37,7 +37,7 @@ letters when it is present; otherwise they run on --target, or are skipped.
 			if len(runs) > 0 {
 				_ = transfer.WriteTable(os.Stdout, runs)
 			}
-			_ = refreshReport(o.resultsDir)(nil)
+			rebuildReport(o.resultsDir, "")
 			return err
 		},
 	}
@@ -49,6 +49,6 @@ letters when it is present; otherwise they run on --target, or are skipped.
 	f := cmd.Flags()
 	f.BoolVar(&quick, "quick", false, "small subsets, one epoch: a smoke test of a few minutes")
 	f.BoolVar(&retrain, "retrain", false, "pretrain even when pretrained/ holds a matching checkpoint")
-	f.StringVar(&target, "target", "", "transfer target when EMNIST letters is absent: mnist, fashion or idx:DIR (default: skip the transfers)")
+	f.StringVar(&target, "target", "", "transfer target when EMNIST letters cannot be had (not in the data folder and not downloadable): mnist, fashion, idx:DIR or folder:DIR (default: skip the transfers)")
 	return cmd
 }

@@ -36,7 +36,7 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 		{[]string{"eval", "--checkpoint", garbage, "--dataset", idx}, 1},
 		{[]string{"eval", "--checkpoint", filepath.Join(pretrained, "missing.pt")}, 1},
 		{append([]string{"finetune", "--from", "mnist", "--target", idx, "--per-class", "2"}, common...), 1},
-		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "3", "--epochs", "1"}, common...), 1}, // 2 images per class
+		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "3", "--epochs", "1"}, common...), 0}, // 2 images per class: used whole
 		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "2", "--epochs", "1"}, common...), 0},
 		{[]string{"eval", "--checkpoint", model, "--dataset", idx, "--results-dir", results}, 0},
 		{[]string{"eval", "--checkpoint", model, "--dataset", idx, "--split", "val"}, 2},
@@ -71,5 +71,23 @@ func TestPretrainKeepsAnExistingNetwork(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(ckpt); string(b) != "weeks of work" {
 		t.Errorf("the existing network was replaced")
+	}
+}
+
+// A single training command leaves the index current: results/index.html
+// and results.md list the run (the pages' "all runs" link is never dead).
+func TestASingleRunRefreshesTheIndex(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	results := t.TempDir()
+	args := []string{"overfit", "--hidden", "8", "--limit", "50", "--epochs", "1", "--results-dir", results, "--pretrained-dir", t.TempDir()}
+	if code := run(args); code != 0 {
+		t.Fatalf("transferlab %s: exit %d", strings.Join(args, " "), code)
+	}
+	for _, f := range []string{"index.html", "results.md"} {
+		b, err := os.ReadFile(filepath.Join(results, f))
+		if err != nil || !strings.Contains(string(b), "overfit") {
+			t.Errorf("%s after one overfit run: %v, lists the run: %v", f, err, strings.Contains(string(b), "overfit"))
+		}
 	}
 }

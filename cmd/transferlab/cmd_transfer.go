@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -26,12 +27,13 @@ func newTransferCommand() *cobra.Command {
 			runs, err := transfer.RunTransfers(cmd.Context(), opts)
 			if len(runs) > 0 {
 				_ = transfer.WriteTable(os.Stdout, runs)
+				rebuildReport(o.resultsDir, filepath.Join(o.resultsDir, "transfer.html"))
 			}
 			return err
 		},
 	}
 	o.AddFlags(cmd.Flags(), def)
-	cmd.Flags().StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion or idx:DIR")
+	cmd.Flags().StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(cmd.Flags(), &perClass, def.PerClass)
 	return cmd
 }

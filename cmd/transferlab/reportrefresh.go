@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"transferlab/charts"
 	"transferlab/metrics"
@@ -25,4 +26,27 @@ func refreshReport(resultsDir string) func(*metrics.Run) error {
 		}
 		return nil
 	}
+}
+
+// rebuildReport rebuilds every page and results.md once a command has
+// written a run or an evaluation, so the index and its links are never
+// behind, and prints the page to open: page, or the index when page is "".
+func rebuildReport(resultsDir, page string) {
+	if err := charts.Build(resultsDir); err != nil {
+		fmt.Fprintf(os.Stderr, "transferlab: warning: report not refreshed: %v\n", err)
+		return
+	}
+	if page == "" {
+		page = filepath.Join(resultsDir, "index.html")
+	}
+	fmt.Fprintf(os.Stderr, "report: %s\n", page)
+}
+
+// runPage is the page of a run a command returned, or "" (the index)
+// when it made none.
+func runPage(resultsDir string, run *metrics.Run) string {
+	if run == nil {
+		return ""
+	}
+	return filepath.Join(resultsDir, run.Name, "index.html")
 }

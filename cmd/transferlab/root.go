@@ -36,6 +36,7 @@ letters with real libtorch kernels, writes PyTorch-compatible .pt
 checkpoints and reports the runs as interactive HTML.
 
 Start with 'transferlab doctor'.`,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -45,6 +46,7 @@ Start with 'transferlab doctor'.`,
 			return torchenv.SetThreads(global.threads)
 		},
 	}
+	root.SetVersionTemplate("transferlab {{.Version}}\n")
 	global.AddFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDoctorCommand())
@@ -62,6 +64,16 @@ Start with 'transferlab doctor'.`,
 		wrapArgs(c)
 	}
 	return root
+}
+
+// version is what --version prints: the commit this binary was built at
+// and the libtorch and gotch it runs on.
+func version() string {
+	commit := torchenv.Commit()
+	if commit == "" {
+		commit = "(commit unknown)"
+	}
+	return fmt.Sprintf("%s (libtorch %s, %s; gotch %s)", commit, torchenv.LibtorchVersion(), torchenv.LibtorchSource(), torchenv.GotchVersion())
 }
 
 // wrapArgs makes argument-count errors usage errors, like flag errors.

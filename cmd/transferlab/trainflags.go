@@ -29,6 +29,10 @@ type trainOptions struct {
 	resultsDir        string
 	pretrainedDir     string
 	emnistOrientation string
+	testFraction      float64
+	invert            string
+	fit               string
+	skipBad           bool
 	download          bool
 	noFeatureCache    bool
 	resume            bool
@@ -53,6 +57,10 @@ func (o *trainOptions) addDataFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.dataDir, "data-dir", "", "dataset folder (default $TRANSFERLAB_DATA or the user cache dir)")
 	f.StringVar(&o.emnistOrientation, "emnist-orientation", "upright", "EMNIST images: upright (as MNIST) or raw (transposed, as the files store them)")
 	f.BoolVar(&o.download, "download", true, "download a dataset from its official source when it is not found locally")
+	f.Float64Var(&o.testFraction, "test-fraction", data.DefaultTestFraction, "folder:DIR without test/: the share of each class held out for testing (seeded by --seed)")
+	f.StringVar(&o.invert, "invert", data.InvertAuto, "folder:DIR: ink polarity, auto (from each image's border), yes or no; the networks expect bright ink on black")
+	f.StringVar(&o.fit, "fit", data.FitPad, "folder:DIR: pad (keep the aspect ratio, pad, scale to 28x28) or mnist (ink box into 20x20, centred by mass)")
+	f.BoolVar(&o.skipBad, "skip-bad", false, "folder:DIR: skip files that cannot be read as images, and count them, instead of stopping")
 }
 
 // options checks the flags and turns them into transfer.Options. A
@@ -153,7 +161,15 @@ func (o *trainOptions) dataOptions() (data.Options, error) {
 	if o.emnistOrientation != "upright" && o.emnistOrientation != "raw" {
 		return data.Options{}, usageError{fmt.Errorf("unknown --emnist-orientation %q: choose upright or raw", o.emnistOrientation)}
 	}
-	return data.Options{DataDir: o.dataDir, EMNISTOrientation: o.emnistOrientation, Download: o.download, Progress: os.Stderr}, nil
+	if math.IsNaN(o.testFraction) || o.testFraction <= 0 || o.testFraction >= 1 {
+		return data.Options{}, usageError{fmt.Errorf("--test-fraction %v: give a share between 0 and 1, such as 0.2", o.testFraction)}
+	}
+	if err := (data.Prep{Invert: o.invert, Fit: o.fit}).Check(); err != nil {
+		return data.Options{}, usageError{fmt.Errorf("--invert/--fit: %w", err)}
+	}
+	d := data.Options{DataDir: o.dataDir, EMNISTOrientation: o.emnistOrientation, Download: o.download, Progress: os.Stderr}
+	d.TestFraction, d.Invert, d.Fit, d.SkipBad = o.testFraction, o.invert, o.fit, o.skipBad
+	return d, nil
 }
 
 func parseDevice(s string) (gotch.Device, error) {

@@ -79,27 +79,93 @@ func NewCNN(p *nn.Path, classes int64) *CNN {
 	}
 }
 
-// Features runs everything but the head: x (N x 1 x 28 x 28) to the fc2
-// activations (N x 84). Intermediate tensors are freed as it goes.
-func (n *CNN) Features(x *ts.Tensor) *ts.Tensor {
+// cnnLayers are the seed CNN's layers from input to output: the depths at
+// which a transfer can start training (--layers from:LAYER).
+var cnnLayers = []string{"conv1", "conv2", "conv3", "conv4", "conv5", "fc1", "fc2", "fc3"}
+
+// CNNLayers lists the CNN's layers from input to output.
+func CNNLayers() []string { return append([]string(nil), cnnLayers...) }
+
+// stage runs layer i and what follows it before the next layer: ReLU, a
+// 2x2 max-pool after conv1 and conv2, a flatten before fc1. Splitting the
+// forward pass at layer boundaries lets a transfer run a frozen prefix once
+// and train the suffix. x is left alone; every intermediate is recorded in s.
+func (n *CNN) stage(s *Scope, i int, x *ts.Tensor) *ts.Tensor {
+	relu := func(h *ts.Tensor) *ts.Tensor { return s.T(h).MustRelu(false) }
+	pool := func(h *ts.Tensor) *ts.Tensor {
+		return s.T(h).MustMaxPool2d([]int64{2, 2}, []int64{2, 2}, []int64{0, 0}, []int64{1, 1}, false, false)
+	}
+	switch i {
+	case 0:
+		return pool(relu(n.Conv1.Forward(x)))
+	case 1:
+		return pool(relu(n.Conv2.Forward(x)))
+	case 2:
+		return relu(n.Conv3.Forward(x))
+	case 3:
+		return relu(n.Conv4.Forward(x))
+	case 4:
+		return relu(n.Conv5.Forward(x))
+	case 5:
+		return relu(n.FC1.Forward(s.T(x.MustFlatten(1, -1, false))))
+	case 6:
+		return relu(n.FC2.Forward(x))
+	}
+	return n.FC3.Forward(x)
+}
+
+// Stages runs layers from..to-1 (indexes into CNNLayers) on x, which is the
+// output of layer from-1 (the images when from is 0), and returns a new
+// tensor; x is not freed. Intermediate tensors are freed as it goes.
+func (n *CNN) Stages(x *ts.Tensor, from, to int) (*ts.Tensor, error) {
+	if from < 0 || to > len(cnnLayers) || from >= to {
+		return nil, fmt.Errorf("cnn: no layers %d..%d of %d", from, to, len(cnnLayers))
+	}
+	return n.stages(x, from, to), nil
+}
+
+// stages is Stages over a range the caller knows is valid.
+func (n *CNN) stages(x *ts.Tensor, from, to int) *ts.Tensor {
 	s := NewScope()
 	defer s.Drop()
-	if n.channelsLast {
+	h, owned := x, false // owned: h is this call's to free
+	if from == 0 && n.channelsLast {
 		if c := toChannelsLast(x); c != nil {
-			x = s.T(c)
+			h, owned = c, true
 		}
 	}
-	h := s.T(n.Conv1.Forward(x)).MustRelu(false)
-	h = s.T(h).MustMaxPool2d([]int64{2, 2}, []int64{2, 2}, []int64{0, 0}, []int64{1, 1}, false, false)
-	h = s.T(n.Conv2.Forward(s.T(h))).MustRelu(false)
-	h = s.T(h).MustMaxPool2d([]int64{2, 2}, []int64{2, 2}, []int64{0, 0}, []int64{1, 1}, false, false)
-	h = s.T(n.Conv3.Forward(s.T(h))).MustRelu(false)
-	h = s.T(n.Conv4.Forward(s.T(h))).MustRelu(false)
-	h = s.T(n.Conv5.Forward(s.T(h))).MustRelu(false)
-	h = s.T(h).MustFlatten(1, -1, false)
-	h = s.T(n.FC1.Forward(s.T(h))).MustRelu(false)
-	return s.T(n.FC2.Forward(s.T(h))).MustRelu(false)
+	for i := from; i < to; i++ {
+		next := n.stage(s, i, h)
+		if owned {
+			s.T(h)
+		}
+		h, owned = next, true
+	}
+	return h
 }
+
+// From returns the network of layers from up (an index into CNNLayers,
+// 1 to the head's), which maps the output of layer from-1 to logits: what a
+// transfer trains on features cached from a frozen prefix.
+func (n *CNN) From(from int) (Net, error) {
+	if from < 1 || from >= len(cnnLayers) {
+		return nil, fmt.Errorf("cnn: no layers from %d of %d below the head", from, len(cnnLayers))
+	}
+	return cnnSuffix{n, from}, nil
+}
+
+type cnnSuffix struct {
+	cnn  *CNN
+	from int
+}
+
+func (s cnnSuffix) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
+	return s.cnn.stages(x, s.from, len(cnnLayers))
+}
+
+// Features runs everything but the head: x (N x 1 x 28 x 28) to the fc2
+// activations (N x 84).
+func (n *CNN) Features(x *ts.Tensor) *ts.Tensor { return n.stages(x, 0, len(cnnLayers)-1) }
 
 // Head maps fc2 features to logits.
 func (n *CNN) Head(features *ts.Tensor) *ts.Tensor { return n.FC3.Forward(features) }
@@ -107,7 +173,5 @@ func (n *CNN) Head(features *ts.Tensor) *ts.Tensor { return n.FC3.Forward(featur
 // ForwardT maps images to logits. train is unused (no dropout or batch
 // norm) but kept for gotch's ModuleT interface.
 func (n *CNN) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
-	f := n.Features(x)
-	defer f.MustDrop()
-	return n.Head(f)
+	return n.stages(x, 0, len(cnnLayers))
 }

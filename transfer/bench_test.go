@@ -203,10 +203,12 @@ func benchLastTenEpochs(b *testing.B, cache bool) {
 		}
 		train, inputs := net, x
 		if cache {
-			if inputs, err = cachedFeatures(context.Background(), net.(*model.CNN), x, false); err != nil {
+			if inputs, err = cachedFeatures(context.Background(), net.(*model.CNN), len(model.CNNLayers())-1, x, false); err != nil {
 				b.Fatal(err)
 			}
-			train = headOnly{net.(*model.CNN)}
+			if train, err = net.(*model.CNN).From(len(model.CNNLayers()) - 1); err != nil {
+				b.Fatal(err)
+			}
 		}
 		for e := 1; e <= epochs; e++ {
 			if _, err := trainOneEpoch(context.Background(), train, opt, inputs, y, 32, permutation(n, 1, e), e, false, nil); err != nil {

@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/sugarme/gotch"
@@ -11,22 +12,17 @@ import (
 	"transferlab/model"
 )
 
-// Exact feature caching for "last": with every parameter but the head
-// frozen (and no dropout or batch norm), the backbone maps an image to the
-// same fc2 activations in every epoch. So they are computed once per split
-// and the head trains on them: the same batches, the same Adam updates and
-// the same metrics as the naive loop (within float rounding), at a
-// fraction of the cost.
+// Exact feature caching for a frozen prefix ("last", from:LAYER): with
+// every parameter below the first trainable layer frozen (and no dropout
+// or batch norm), that prefix maps an image to the same activations in
+// every epoch. So they are computed once per split and the layers above
+// train on them: the same batches, the same Adam updates and the same
+// metrics as the naive loop (within float rounding), at a fraction of the
+// cost.
 
-// headOnly is the network the loop trains when features are cached: the
-// CNN's head applied to cached features.
-type headOnly struct{ cnn *model.CNN }
-
-func (h headOnly) ForwardT(features *ts.Tensor, train bool) *ts.Tensor { return h.cnn.Head(features) }
-
-// cachedFeatures runs the frozen backbone over x in evaluation batches
-// under no-grad and returns the N x 84 features as one tensor.
-func cachedFeatures(ctx context.Context, cnn *model.CNN, x *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
+// cachedFeatures runs the frozen layers below layer from over x in
+// evaluation batches under no-grad and returns their output as one tensor.
+func cachedFeatures(ctx context.Context, cnn *model.CNN, from int, x *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
 	n := int(x.MustSize()[0])
 	if n == 0 {
 		return nil, fmt.Errorf("no images to compute features of")
@@ -46,11 +42,15 @@ func cachedFeatures(ctx context.Context, cnn *model.CNN, x *ts.Tensor, bf16 bool
 			xb := x.MustNarrow(0, int64(lo), int64(min(EvalBatch, n-lo)), false)
 			if bf16 {
 				var f *ts.Tensor
-				if err = torchenv.Autocast(func() { f = cnn.Features(xb) }); err == nil {
+				aerr := torchenv.Autocast(func() { f, err = cnn.Stages(xb, 0, from) })
+				if err = errors.Join(err, aerr); err == nil {
 					parts = append(parts, f.MustTotype(gotch.Float, true))
 				}
 			} else {
-				parts = append(parts, cnn.Features(xb))
+				var f *ts.Tensor
+				if f, err = cnn.Stages(xb, 0, from); err == nil {
+					parts = append(parts, f)
+				}
 			}
 			xb.MustDrop()
 		}
@@ -61,12 +61,16 @@ func cachedFeatures(ctx context.Context, cnn *model.CNN, x *ts.Tensor, bf16 bool
 	return ts.Cat(parts, 0)
 }
 
-// useCachedFeatures swaps the splits' images for their features and
-// returns the head-only network to train. The images are freed: the loop
-// never needs them again.
-func useCachedFeatures(ctx context.Context, cnn *model.CNN, sp *splits, bf16 bool) (model.Net, error) {
+// useCachedFeatures swaps the splits' images for the output of the frozen
+// layers below layer from and returns the network of the layers above to
+// train. The images are freed: the loop never needs them again.
+func useCachedFeatures(ctx context.Context, cnn *model.CNN, from int, sp *splits, bf16 bool) (model.Net, error) {
+	suffix, err := cnn.From(from)
+	if err != nil {
+		return nil, fmt.Errorf("feature cache: %w", err)
+	}
 	swap := func(x **ts.Tensor) error {
-		f, err := cachedFeatures(ctx, cnn, *x, bf16)
+		f, err := cachedFeatures(ctx, cnn, from, *x, bf16)
 		if err != nil {
 			return err
 		}
@@ -88,5 +92,5 @@ func useCachedFeatures(ctx context.Context, cnn *model.CNN, sp *splits, bf16 boo
 	if sp.evalName != "val" {
 		sp.evalX = sp.testX
 	}
-	return headOnly{cnn}, nil
+	return suffix, nil
 }

@@ -34,7 +34,7 @@ type Recipe struct {
 // batch 32, 10 epochs.
 func finetune(source, layers string, ref *metrics.Reference) Recipe {
 	return Recipe{
-		Name: "transfer-" + source + "-" + layers, Kind: "finetune", Model: "cnn",
+		Name: "transfer-" + source + "-" + strings.ReplaceAll(layers, ":", "-"), Kind: "finetune", Model: "cnn",
 		Dataset: "emnist-letters", Source: source, Layers: layers,
 		Epochs: 10, BatchSize: 32, LR: 1e-3, PerClass: 250, Reference: ref,
 	}
@@ -98,19 +98,24 @@ func Pretrain(dataset string) (Recipe, error) {
 	return Recipe{}, fmt.Errorf("unknown pretraining dataset %q: choose mnist or fashion", dataset)
 }
 
-// Finetune returns the transfer recipe for a source and layers choice. A
-// source that is a checkpoint path uses the seed's hyperparameters too.
+// Finetune returns the transfer recipe for a source and layers choice
+// (last, all or from:LAYER). A source that is a checkpoint path, or a depth
+// the seed did not run, uses the seed's hyperparameters too.
 func Finetune(source, layers string) (Recipe, error) {
-	if layers != "last" && layers != "all" {
-		return Recipe{}, fmt.Errorf("unknown --layers %q: choose last or all", layers)
+	layers, err := ParseLayers(layers)
+	if err != nil {
+		return Recipe{}, err
 	}
 	for _, r := range recipes {
 		if r.Kind == "finetune" && r.Source == source && r.Layers == layers {
 			return r, nil
 		}
 	}
-	if source == "none" && layers == "last" {
-		return Recipe{}, fmt.Errorf("--from none --layers last would train a head on random features: use --layers all")
+	if source == "none" && layers != "all" {
+		return Recipe{}, fmt.Errorf("--from none --layers %s would train on top of frozen random layers: use --layers all", layers)
+	}
+	if source == "mnist" || source == "fashion" {
+		return finetune(source, layers, nil), nil
 	}
 	r := finetune("checkpoint", layers, nil)
 	r.Source = source

@@ -45,7 +45,7 @@ type Options struct {
 	Hidden         []int  // ffn hidden sizes
 	RunName        string // results folder name (recipe default)
 	Command        string // the command line, for the sidecar
-	NoFeatureCache bool   // "last": run the frozen backbone every epoch (the naive loop)
+	NoFeatureCache bool   // a frozen prefix (--layers last, from:LAYER): run it in every step (the naive loop)
 	Resume         bool   // continue the run from its resumable checkpoint
 	// Overwrite lets a pretraining replace an existing
 	// pretrained/<dataset>-cnn.pt; without it the run stops before training.
@@ -180,7 +180,7 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 	}
 	var resume *resumePoint
 	if o.Resume {
-		if resume, err = loadResumePoint(runDir, vs, runConfig(r, o, sp, r.Layers == "last" && r.Model == "cnn" && !o.NoFeatureCache)); err != nil {
+		if resume, err = loadResumePoint(runDir, vs, runConfig(r, o, sp, cachesFeatures(r, o))); err != nil {
 			return nil, err
 		}
 		o.Log.Printf("%s: resuming after epoch %d of %d", r.Name, resume.Epoch, r.Epochs)
@@ -200,12 +200,12 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 		}
 	}
 	cached := false
-	if r.Layers == "last" {
-		if params, err = model.FreezeAllBut(vs, arch.HeadPrefix()); err != nil {
+	if k := FirstTrainable(r.Layers); k > 0 && r.Kind == "finetune" {
+		if params, err = freezeBelow(vs, k); err != nil {
 			return nil, err
 		}
-		if cnn, ok := net.(*model.CNN); ok && !o.NoFeatureCache {
-			if net, err = useCachedFeatures(ctx, cnn, sp, bf16); err != nil {
+		if cnn, ok := net.(*model.CNN); ok && cachesFeatures(r, o) {
+			if net, err = useCachedFeatures(ctx, cnn, k, sp, bf16); err != nil {
 				return nil, err
 			}
 			cached = true

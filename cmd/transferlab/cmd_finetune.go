@@ -16,7 +16,9 @@ func newFinetuneCommand() *cobra.Command {
 		Short: "Q5: transfer a pretrained CNN to a new target with a fresh head",
 		Long: `finetune replaces the CNN's 84-to-10 head by a fresh 84-to-classes layer and
 trains on the target's first --per-class training images of each class.
---layers last freezes every other parameter; --layers all trains them all.
+--layers last freezes every other parameter; --layers all trains them all;
+--layers from:LAYER trains LAYER and every layer above it and freezes the
+rest (from:fc3 is last, from:conv1 is all; LAYER one of conv1..conv5, fc1..fc3).
 --from none trains from scratch; mnist and fashion load pretrained/<name>-cnn.pt.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := transfer.Finetune(from, layers)
@@ -39,7 +41,7 @@ trains on the target's first --per-class training images of each class.
 	o.AddFlags(cmd.Flags(), def)
 	f := cmd.Flags()
 	f.StringVar(&from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
-	f.StringVar(&layers, "layers", "last", "last (train only the new head) or all")
+	f.StringVar(&layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3)")
 	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(f, &perClass, def.PerClass)
 	return cmd

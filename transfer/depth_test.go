@@ -1,0 +1,174 @@
+package transfer
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+	"github.com/sugarme/gotch/ts"
+
+	"transferlab/metrics"
+	"transferlab/model"
+)
+
+func TestParseLayersNamesTheValidDepths(t *testing.T) {
+	for in, want := range map[string]string{
+		"last": "last", "all": "all", "from:fc3": "last", "from:conv1": "all",
+		"from:conv3": "from:conv3", "from:fc1": "from:fc1",
+	} {
+		if got, err := ParseLayers(in); err != nil || got != want {
+			t.Errorf("ParseLayers(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"middle", "from:", "from:conv6", "from:fc", "conv3", "from:FC1"} {
+		_, err := ParseLayers(bad)
+		if err == nil || !strings.Contains(err.Error(), "conv1, conv2, conv3, conv4, conv5, fc1, fc2, fc3") {
+			t.Errorf("ParseLayers(%q): %v, want an error listing the layers", bad, err)
+		}
+	}
+	if got := strings.Join(DepthLayers(), " "); got != "from:fc3 from:fc2 from:fc1 from:conv5 from:conv4 from:conv3 from:conv2 from:conv1" {
+		t.Errorf("DepthLayers() = %s", got)
+	}
+	r, err := Finetune("mnist", "from:conv4")
+	if err != nil || r.Name != "transfer-mnist-from-conv4" || r.Layers != "from:conv4" {
+		t.Errorf("Finetune(mnist, from:conv4) = %+v, %v", r, err)
+	}
+	if r, _ := Finetune("mnist", "from:fc3"); r.Reference == nil || r.Name != "transfer-mnist-last" {
+		t.Errorf("from:fc3 is not the seed's mnist/last recipe: %+v", r)
+	}
+	if _, err := Finetune("none", "from:fc1"); err == nil {
+		t.Errorf("--from none --layers from:fc1 accepted: it trains on frozen random layers")
+	}
+}
+
+// For every depth, exactly the parameters of the layers below it are
+// frozen.
+func TestFreezeBelowSetsRequiresGradOnEveryParameter(t *testing.T) {
+	pin(t)
+	layers := model.CNNLayers()
+	for k := range layers {
+		vs := nn.NewVarStore(gotch.CPU)
+		model.NewCNN(vs.Root(), 26)
+		trainable, err := freezeBelow(vs, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := model.Params(vs)
+		if len(all) != 2*len(layers) {
+			t.Fatalf("%d parameters, want a weight and a bias for each of %d layers", len(all), len(layers))
+		}
+		for _, p := range all {
+			layer := layerIndex(t, p.Name)
+			if got, want := p.Tensor.MustRequiresGrad(), layer >= k; got != want {
+				t.Errorf("from:%s: %s requires_grad %v, want %v", layers[k], p.Name, got, want)
+			}
+		}
+		if want := 2 * (len(layers) - k); len(trainable) != want {
+			t.Errorf("from:%s: %d trainable parameters returned, want %d", layers[k], len(trainable), want)
+		}
+		vs.Destroy()
+	}
+}
+
+// At every depth, training the layers above a cached frozen prefix gives
+// the naive loop's history, and both leave the frozen layers exactly as
+// the source network had them while changing every trainable one.
+func TestFeatureCacheGivesTheNaiveLoopsNumbersAtEveryDepth(t *testing.T) {
+	pin(t)
+	src := filepath.Join("..", "pretrained", "mnist-cnn.pt")
+	source, err := model.ReadTensors(src)
+	if err != nil {
+		t.Skipf("no committed MNIST network: %v", err)
+	}
+	layers := model.CNNLayers()
+	for _, depth := range DepthLayers() {
+		r, err := Finetune("mnist", depth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := FirstTrainable(r.Layers)
+		if k == 0 {
+			continue // nothing frozen, nothing to cache
+		}
+		runs := map[bool]*metrics.Run{}
+		for _, naive := range []bool{true, false} {
+			o := quick(t)
+			o.PretrainedDir = filepath.Dir(src)
+			o.Target, o.PerClass, o.Epochs, o.EvalLimit, o.NoFeatureCache = "fashion", 6, 2, 100, naive
+			run, err := Run(context.Background(), r, o)
+			if err != nil {
+				t.Fatalf("%s naive=%v: %v", depth, naive, err)
+			}
+			if run.Config.FeatureCache == naive {
+				t.Errorf("%s naive=%v: feature_cache=%v", depth, naive, run.Config.FeatureCache)
+			}
+			runs[naive] = run
+			after, err := model.ReadTensors(run.Checkpoint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, w := range after {
+				l := layerIndex(t, name)
+				if l == len(layers)-1 {
+					continue // the fresh head: no source to compare with
+				}
+				same := equalTensors(source[name], w)
+				if l < k && !same {
+					t.Errorf("%s naive=%v: frozen %s changed", depth, naive, name)
+				}
+				if l >= k && same {
+					t.Errorf("%s naive=%v: trainable %s did not change", depth, naive, name)
+				}
+			}
+		}
+		naive, cached := runs[true], runs[false]
+		close := func(what string, a, b, tol float64) {
+			if math.Abs(a-b) > tol*math.Max(1, math.Abs(a)) {
+				t.Errorf("%s %s: naive %.6f, cached %.6f", depth, what, a, b)
+			}
+		}
+		for i := range naive.History {
+			n, c := naive.History[i], cached.History[i]
+			close("train loss", n.TrainLoss, c.TrainLoss, 1e-4)
+			close("train acc", n.TrainAcc, c.TrainAcc, 1.7) // at most one of 60 images
+			close("test loss", n.ValLoss, c.ValLoss, 1e-4)
+			close("test acc", n.ValAcc, c.ValAcc, 1.0) // at most one of 100
+		}
+		t.Logf("%s: epoch 2 naive %.5f/%.1f%% in %.1fs, cached %.5f/%.1f%% in %.1fs", depth,
+			naive.History[1].TrainLoss, naive.History[1].ValAcc, naive.WallSeconds,
+			cached.History[1].TrainLoss, cached.History[1].ValAcc, cached.WallSeconds)
+	}
+}
+
+// layerIndex is the index into model.CNNLayers of a parameter's layer.
+func layerIndex(t *testing.T, param string) int {
+	t.Helper()
+	name, _, _ := strings.Cut(param, ".")
+	for i, l := range model.CNNLayers() {
+		if l == name {
+			return i
+		}
+	}
+	t.Fatalf("parameter %s belongs to no CNN layer", param)
+	return -1
+}
+
+func equalTensors(a, b *ts.Tensor) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	x, y := a.Float64Values(), b.Float64Values()
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,7 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, stri
 	if o.Options.KeepMisclassified == 0 {
 		o.Options.KeepMisclassified = 36
 	}
-	outDir := filepath.Join(o.ResultsDir, checkpointRunName(o.Checkpoint))
+	outDir := filepath.Join(o.ResultsDir, checkpointRunName(o.ResultsDir, o.Checkpoint))
 	if err := checkWritable(o.ResultsDir, "--results-dir"); err != nil {
 		return nil, "", err
 	}
@@ -113,12 +114,21 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, stri
 }
 
 // checkpointRunName is the results folder for a checkpoint's evaluations:
-// its run folder for results/<run>/model.pt, else a name from the file.
-func checkpointRunName(pt string) string {
-	if filepath.Base(pt) == "model.pt" {
-		return filepath.Base(filepath.Dir(pt))
+// the run's own folder for resultsDir/<run>/model.pt; else
+// eval-<file name>-<the first 8 hex digits of the SHA-256 of its absolute
+// path>, so evaluations of two files of the same name never share a folder.
+func checkpointRunName(resultsDir, pt string) string {
+	abs, err := filepath.Abs(pt)
+	if err != nil {
+		abs = filepath.Clean(pt)
 	}
-	return "eval-" + strings.TrimSuffix(filepath.Base(pt), filepath.Ext(pt))
+	if filepath.Base(abs) == "model.pt" {
+		if rd, err := filepath.Abs(resultsDir); err == nil && filepath.Dir(filepath.Dir(abs)) == rd {
+			return filepath.Base(filepath.Dir(abs))
+		}
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return fmt.Sprintf("eval-%s-%x", slug(strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))), sum[:4])
 }
 
 func safeName(s string) string {

@@ -19,6 +19,7 @@ func TestAFailedFinalSaveRecordsTheStatus(t *testing.T) {
 	r, _ := Lookup("overfit")
 	o := quick(t)
 	o.Limit, o.Epochs, o.EvalLimit, o.Hidden = 200, 2, 100, []int{16}
+	o.RunName = r.Name
 	runDir := filepath.Join(o.ResultsDir, r.Name)
 	o.OnEpoch = func(run *metrics.Run) error {
 		if len(run.History) == 2 && run.Status == "running" {

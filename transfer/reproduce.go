@@ -94,8 +94,13 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 		if !o.Retrain {
 			if res, why, ok := reusable(r, opts, ckpt); ok {
 				base.Log.Printf("%s: %s", r.Name, why)
-				if err := writeRun(filepath.Join(opts.ResultsDir, r.Name), res, opts); err != nil {
-					return stages, err
+				// Its record in results/, unless a run is there already
+				// (the pretraining itself, or an earlier reproduce).
+				res.Name = runName(r, opts.apply(r), opts)
+				if dir := filepath.Join(opts.ResultsDir, res.Name); !used(dir) {
+					if err := writeRun(dir, res, opts); err != nil {
+						return stages, err
+					}
 				}
 				stages = append(stages, Stage{Run: res, Skipped: why})
 				continue

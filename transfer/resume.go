@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,7 +115,9 @@ func loadResumePoint(dir string, vs *nn.VarStore, cfg metrics.Config) (*resumePo
 	}
 	saved := rp.Config
 	saved.Threads, cfg.Threads = 0, 0 // the thread count may differ
-	if fmt.Sprint(saved) != fmt.Sprint(cfg) {
+	a, _ := json.Marshal(saved)
+	b, _ := json.Marshal(cfg)
+	if !bytes.Equal(a, b) {
 		return nil, fmt.Errorf("the run in %s was started with other settings (%+v): resume it with the same command, or start again without --resume", dir, rp.Config)
 	}
 	if rp.Epoch >= cfg.Epochs {

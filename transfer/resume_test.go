@@ -28,6 +28,7 @@ func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 
 	o := base
 	o.ResultsDir, o.PretrainedDir = t.TempDir(), t.TempDir()
+	o.RunName = r.Name // the folder the test looks in
 	ctx, cancel := context.WithCancel(context.Background())
 	o.OnEpoch = func(run *metrics.Run) error {
 		if len(run.History) == 1 {

@@ -100,6 +100,7 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 	// departs from it (a smoke test) and never set the seed's numbers
 	// beside it.
 	recipe := metrics.Recipe{Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, PerClass: r.PerClass}
+	def := r
 	r = o.apply(r)
 	if o.ResultsDir == "" {
 		o.ResultsDir = "results"
@@ -128,18 +129,16 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 	}
 	o.Data.DataDir = firstNonEmpty(o.Data.DataDir, o.DataDir)
 	o.Data.Seed = o.Seed // a folder:DIR dataset's holdout
-	runDir := filepath.Join(o.ResultsDir, r.Name)
-	if err := checkWritable(runDir, "--results-dir"); err != nil {
-		return nil, err
-	}
-	// One process at a time writes a run folder (and a pretrained
-	// network): a second run of the same command fails here, naming the
-	// first. The locks are released when Run returns or the process ends.
-	dirLock, err := runlock.Acquire(filepath.Join(runDir, ".lock"), "run folder "+runDir)
+	// Each run gets a folder of its own that no later run replaces, locked
+	// while it runs (as is the pretrained network a pretraining writes):
+	// a --resume of a run that is still going fails here, naming it. The
+	// locks are released when Run returns or the process ends.
+	runDir, dirLock, err := claimRunFolder(o.ResultsDir, runName(def, r, o), o.Resume)
 	if err != nil {
 		return nil, err
 	}
 	defer dirLock.Release()
+	r.Name = filepath.Base(runDir)
 	// A run killed mid-write leaves temp files behind; this run now owns
 	// the folder (and its own checkpoint's temps in pretrained/).
 	metrics.RemoveStaleTemps(runDir)

@@ -24,7 +24,7 @@ func TestDiskFullDuringARunIsAnErrorAndResumable(t *testing.T) {
 	// The FFN with 64 hidden units: 200 KB of weights, so its checkpoints
 	// pass the free-space check on 24 MB.
 	args := []string{"overfit", "--hidden", "64", "--limit", "3000", "--epochs", "40", "--batch-size", "100",
-		"--results-dir", results, "--pretrained-dir", filepath.Join(disk, "pretrained"), "--threads", "1"}
+		"--results-dir", results, "--pretrained-dir", filepath.Join(disk, "pretrained"), "--threads", "1", "--name", "ffn"}
 	c := startCLI(t, args...)
 	if !c.waitFor(regexp.MustCompile(`^epoch 2/40  train`)) {
 		t.Fatalf("no second epoch; output:\n%s", c.output())
@@ -46,7 +46,7 @@ func TestDiskFullDuringARunIsAnErrorAndResumable(t *testing.T) {
 	if strings.Contains(out, "terminate called") || strings.Count(out, "transferlab: ") != 1 || !strings.Contains(out, "no space left on device") {
 		t.Errorf("want one error line saying there is no space left; output:\n%s", out)
 	}
-	runDir := filepath.Join(results, "overfit")
+	runDir := filepath.Join(results, "ffn")
 	saved, _, _, ok := readResumeJSON(t, runDir)
 	if !ok || saved < 2 {
 		t.Fatalf("resume.json records epoch %d (present %v), want 2 or more", saved, ok)

@@ -44,10 +44,11 @@ func TestNumericFlagsOutOfRangeAreUsageErrors(t *testing.T) {
 	}
 }
 
-// A second run into the folders of a running one is refused at once,
-// naming the first process, and the first goes on unharmed: the run folder
-// is locked, and so is the pretrained network a pretraining writes (here
-// from two results folders into one pretrained folder).
+// A second process that would write what a running one writes is refused
+// at once, naming the first, and the first goes on unharmed: a --resume of
+// the running run (its folder is locked), and a pretraining into the same
+// pretrained network from another results folder. (The same command run
+// again without --resume goes to a folder of its own: TestARunNeverReplacesAnEarlierOne.)
 func TestASecondRunOnTheSameFoldersIsRefused(t *testing.T) {
 	idx := randomIDXFolder(t, 200)
 	results := t.TempDir()
@@ -55,11 +56,11 @@ func TestASecondRunOnTheSameFoldersIsRefused(t *testing.T) {
 	if !first.waitFor(regexp.MustCompile(`^epoch 1/50  train`)) {
 		t.Fatalf("no first epoch; output:\n%s", first.output())
 	}
-	second := startCLI(t, finetuneArgs(idx, results, 20, 50, 16)...)
+	second := startCLI(t, append(finetuneArgs(idx, results, 20, 50, 16), "--resume")...)
 	code, _ := second.wait(t)
 	holder := fmt.Sprintf("pid %d:", first.cmd.Process.Pid)
 	if out := second.output(); code != 1 || !strings.Contains(out, "in use by another transferlab process") || !strings.Contains(out, holder) {
-		t.Errorf("second finetune into the same folder: exit %d, want 1 naming %q; output:\n%s", code, holder, out)
+		t.Errorf("--resume of the running finetune: exit %d, want 1 naming %q; output:\n%s", code, holder, out)
 	}
 	first.cmd.Process.Signal(syscall.SIGTERM)
 	if code, _ := first.wait(t); code != 1 || !strings.Contains(first.output(), "--resume to continue") {
@@ -73,7 +74,7 @@ func TestASecondRunOnTheSameFoldersIsRefused(t *testing.T) {
 	}
 	first = startCLI(t, pretrain(t.TempDir())...)
 	// Its locks are taken before the data is loaded; this line follows.
-	if !first.waitFor(regexp.MustCompile(`^pretrain-mnist: cnn on mnist, 500 training images`)) {
+	if !first.waitFor(regexp.MustCompile(`^pretrain-mnist\S*: cnn on mnist, 500 training images`)) {
 		t.Fatalf("the pretraining did not start; output:\n%s", first.output())
 	}
 	second = startCLI(t, pretrain(t.TempDir())...)

@@ -39,6 +39,7 @@ rest (from:fc3 is last, from:conv1 is all; LAYER one of conv1..conv5, fc1..fc3).
 		},
 	}
 	o.AddFlags(cmd.Flags(), def)
+	o.addNameFlag(cmd.Flags())
 	f := cmd.Flags()
 	f.StringVar(&from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
 	f.StringVar(&layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3)")

@@ -124,17 +124,17 @@ func TestFolderFinetuneEvalPredict(t *testing.T) {
 	common := []string{"--results-dir", results, "--pretrained-dir", pretrained, "--data-dir", dataDir}
 	// A seed and holdout share of its own: eval, given neither, must take
 	// them from the checkpoint to test on the images training left out.
-	args := append([]string{"finetune", "--from", "mnist", "--target", target, "--epochs", "1", "--limit", "100", "--seed", "7", "--test-fraction", "0.4"}, common...)
+	args := append([]string{"finetune", "--from", "mnist", "--target", target, "--epochs", "1", "--limit", "100", "--seed", "7", "--test-fraction", "0.4", "--name", "shapes"}, common...)
 	if code := run(args); code != 0 {
 		t.Fatalf("transferlab %s: exit %d", strings.Join(args, " "), code)
 	}
-	model := filepath.Join(results, "transfer-mnist-last", "model.pt")
+	model := filepath.Join(results, "shapes", "model.pt")
 
 	args = []string{"eval", "--checkpoint", model, "--dataset", target, "--results-dir", results, "--data-dir", dataDir}
 	if code := run(args); code != 0 {
 		t.Fatalf("transferlab %s: exit %d", strings.Join(args, " "), code)
 	}
-	evals, _ := filepath.Glob(filepath.Join(results, "transfer-mnist-last", "eval-folder*-test.json"))
+	evals, _ := filepath.Glob(filepath.Join(results, "shapes", "eval-folder*-test.json"))
 	if len(evals) != 1 {
 		t.Fatalf("eval wrote %v, want one eval-folder_...-test.json", evals)
 	}
@@ -149,7 +149,7 @@ func TestFolderFinetuneEvalPredict(t *testing.T) {
 
 	// The same seed gives the same holdout: eval tests on the images the
 	// run tested on, with the same result.
-	runFile, err := metrics.ReadRun(filepath.Join(results, "transfer-mnist-last", metrics.FileName))
+	runFile, err := metrics.ReadRun(filepath.Join(results, "shapes", metrics.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,12 +230,12 @@ func TestFolderFinetuneEvalPredict(t *testing.T) {
 		t.Errorf("predict with a plain state_dict: exit %d, printed %q", code, out)
 	}
 	notANet := filepath.Join(t.TempDir(), "other.pt")
-	copyFile(t, filepath.Join(results, "transfer-mnist-last", "model.pt"), notANet) // a 3-class CNN: fine
+	copyFile(t, filepath.Join(results, "shapes", "model.pt"), notANet) // a 3-class CNN: fine
 	if code := run([]string{"eval", "--checkpoint", notANet, "--dataset", target, "--results-dir", results, "--data-dir", dataDir, "--seed", "7", "--test-fraction", "0.4"}); code != 0 {
 		t.Errorf("eval of the finetuned network without its sidecar: exit %d, want 0", code)
 	}
 	// Its weights were loaded, not guessed: the same loss as with its sidecar.
-	plainEvals, _ := filepath.Glob(filepath.Join(results, "eval-other", "eval-folder*-test.json"))
+	plainEvals, _ := filepath.Glob(filepath.Join(results, "eval-other-*", "eval-folder*-test.json"))
 	if len(plainEvals) != 1 {
 		t.Fatalf("eval of other.pt wrote %v", plainEvals)
 	}

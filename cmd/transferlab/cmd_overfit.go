@@ -28,6 +28,7 @@ func newOverfitCommand() *cobra.Command {
 		},
 	}
 	o.AddFlags(cmd.Flags(), r)
+	o.addNameFlag(cmd.Flags())
 	cmd.Flags().IntSliceVar(&hidden, "hidden", r.Hidden, "hidden layer sizes")
 	return cmd
 }

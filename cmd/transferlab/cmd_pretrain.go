@@ -33,6 +33,7 @@ func newPretrainCommand() *cobra.Command {
 		},
 	}
 	o.AddFlags(cmd.Flags(), def)
+	o.addNameFlag(cmd.Flags())
 	cmd.Flags().StringVar(&dataset, "dataset", "mnist", "mnist or fashion")
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing pretrained/<dataset>-cnn.pt (without it, pretrain stops before training)")
 	return cmd

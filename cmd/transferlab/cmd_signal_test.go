@@ -142,7 +142,7 @@ func randomIDXFolder(t *testing.T, n int) string {
 func finetuneArgs(idx, results string, perClass, epochs, batch int) []string {
 	return []string{"finetune", "--from", "none", "--layers", "all", "--target", "idx:" + idx,
 		"--per-class", fmt.Sprint(perClass), "--epochs", fmt.Sprint(epochs), "--batch-size", fmt.Sprint(batch),
-		"--results-dir", results, "--pretrained-dir", filepath.Join(results, "pretrained"), "--threads", "1"}
+		"--results-dir", results, "--pretrained-dir", filepath.Join(results, "pretrained"), "--threads", "1", "--name", "run"}
 }
 
 func readRunFile(t *testing.T, dir string) *metrics.Run {
@@ -183,7 +183,7 @@ func TestTerminateThenResumeMatchesAnUninterruptedRun(t *testing.T) {
 	const epochs = 8
 	results := t.TempDir()
 	args := finetuneArgs(idx, results, 20, epochs, 16)
-	runDir := filepath.Join(results, "transfer-none-all")
+	runDir := filepath.Join(results, "run")
 
 	c := startCLI(t, args...)
 	if !c.waitFor(regexp.MustCompile(`^epoch 2/8  train`)) {
@@ -222,7 +222,7 @@ func TestTerminateThenResumeMatchesAnUninterruptedRun(t *testing.T) {
 	if code, _ := c.wait(t); code != 0 {
 		t.Fatalf("uninterrupted run: exit %d; output:\n%s", code, c.output())
 	}
-	want := readRunFile(t, filepath.Join(straight, "transfer-none-all"))
+	want := readRunFile(t, filepath.Join(straight, "run"))
 
 	if len(resumed.History) != epochs {
 		t.Fatalf("resumed history has %d epochs, want %d", len(resumed.History), epochs)
@@ -253,7 +253,7 @@ func TestSecondInterruptQuitsAtOnce(t *testing.T) {
 	// batch (hundreds of milliseconds) is still running.
 	for attempt := 1; ; attempt++ {
 		results := t.TempDir()
-		runDir := filepath.Join(results, "transfer-none-all")
+		runDir := filepath.Join(results, "run")
 		c := startCLI(t, finetuneArgs(idx, results, 20, 50, 200)...)
 		if !c.waitFor(regexp.MustCompile(`^epoch 1/50  train`)) {
 			t.Fatalf("no first epoch; output:\n%s", c.output())
@@ -310,7 +310,7 @@ func TestKillDuringCheckpointWritesLeavesTheLastGoodOne(t *testing.T) {
 	idx := randomIDXFolder(t, 20)
 	const epochs = 60
 	results := t.TempDir()
-	runDir := filepath.Join(results, "transfer-none-all")
+	runDir := filepath.Join(results, "run")
 	// Two images per class, one step per epoch: most of the run is writing
 	// resume-<epoch>.pt (weights and Adam state, about 30 MB), metrics and
 	// the report.

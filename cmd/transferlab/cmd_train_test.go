@@ -19,7 +19,7 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 	garbage := filepath.Join(t.TempDir(), "garbage.pt")
 	os.WriteFile(garbage, []byte("not a checkpoint"), 0o644)
 	os.WriteFile(strings.TrimSuffix(garbage, ".pt")+".json", []byte(`{"format":1,"arch":{"model":"cnn","classes":10},"classes":["0","1","2","3","4","5","6","7","8","9"]}`), 0o644)
-	model := filepath.Join(results, "transfer-none-all", "model.pt")
+	model := filepath.Join(results, "ft", "model.pt")
 	common := []string{"--results-dir", results, "--pretrained-dir", pretrained}
 	for _, c := range []struct {
 		args []string
@@ -37,7 +37,7 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 		{[]string{"eval", "--checkpoint", filepath.Join(pretrained, "missing.pt")}, 1},
 		{append([]string{"finetune", "--from", "mnist", "--target", idx, "--per-class", "2"}, common...), 1},
 		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "3", "--epochs", "1"}, common...), 0}, // 2 images per class: used whole
-		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "2", "--epochs", "1"}, common...), 0},
+		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "2", "--epochs", "1", "--name", "ft"}, common...), 0},
 		{[]string{"eval", "--checkpoint", model, "--dataset", idx, "--results-dir", results}, 0},
 		{[]string{"eval", "--checkpoint", model, "--dataset", idx, "--split", "val"}, 2},
 	} {
@@ -45,12 +45,12 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 			t.Errorf("transferlab %s: exit %d, want %d", strings.Join(c.args, " "), got, c.code)
 		}
 	}
-	for _, f := range []string{model, filepath.Join(results, "transfer-none-all", "model.json"), filepath.Join(results, "transfer-none-all", "index.html")} {
+	for _, f := range []string{model, filepath.Join(results, "ft", "model.json"), filepath.Join(results, "ft", "index.html")} {
 		if _, err := os.Stat(f); err != nil {
 			t.Errorf("finetune left no %s: %v", filepath.Base(f), err)
 		}
 	}
-	evals, _ := filepath.Glob(filepath.Join(results, "transfer-none-all", "eval-idx*-test.json"))
+	evals, _ := filepath.Glob(filepath.Join(results, "ft", "eval-idx*-test.json"))
 	if len(evals) != 1 {
 		t.Errorf("eval wrote %v, want one eval-idx_...-test.json", evals)
 	}

@@ -36,13 +36,14 @@ type trainOptions struct {
 	download          bool
 	noFeatureCache    bool
 	resume            bool
+	name              string
 }
 
 func (o *trainOptions) AddFlags(f *pflag.FlagSet, r transfer.Recipe) {
 	f.IntVar(&o.epochs, "epochs", r.Epochs, "training epochs")
 	f.IntVar(&o.batchSize, "batch-size", r.BatchSize, "training batch size")
 	f.Float64Var(&o.lr, "lr", r.LR, "Adam learning rate")
-	f.Int64Var(&o.seed, "seed", 42, "seed for libtorch and Go: the same seed gives the same numbers on CPU")
+	f.Int64Var(&o.seed, "seed", transfer.DefaultSeed, "seed for libtorch and Go: the same seed gives the same numbers on CPU")
 	f.IntVar(&o.limit, "limit", 0, "use only the first N training images (quick runs; 0: all)")
 	f.StringVar(&o.device, "device", "cpu", "cpu or cuda")
 	f.StringVar(&o.precision, "precision", "fp32", "fp32, or bf16: convolutions and matrix products in bfloat16 under CPU autocast, fp32 master weights, loss and Adam")
@@ -75,6 +76,9 @@ func (o *trainOptions) options(f *pflag.FlagSet) (transfer.Options, error) {
 	if err := checkRanges(f); err != nil {
 		return transfer.Options{}, err
 	}
+	if err := transfer.CheckRunName(o.name); o.name != "" && err != nil {
+		return transfer.Options{}, usageError{fmt.Errorf("--name %q: %w", o.name, err)}
+	}
 	if o.precision != "fp32" && o.precision != "bf16" {
 		return transfer.Options{}, usageError{fmt.Errorf("unknown --precision %q: choose fp32 or bf16", o.precision)}
 	}
@@ -85,7 +89,7 @@ func (o *trainOptions) options(f *pflag.FlagSet) (transfer.Options, error) {
 	opts := transfer.Options{
 		ResultsDir: o.resultsDir, PretrainedDir: o.pretrainedDir, Data: d,
 		Seed: o.seed, Device: dev, Precision: o.precision, Threads: torchenv.Threads(),
-		Limit: o.limit, NoFeatureCache: o.noFeatureCache, Resume: o.resume,
+		Limit: o.limit, NoFeatureCache: o.noFeatureCache, Resume: o.resume, RunName: o.name,
 		Command: "transferlab " + strings.Join(os.Args[1:], " "),
 		Log:     transfer.NewConsoleLogger(os.Stderr),
 	}
@@ -99,6 +103,11 @@ func (o *trainOptions) options(f *pflag.FlagSet) (transfer.Options, error) {
 		opts.LR = o.lr
 	}
 	return opts, nil
+}
+
+// addNameFlag adds --name to a command that makes one run.
+func (o *trainOptions) addNameFlag(f *pflag.FlagSet) {
+	f.StringVar(&o.name, "name", "", "the run's results folder (default: the recipe and what differs from it, such as transfer-mnist-last-on-mnist-e5); a taken name gets -v2, -v3, ...")
 }
 
 // checkRanges fails, as a usage error naming the valid range, for every

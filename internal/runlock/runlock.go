@@ -14,6 +14,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// ErrHeld matches (errors.Is) the error of a lock another process holds.
+var ErrHeld = errors.New("lock held by another process")
+
+// HeldError is a lock another process holds: what is locked, and the
+// holder's pid and command line as it recorded them.
+type HeldError struct{ What, Holder string }
+
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("%s is in use by another transferlab process (%s): wait for it to end, or choose another folder", e.What, e.Holder)
+}
+
+func (e *HeldError) Is(target error) bool { return target == ErrHeld }
+
 // Lock is a held lock; Release gives it back.
 type Lock struct{ f *os.File }
 
@@ -29,8 +42,7 @@ func Acquire(path, what string) (*Lock, error) {
 		defer f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			holder, _ := io.ReadAll(io.LimitReader(f, 1024))
-			return nil, fmt.Errorf("%s is in use by another transferlab process (%s): wait for it to end, or choose another folder",
-				what, strings.TrimSpace(string(holder)))
+			return nil, &HeldError{What: what, Holder: strings.TrimSpace(string(holder))}
 		}
 		return nil, fmt.Errorf("lock %s: %w", what, err)
 	}

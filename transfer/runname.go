@@ -1,0 +1,178 @@
+package transfer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"transferlab/internal/runlock"
+	"transferlab/metrics"
+)
+
+// runName says what a run is, for its results folder: the recipe's name;
+// for a finetune from a checkpoint file, that file's name in place of
+// "checkpoint"; the target when it is not the recipe's; and every
+// hyperparameter that differs from the recipe, the seed included. def is
+// the recipe as registered, r the same after the flags' overrides. A name
+// given with --name (o.RunName) replaces all of it.
+func runName(def, r Recipe, o Options) string {
+	if o.RunName != "" {
+		return o.RunName
+	}
+	name := def.Name
+	if r.Kind == "finetune" && !knownSource(r.Source) {
+		name = "transfer-" + slug(strings.TrimSuffix(filepath.Base(r.Source), filepath.Ext(r.Source))) + "-" + r.Layers
+	}
+	if r.Kind == "finetune" && r.Dataset != def.Dataset {
+		name += "-on-" + slug(r.Dataset)
+	}
+	var parts []string
+	add := func(differs bool, format string, args ...any) {
+		if differs {
+			parts = append(parts, fmt.Sprintf(format, args...))
+		}
+	}
+	add(r.Epochs != def.Epochs, "e%d", r.Epochs)
+	add(r.BatchSize != def.BatchSize, "b%d", r.BatchSize)
+	add(r.LR != def.LR, "lr%s", strconv.FormatFloat(r.LR, 'g', -1, 64))
+	add(r.PerClass != def.PerClass, "pc%s", perClassName(r.PerClass))
+	add(fmt.Sprint(r.Hidden) != fmt.Sprint(def.Hidden), "h%s", joinInts(r.Hidden, "x"))
+	add(o.Limit > 0, "limit%d", o.Limit)
+	add(o.EvalLimit > 0, "evallimit%d", o.EvalLimit)
+	add(o.Precision == "bf16", "bf16")
+	add(o.Seed != DefaultSeed, "seed%d", o.Seed)
+	if len(parts) > 0 {
+		name += "-" + strings.Join(parts, "-")
+	}
+	return name
+}
+
+// CheckRunName fails for a name that cannot be a run's folder: letters,
+// digits, '-', '_' and '.' only, not first, as the names runName makes.
+func CheckRunName(name string) error {
+	if name == "" || slug(name) != name || strings.HasPrefix(name, "-") {
+		return fmt.Errorf("a run's name is a folder name of letters, digits, '-', '_' and '.' (not first)")
+	}
+	return nil
+}
+
+// DefaultSeed is the seed a run uses unless told otherwise (--seed).
+const DefaultSeed = 42
+
+func knownSource(s string) bool { return s == "none" || s == "mnist" || s == "fashion" }
+
+func perClassName(n int) string {
+	if n <= 0 {
+		return "all"
+	}
+	return strconv.Itoa(n)
+}
+
+func joinInts(v []int, sep string) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, sep)
+}
+
+// slug makes a dataset name or file name fit in a folder name: letters,
+// digits, '-', '_' and '.' only; "idx:/data/mine" becomes "idx-mine" (the
+// folder's own name stands for the path).
+func slug(s string) string {
+	if kind, dir, ok := strings.Cut(s, ":"); ok {
+		s = kind + "-" + filepath.Base(filepath.Clean(dir))
+	}
+	out := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, s)
+	return strings.Trim(out, "_.")
+}
+
+// maxVersions bounds the search for a free version of a run's folder.
+const maxVersions = 10000
+
+// claimRunFolder picks the folder of a new run named name under
+// resultsDir and locks it: <name> if no run has used it, else the first of
+// <name>-v2, <name>-v3, ... that none has (as Lightning's version_N), so a
+// later run never replaces an earlier one. A folder that another process
+// holds is passed over. With resume, it is the newest version that holds a
+// resume point, and a process that holds it is an error naming that
+// process. The lock is released by the caller (or when the process ends).
+func claimRunFolder(resultsDir, name string, resume bool) (string, *runlock.Lock, error) {
+	if resume {
+		return claimResumeFolder(resultsDir, name)
+	}
+	for v := 1; v <= maxVersions; v++ {
+		dir := versionDir(resultsDir, name, v)
+		if used(dir) {
+			continue
+		}
+		if err := checkWritable(dir, "--results-dir"); err != nil {
+			return "", nil, err
+		}
+		lock, err := runlock.Acquire(filepath.Join(dir, ".lock"), "run folder "+dir)
+		if errors.Is(err, runlock.ErrHeld) {
+			continue // a run that started a moment ago took it
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if used(dir) { // filled between the look and the lock
+			lock.Release()
+			continue
+		}
+		return dir, lock, nil
+	}
+	return "", nil, fmt.Errorf("%s: %d versions of %s exist: choose another --name or --results-dir", resultsDir, maxVersions, name)
+}
+
+// claimResumeFolder locks the newest version of name that holds a resume
+// point (or, with none, the newest version, whose lack of one the resume
+// then reports).
+func claimResumeFolder(resultsDir, name string) (string, *runlock.Lock, error) {
+	newest := versionDir(resultsDir, name, 1)
+	for v := 1; v <= maxVersions; v++ {
+		dir := versionDir(resultsDir, name, v)
+		if _, err := os.Stat(dir); err != nil {
+			break
+		}
+		if _, err := os.Stat(filepath.Join(dir, resumeJSON)); err == nil || v == 1 {
+			newest = dir
+		}
+	}
+	if err := checkWritable(newest, "--results-dir"); err != nil {
+		return "", nil, err
+	}
+	lock, err := runlock.Acquire(filepath.Join(newest, ".lock"), "run folder "+newest)
+	if err != nil {
+		return "", nil, err
+	}
+	return newest, lock, nil
+}
+
+func versionDir(resultsDir, name string, v int) string {
+	if v == 1 {
+		return filepath.Join(resultsDir, name)
+	}
+	return filepath.Join(resultsDir, fmt.Sprintf("%s-v%d", name, v))
+}
+
+// used reports whether dir already holds a run (its metrics, a resume
+// point or a checkpoint); an empty folder, or one a failed start left, is
+// free.
+func used(dir string) bool {
+	for _, f := range []string{metrics.FileName, resumeJSON, "model.pt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}

@@ -57,6 +57,7 @@ Start with 'transferlab doctor'.`,
 	root.AddCommand(newPretrainCommand())
 	root.AddCommand(newFinetuneCommand())
 	root.AddCommand(newTransferCommand())
+	root.AddCommand(newSweepCommand())
 	root.AddCommand(newEvalCommand())
 	root.AddCommand(newPredictCommand())
 	root.AddCommand(newReproduceCommand())

@@ -12,6 +12,7 @@ import (
 	"github.com/sugarme/gotch/nn"
 
 	"transferlab/data"
+	"transferlab/internal/torchenv"
 	"transferlab/metrics"
 	"transferlab/model"
 )
@@ -31,7 +32,12 @@ type EvalOptions struct {
 // <results>/<checkpoint name>/eval-<dataset>-<split>.json (confusion
 // matrix, per-class accuracy, misclassified images). It returns the file's
 // content and path.
-func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, string, error) {
+func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, path string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = torchenv.PanicError(p)
+		}
+	}()
 	sc, err := sidecarOrInferred(o.Checkpoint, o.Dataset) // a plain state_dict: predict.go
 	if err != nil {
 		return nil, "", err
@@ -106,7 +112,7 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (*metrics.EvalFile, stri
 	ev.Dataset, ev.Split = o.Dataset, o.Split
 	ev.Misclassified = mistakes(split, ev.Pred, o.Options.KeepMisclassified)
 	out := &metrics.EvalFile{Checkpoint: o.Checkpoint, Classes: sc.Classes, Eval: ev.Eval, When: time.Now().UTC(), Env: Env()}
-	path := filepath.Join(outDir, fmt.Sprintf("eval-%s-%s.json", safeName(o.Dataset), o.Split))
+	path = filepath.Join(outDir, fmt.Sprintf("eval-%s-%s.json", safeName(o.Dataset), o.Split))
 	if err := metrics.WriteJSON(path, out); err != nil {
 		return nil, "", err
 	}

@@ -57,7 +57,13 @@ func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, 
 				break
 			}
 			s.T(logits)
-			loss := s.T(logits.CrossEntropyForLogits(yb))
+			loss, ferr := model.CrossEntropy(logits, yb)
+			if ferr != nil {
+				err = ferr
+				s.Drop()
+				break
+			}
+			s.T(loss)
 			l, ferr := model.Float(loss)
 			if ferr != nil {
 				err = ferr

@@ -84,7 +84,11 @@ func trainStep(net model.Net, opt *model.Adam, x, y, perm *ts.Tensor, lo, size i
 		return 0, 0, err
 	}
 	s.T(logits)
-	loss := s.T(logits.CrossEntropyForLogits(yb))
+	loss, err := model.CrossEntropy(logits, yb)
+	if err != nil {
+		return 0, 0, err
+	}
+	s.T(loss)
 	if err := opt.Step(loss); err != nil {
 		return 0, 0, err
 	}

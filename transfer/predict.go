@@ -12,6 +12,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"transferlab/data"
+	"transferlab/internal/torchenv"
 	"transferlab/model"
 )
 
@@ -85,7 +86,12 @@ type ClassProb struct {
 // and returns the network's top classes for it. Every image is read before
 // the network runs: an unreadable one is an error naming it, and nothing is
 // predicted.
-func Predict(ctx context.Context, o PredictOptions) ([]Prediction, error) {
+func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = torchenv.PanicError(p)
+		}
+	}()
 	if len(o.Images) == 0 {
 		return nil, fmt.Errorf("no images to predict")
 	}

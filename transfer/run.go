@@ -53,6 +53,10 @@ type Options struct {
 	Log               Logger
 	OnEpoch           func(*metrics.Run) error // after every epoch, e.g. refresh the report page
 	KeepMisclassified int                      // test images kept for the report (default 36)
+
+	// beforeEpoch, in tests, runs before each epoch's training (a fault
+	// injected into the network).
+	beforeEpoch func(epoch int, net model.Net)
 }
 
 // PerClassAll as Options.PerClass trains on every training image of each
@@ -101,6 +105,23 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 	// beside it.
 	recipe := metrics.Recipe{Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, PerClass: r.PerClass}
 	def := r
+	// Where a run fails: every error, and every libtorch error a gotch
+	// Must* helper raises as a panic, ends here. Once the run has begun
+	// (run != nil) it is marked failed or interrupted, never "running",
+	// with its finished epochs and the last resumable one named.
+	var (
+		runDir    string
+		resumable int
+		started   = time.Now()
+	)
+	defer func() {
+		if p := recover(); p != nil {
+			err = torchenv.PanicError(p)
+		}
+		if run != nil {
+			err = recordFailure(ctx, runDir, run, o, started, resumable, err)
+		}
+	}()
 	r = o.apply(r)
 	if o.ResultsDir == "" {
 		o.ResultsDir = "results"
@@ -158,7 +179,6 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 		}
 		metrics.RemoveStaleTemps(o.PretrainedDir, filepath.Base(ckpt), filepath.Base(model.SidecarPath(ckpt)))
 	}
-	started := time.Now()
 	sp, err := loadSplits(ctx, r, o)
 	if err != nil {
 		return nil, err
@@ -232,11 +252,7 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 	if resume != nil {
 		run.History, run.Started = resume.History, resume.Started
 	}
-	// From here on every error, a libtorch failure, an interrupted
-	// evaluation or a checkpoint that cannot be written alike, leaves the
-	// run marked failed or interrupted, never "running".
-	resumable := len(run.History)
-	defer func() { err = recordFailure(ctx, runDir, run, o, started, resumable, err) }()
+	resumable = len(run.History)
 	if r.Reference != nil && r.Dataset != "emnist-letters" && r.Kind == "finetune" {
 		// The seed's numbers are for EMNIST letters only.
 		run.Reference = nil
@@ -245,6 +261,9 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 		r.Name, r.Model, r.Dataset, sp.trainN, sp.evalN, sp.evalName, sp.testN, len(params))
 
 	for e := len(run.History) + 1; e <= r.Epochs; e++ {
+		if o.beforeEpoch != nil {
+			o.beforeEpoch(e, net)
+		}
 		batches := (sp.trainN + r.BatchSize - 1) / r.BatchSize
 		obs := o.Log.Epoch(e, r.Epochs, batches)
 		ep, err := trainOneEpoch(ctx, net, opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, o.Seed, e), e, bf16, obs)

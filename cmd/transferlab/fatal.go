@@ -7,6 +7,8 @@ import (
 	"log"
 	"os"
 	"strings"
+
+	"transferlab/internal/torchenv"
 )
 
 // gotch's Must* functions report a libtorch error with log.Fatal: the
@@ -35,6 +37,5 @@ func oneLine(msg string) string {
 	if i < 0 {
 		return msg
 	}
-	rest := strings.TrimSpace(msg[i+len(marker):])
-	return msg[:i] + "libtorch: " + strings.SplitN(rest, "\n", 2)[0]
+	return msg[:i] + "libtorch: " + torchenv.LibtorchMessage(msg[i:])
 }

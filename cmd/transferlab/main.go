@@ -10,6 +10,10 @@ import (
 	"os/signal"
 	"runtime"
 	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"transferlab/internal/torchenv"
 )
 
 // libtorch keeps grad mode (and autocast state) per OS thread; a goroutine
@@ -41,7 +45,7 @@ func run(args []string) int {
 	}()
 	root := newRootCommand()
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := executeGuarded(ctx, root)
 	if err == nil {
 		return 0
 	}
@@ -52,4 +56,16 @@ func run(args []string) int {
 		return 2
 	}
 	return 1
+}
+
+// executeGuarded runs the command line; a libtorch error raised as a panic
+// outside the boundaries that already turn it into an error (a run, an
+// evaluation, a prediction) still ends as one error line, exit 1.
+func executeGuarded(ctx context.Context, root *cobra.Command) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = torchenv.PanicError(p)
+		}
+	}()
+	return root.ExecuteContext(ctx)
 }

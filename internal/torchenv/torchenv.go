@@ -1,6 +1,7 @@
 // Package torchenv reports and configures the libtorch runtime that
 // transferlab runs on: version, threads, BLAS library and devices. It also
-// turns libtorch failures, which gotch raises as panics, into errors.
+// turns libtorch failures, which the gotch adaptation raises as panics,
+// into errors (PanicError).
 package torchenv
 
 import (
@@ -15,6 +16,7 @@ import (
 	"strings"
 
 	lib "github.com/sugarme/gotch/libtch"
+	"github.com/sugarme/gotch/ts"
 )
 
 // LibtorchVersion is the libtorch version gotch was adapted to at setup.
@@ -106,16 +108,35 @@ func BLASLibrary() string {
 // ErrLibtorch marks an error that came from libtorch (a gotch panic).
 var ErrLibtorch = errors.New("libtorch")
 
-// Guard runs fn and converts a panic raised inside it (gotch's Must*
-// functions panic or log.Fatal on libtorch errors; we avoid the latter)
-// into an error wrapping ErrLibtorch.
-func Guard(fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", ErrLibtorch, r)
-		}
-	}()
-	return fn()
+// PanicError turns a recovered panic into an error: a libtorch error that
+// a gotch Must* helper raised (the gotch adaptation makes them panic with
+// ts.LibtorchError where gotch would end the process with log.Fatal)
+// becomes an error wrapping ErrLibtorch with libtorch's message in one
+// line. Any other panic is a bug, and goes on as a panic. Call it from a
+// deferred function at a boundary (a run, an evaluation, a command):
+//
+//	defer func() {
+//		if p := recover(); p != nil {
+//			err = torchenv.PanicError(p)
+//		}
+//	}()
+func PanicError(p any) error {
+	le, ok := p.(ts.LibtorchError)
+	if !ok {
+		panic(p)
+	}
+	return fmt.Errorf("%w: %s", ErrLibtorch, LibtorchMessage(le.Err.Error()))
+}
+
+// LibtorchMessage shortens a message that carries a libtorch error (gotch
+// appends C++ frames to it) to libtorch's own first line.
+func LibtorchMessage(msg string) string {
+	const marker = "Libtorch API Error:"
+	if i := strings.Index(msg, marker); i >= 0 {
+		msg = strings.TrimSpace(msg[i+len(marker):])
+	}
+	line, _, _ := strings.Cut(msg, "\n")
+	return strings.TrimSpace(line)
 }
 
 // ManualSeed seeds libtorch's generators, as torch.manual_seed does.

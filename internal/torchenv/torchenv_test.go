@@ -3,6 +3,7 @@ package torchenv
 import (
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -28,15 +29,39 @@ func TestSetThreadsDefaultsToOnePerCPU(t *testing.T) {
 	_ = SetThreads(0)
 }
 
-func TestGuardTurnsPanicsIntoErrors(t *testing.T) {
-	err := Guard(func() error { panic("shape mismatch") })
-	if !errors.Is(err, ErrLibtorch) {
-		t.Fatalf("got %v, want an ErrLibtorch", err)
+// A libtorch error from a gotch Must* helper (a shape mismatch) is a
+// panic that PanicError turns into a one-line error; other panics are not
+// swallowed.
+func TestPanicErrorReturnsLibtorchErrorsAndRepanicsBugs(t *testing.T) {
+	runMust := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = PanicError(p)
+			}
+		}()
+		x := ts.MustZeros([]int64{4, 784}, gotch.Float, gotch.CPU)
+		w := ts.MustZeros([]int64{3, 3}, gotch.Float, gotch.CPU)
+		b := ts.MustZeros([]int64{3}, gotch.Float, gotch.CPU)
+		ts.MustLinear(x, w, b)
+		return nil
 	}
-	want := errors.New("plain")
-	if err := Guard(func() error { return want }); err != want {
-		t.Errorf("got %v, want the function's own error", err)
+	err := runMust()
+	if !errors.Is(err, ErrLibtorch) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "shapes cannot be multiplied") {
+		t.Fatalf("got %q, want one line wrapping ErrLibtorch with libtorch's message", err)
 	}
+	defer func() {
+		if p := recover(); p != "a bug" {
+			t.Errorf("a panic that is not a libtorch error was turned into %v", p)
+		}
+	}()
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				_ = PanicError(p)
+			}
+		}()
+		panic("a bug")
+	}()
 }
 
 func TestReportNamesLibtorchAndBLAS(t *testing.T) {

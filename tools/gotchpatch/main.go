@@ -86,6 +86,9 @@ func run(out, version, dir string, force bool) error {
 	if err := os.WriteFile(filepath.Join(libtch, "lib.go"), []byte(lt.libGo()), 0o644); err != nil {
 		return err
 	}
+	if err := patchTS(filepath.Join(tmp, "ts")); err != nil {
+		return fmt.Errorf("patch gotch's ts package: %w", err)
+	}
 	stubbed, err := stubUntilItCompiles(libtch, version, lt)
 	if err != nil {
 		return err
@@ -132,7 +135,7 @@ func quoteList(names []string) string {
 func stampKey(version string, lt libtorch) string {
 	h := sha256.New()
 	b, _ := json.Marshal(lt)
-	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n%s\n", version, b, extTemplate, extCPP, lt.libGo())
+	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n%s\n%s\n%s\n", version, b, extTemplate, extCPP, lt.libGo(), tsPatchVersion, libtorchErrorGo)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

@@ -24,7 +24,7 @@ func runName(def, r Recipe, o Options) string {
 	}
 	name := def.Name
 	if r.Kind == "finetune" && !knownSource(r.Source) {
-		name = "transfer-" + slug(strings.TrimSuffix(filepath.Base(r.Source), filepath.Ext(r.Source))) + "-" + r.Layers
+		name = "transfer-" + slug(strings.TrimSuffix(filepath.Base(r.Source), filepath.Ext(r.Source))) + "-" + slug(r.Layers) // from:conv3 → from-conv3
 	}
 	if r.Kind == "finetune" && r.Dataset != def.Dataset {
 		name += "-on-" + slug(r.Dataset)

@@ -10,27 +10,26 @@ import (
 )
 
 // RunSeeds runs r n times, with seeds o.Seed, o.Seed+1, ..., each as a
-// run of its own named <name>-seed<S> (name defaults to the run's own
-// name), so no seed's results replace another's. One seed is a plain Run.
+// run of its own. Unnamed runs are named by runName, which adds -seed<S>
+// for every seed but the default; a name given (here or in o.RunName)
+// becomes <name>-seed<S> for every seed when n > 1. Either way no seed's
+// results replace another's. One seed is a plain Run.
 func RunSeeds(ctx context.Context, r Recipe, o Options, name string, n int) ([]*metrics.Run, error) {
 	if n < 1 || n > metrics.MaxSeeds {
 		return nil, fmt.Errorf("--seeds %d: give 1 to %d", n, metrics.MaxSeeds)
 	}
-	if name == "" {
-		name = firstNonEmpty(o.RunName, o.apply(r).Name)
-	}
+	name = firstNonEmpty(name, o.RunName)
 	var runs []*metrics.Run
 	for i := 0; i < n; i++ {
 		opts := o
 		opts.Seed = o.Seed + int64(i)
-		if n > 1 {
+		opts.RunName = name
+		if name != "" && n > 1 {
 			opts.RunName = fmt.Sprintf("%s-seed%d", name, opts.Seed)
-		} else if opts.RunName == "" && name != o.apply(r).Name {
-			opts.RunName = name
 		}
 		run, err := Run(ctx, r, opts)
 		if err != nil {
-			return runs, fmt.Errorf("%s, seed %d: %w", name, opts.Seed, err)
+			return runs, fmt.Errorf("%s, seed %d: %w", r.Name, opts.Seed, err)
 		}
 		runs = append(runs, run)
 	}
@@ -108,4 +107,18 @@ func meanSD(s metrics.Summary) string {
 		return fmt.Sprintf("%.2f", s.Mean)
 	}
 	return fmt.Sprintf("%.2f ± %.2f", s.Mean, s.SD)
+}
+
+// RunTransfersSeeds is RunTransfers with every configuration run with n
+// seeds, one configuration's seeds after another.
+func RunTransfersSeeds(ctx context.Context, o Options, n int) ([]*metrics.Run, error) {
+	var runs []*metrics.Run
+	for _, r := range TransferRecipes() {
+		got, err := RunSeeds(ctx, r, o, "", n)
+		runs = append(runs, got...)
+		if err != nil {
+			return runs, err
+		}
+	}
+	return runs, nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"transferlab/transfer"
@@ -11,6 +13,7 @@ func newFinetuneCommand() *cobra.Command {
 	var o trainOptions
 	var from, layers, target string
 	var perClass perClassFlag
+	var seeds int
 	cmd := &cobra.Command{
 		Use:   "finetune",
 		Short: "Q5: transfer a pretrained CNN to a new target with a fresh head",
@@ -29,8 +32,19 @@ rest (from:fc3 is last, from:conv1 is all; LAYER one of conv1..conv5, fc1..fc3).
 			if err != nil {
 				return err
 			}
+			if err := checkSeeds(seeds); err != nil {
+				return err
+			}
 			opts.Target, opts.PerClass = target, perClass.n
 			opts.OnEpoch = refreshReport(o.resultsDir)
+			if seeds > 1 {
+				runs, err := transfer.RunSeeds(cmd.Context(), r, opts, "", seeds)
+				if len(runs) > 0 {
+					_ = transfer.WriteSeedTable(os.Stdout, runs)
+					rebuildReport(o.resultsDir, "")
+				}
+				return err
+			}
 			run, err := transfer.Run(cmd.Context(), r, opts)
 			if run != nil {
 				rebuildReport(o.resultsDir, runPage(o.resultsDir, run))
@@ -45,5 +59,6 @@ rest (from:fc3 is last, from:conv1 is all; LAYER one of conv1..conv5, fc1..fc3).
 	f.StringVar(&layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3)")
 	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(f, &perClass, def.PerClass)
+	addSeedsFlag(f, &seeds)
 	return cmd
 }

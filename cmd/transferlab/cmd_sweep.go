@@ -38,8 +38,8 @@ results/sweep-depth-<target>.html and prints a table; with --seeds N every
 configuration runs N times (seeds --seed, --seed+1, ...) and reports the
 mean, the standard deviation and the 95% interval.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if seeds < 1 || seeds > metrics.MaxSeeds {
-				return usageError{fmt.Errorf("--seeds %d: give 1 to %d", seeds, metrics.MaxSeeds)}
+			if err := checkSeeds(seeds); err != nil {
+				return err
 			}
 			for _, s := range sources {
 				if s != "mnist" && s != "fashion" {
@@ -70,7 +70,7 @@ mean, the standard deviation and the 95% interval.`,
 	f := cmd.Flags()
 	f.StringSliceVar(&sources, "from", transfer.SweepSources, "pretrained sources to sweep: mnist, fashion, or both")
 	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
-	f.IntVar(&seeds, "seeds", 1, "runs per configuration, with seeds --seed, --seed+1, ...")
+	addSeedsFlag(f, &seeds)
 	addPerClassFlag(f, &perClass, def.PerClass)
 	return cmd
 }

@@ -49,3 +49,29 @@ func TestSweepDepthEndToEnd(t *testing.T) {
 		t.Errorf("sweep page: %v; holds the mnist line and the reference: %v", err, strings.Contains(string(page), "from mnist"))
 	}
 }
+
+// finetune --seeds 2 makes two runs, one per seed, each in its own folder.
+func TestFinetuneSeedsMakesOneRunPerSeed(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	idx := "idx:" + idxFolder(t)
+	results := t.TempDir()
+	if code := run([]string{"finetune", "--from", "none", "--layers", "all", "--seeds", "0"}); code != 2 {
+		t.Errorf("--seeds 0: exit %d, want 2", code)
+	}
+	args := []string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "2", "--epochs", "1",
+		"--seeds", "2", "--results-dir", results, "--pretrained-dir", t.TempDir()}
+	if code := run(args); code != 0 {
+		t.Fatalf("transferlab %s: exit %d", strings.Join(args, " "), code)
+	}
+	files, _ := filepath.Glob(filepath.Join(results, "*", metrics.FileName))
+	seeds := map[int64]bool{}
+	for _, f := range files {
+		if r, err := metrics.ReadRun(f); err == nil && r.Status == "done" {
+			seeds[r.Config.Seed] = true
+		}
+	}
+	if len(files) != 2 || !seeds[42] || !seeds[43] {
+		t.Errorf("runs %v with seeds %v, want two runs, seeds 42 and 43", files, seeds)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -14,6 +15,7 @@ func newTransferCommand() *cobra.Command {
 	var o trainOptions
 	var target string
 	var perClass perClassFlag
+	var seeds int
 	cmd := &cobra.Command{
 		Use:   "transfer",
 		Short: "Q5: run all five transfer configurations and print the results table",
@@ -22,11 +24,18 @@ func newTransferCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkSeeds(seeds); err != nil {
+				return err
+			}
 			opts.Target, opts.PerClass = target, perClass.n
 			opts.OnEpoch = refreshReport(o.resultsDir)
-			runs, err := transfer.RunTransfers(cmd.Context(), opts)
+			runs, err := transfer.RunTransfersSeeds(cmd.Context(), opts, seeds)
 			if len(runs) > 0 {
 				_ = transfer.WriteTable(os.Stdout, runs)
+				if seeds > 1 {
+					fmt.Println()
+					_ = transfer.WriteSeedTable(os.Stdout, runs)
+				}
 				rebuildReport(o.resultsDir, filepath.Join(o.resultsDir, "transfer.html"))
 			}
 			return err
@@ -35,5 +44,6 @@ func newTransferCommand() *cobra.Command {
 	o.AddFlags(cmd.Flags(), def)
 	cmd.Flags().StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(cmd.Flags(), &perClass, def.PerClass)
+	addSeedsFlag(cmd.Flags(), &seeds)
 	return cmd
 }

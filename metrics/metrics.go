@@ -36,6 +36,9 @@ type Run struct {
 	// the Reference numbers are for (see NotRecipe). Absent in files
 	// written before it was recorded.
 	Recipe *Recipe `json:"recipe,omitempty"`
+	// Summary is the network's layers, their parameters and whether they
+	// trained.
+	Summary []Layer `json:"summary,omitempty"`
 }
 
 // Recipe is the part of a recipe that a command's flags can change.

@@ -248,6 +248,7 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 		Env:       Env(),
 		Reference: r.Reference,
 		Recipe:    &recipe,
+		Summary:   model.Summary(vs),
 	}
 	if resume != nil {
 		run.History, run.Started = resume.History, resume.Started
@@ -259,6 +260,9 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 	}
 	o.Log.Printf("%s: %s on %s, %d training images, %d per-epoch %s images, %d test images, %d trainable tensors",
 		r.Name, r.Model, r.Dataset, sp.trainN, sp.evalN, sp.evalName, sp.testN, len(params))
+	for _, line := range metrics.SummaryLines(run.Summary) {
+		o.Log.Printf("  %s", line)
+	}
 
 	for e := len(run.History) + 1; e <= r.Epochs; e++ {
 		if o.beforeEpoch != nil {

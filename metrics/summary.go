@@ -1,0 +1,36 @@
+package metrics
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Layer is one layer of a run's network in its model summary (as Keras's
+// summary() or Lightning's ModelSummary): what "last" freezes and "all"
+// trains.
+type Layer struct {
+	Name      string  `json:"name"` // conv1, fc3, ...
+	Shapes    [][]int `json:"shapes"`
+	Params    int64   `json:"params"`
+	Trainable bool    `json:"trainable"`
+}
+
+// SummaryLines prints layers as an aligned table with the totals.
+func SummaryLines(layers []Layer) []string {
+	var total, trainable int64
+	lines := []string{fmt.Sprintf("%-8s %-26s %12s  %s", "layer", "shapes", "parameters", "")}
+	for _, l := range layers {
+		shapes := make([]string, len(l.Shapes))
+		for i, s := range l.Shapes {
+			shapes[i] = strings.Trim(strings.ReplaceAll(fmt.Sprint(s), " ", "x"), "[]")
+		}
+		state := "frozen"
+		if l.Trainable {
+			state = "trained"
+			trainable += l.Params
+		}
+		total += l.Params
+		lines = append(lines, fmt.Sprintf("%-8s %-26s %12d  %s", l.Name, strings.Join(shapes, " + "), l.Params, state))
+	}
+	return append(lines, fmt.Sprintf("%-8s %-26s %12d  %d trained, %d frozen", "total", "", total, trainable, total-trainable))
+}

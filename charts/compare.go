@@ -135,83 +135,10 @@ var compareColumns = []string{"kind", "status", "model", "dataset", "source", "l
 
 func (compareView) Columns() []string { return compareColumns }
 
-var compareTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
-{{- if .Rows}}
-<p>Tick the runs to overlay; click a column's heading to sort by it. Train accuracy is the running mean over the last epoch; validation and test accuracies are evaluations of the final network. Runs marked <span class="badge">smoke test</span> ran a smaller setup than their recipe.</p>
-<p><button type="button" id="tick-all">tick all</button> <button type="button" id="tick-none">tick none</button></p>
-<div style="overflow-x: auto">
-<table id="compare">
-<thead><tr><th></th><th data-sort="text">run</th><th data-sort="text">setup</th>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
-<tbody>
-{{- range .Rows}}
-<tr data-run="{{.Run}}"><td><input type="checkbox" class="tick" checked data-run="{{.Run}}" aria-label="show {{.Run}}"></td><td data-v="{{.Run}}"><a href="{{.Href}}">{{.Run}}</a></td><td data-v="{{.Badge}}">{{if .Badge}}<span class="badge">{{.Badge}}</span>{{else if .Recipe}}recipe{{else}}—{{end}}</td>{{range .Cells}}<td{{if .Num}} class="num"{{end}} data-v="{{.Sort}}">{{.Text}}</td>{{end}}</tr>
-{{- end}}
-</tbody>
-</table>
-</div>
-{{- else}}
-<p class="muted">No run yet: the training commands write their runs here.</p>
-{{- end}}
-{{end}}
-<h2>Curves per epoch</h2>
-{{template "chart" ($.Chart "chart_compare_accuracy_epoch")}}
-{{template "chart" ($.Chart "chart_compare_loss_epoch")}}
-<h2>Curves against training time</h2>
-<p class="muted">Training time is the sum of the epochs' seconds (training and the per-epoch evaluation): runs of one machine compare by what they cost.</p>
-{{template "chart" ($.Chart "chart_compare_accuracy_time")}}
-{{template "chart" ($.Chart "chart_compare_loss_time")}}
-{{- if .Body.Rows}}
-<script>
-"use strict";
-(function () {
-  var ids = ["chart_compare_accuracy_epoch", "chart_compare_loss_epoch", "chart_compare_accuracy_time", "chart_compare_loss_time"];
-  // show sets the legend selection of every series of run on every chart.
-  function show(run, on) {
-    ids.forEach(function (id) {
-      var el = document.getElementById(id);
-      var c = el && typeof echarts !== "undefined" ? echarts.getInstanceByDom(el) : null;
-      if (!c) { return; }
-      c.getOption().series.forEach(function (s) {
-        if (s.name.indexOf(run + "` + compareSeparator + `") === 0) {
-          c.dispatchAction({type: on ? "legendSelect" : "legendUnSelect", name: s.name});
-        }
-      });
-    });
-  }
-  var boxes = Array.prototype.slice.call(document.querySelectorAll("input.tick"));
-  boxes.forEach(function (b) {
-    b.addEventListener("change", function () { show(b.getAttribute("data-run"), b.checked); });
-  });
-  function all(on) {
-    boxes.forEach(function (b) { if (b.checked !== on) { b.checked = on; show(b.getAttribute("data-run"), on); } });
-  }
-  document.getElementById("tick-all").addEventListener("click", function () { all(true); });
-  document.getElementById("tick-none").addEventListener("click", function () { all(false); });
-  // Sorting: numbers as numbers, empty cells last, a second click reverses.
-  var table = document.getElementById("compare");
-  table.querySelectorAll("thead th").forEach(function (th, col) {
-    if (col === 0) { return; }
-    th.style.cursor = "pointer";
-    th.addEventListener("click", function () {
-      var asc = th.getAttribute("aria-sort") !== "ascending";
-      table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[col].getAttribute("data-v"), y = b.cells[col].getAttribute("data-v");
-        if (x === "" || y === "") { return x === y ? 0 : (x === "" ? 1 : -1); }
-        var nx = Number(x), ny = Number(y), r;
-        r = isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny;
-        return asc ? r : -r;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
-    });
-  });
-})();
-</script>
-{{- end}}
-{{end}}`)
+// Separator is compareSeparator, for the page's script (compare.js).
+func (compareView) Separator() string { return compareSeparator }
+
+var compareTemplate = newPageTemplate("compare.html.tmpl")
 
 // newComparePage builds results/compare.html from every run.
 func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {

@@ -72,65 +72,7 @@ type mistakeView struct {
 	Index, Size string
 }
 
-var evalTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
-<table id="summary">
-<tr><th>run</th><td><a href="index.html">{{.Run}}</a></td></tr>
-<tr><th>dataset</th><td>{{.Dataset}}</td></tr>
-<tr><th>split</th><td>{{.Split}}</td></tr>
-<tr><th>images</th><td class="num">{{.N}}</td></tr>
-<tr><th>loss</th><td class="num">{{.Loss}}</td></tr>
-<tr><th>accuracy</th><td class="num">{{.Acc}}</td></tr>
-<tr><th>time</th><td class="num">{{.Seconds}}</td></tr>
-<tr><th>checkpoint</th><td>{{.Checkpoint}}</td></tr>
-<tr><th>evaluated</th><td>{{.When}}</td></tr>
-<tr><th>environment</th><td>{{.Env}}</td></tr>
-</table>
-{{end}}
-{{template "eval-details" $}}
-{{end}}`)
-
-// evalDetailsBlock renders a page's Body.Details (an *evalDetails) with
-// the confusion and per-class charts; the evaluation and run pages use it
-// as {{template "eval-details" $}}.
-const evalDetailsBlock = `{{define "eval-details"}}{{with .Body.Details}}
-<h2>Confusion matrix{{if .Split}} ({{.Split}}){{end}}</h2>
-{{- if .MaxOffDiagonal}}
-<p class="muted">The colour saturates at {{.MaxOffDiagonal}}, the largest count off the diagonal, so that mistakes stand out; hover a cell for its count.</p>
-{{- else}}
-<p class="muted">No confusion matrix in this evaluation.</p>
-{{- end}}
-{{end}}
-{{template "chart" ($.Chart "chart_confusion")}}
-{{with .Body.Details}}<h2>Accuracy per class{{if .Split}} ({{.Split}}){{end}}</h2>{{end}}
-{{template "chart" ($.Chart "chart_per_class")}}
-{{with .Body.Details}}
-{{- if .PerClass}}
-<details><summary>Per-class numbers</summary>
-<table id="per-class">
-<tr><th>class</th><th>accuracy</th><th>images</th><th>most often predicted instead</th></tr>
-{{- range .PerClass}}
-<tr><td>{{.Class}}</td><td class="num">{{.Acc}}</td><td class="num">{{.N}}</td><td>{{.TopConfusion}}</td></tr>
-{{- end}}
-</table>
-</details>
-{{- else}}
-<p class="muted">No per-class accuracy in this evaluation.</p>
-{{- end}}
-<h2>Misclassified images{{if .Split}} ({{.Split}}){{end}}</h2>
-{{- if .Mistakes}}
-<p class="muted">{{.MistakesShown}} misclassified images kept by the evaluation.</p>
-<div class="mistakes" id="mistakes">
-{{- range .Mistakes}}
-<figure><img src="{{.Src}}" alt="image {{.Index}}: true {{.True}}, predicted {{.Pred}}" title="image {{.Index}} ({{.Size}})"><figcaption>true <b>{{.True}}</b><br>predicted <b>{{.Pred}}</b></figcaption></figure>
-{{- end}}
-</div>
-{{- else}}
-<p class="muted">No misclassified image kept by this evaluation.</p>
-{{- end}}
-{{- if .MistakesBad}}
-<p class="warn">{{.MistakesBad}} misclassified images were skipped: their pixel count does not match rows × cols.</p>
-{{- end}}
-{{end}}{{end}}`
+var evalTemplate = newPageTemplate("eval.html.tmpl")
 
 // newEvalPage builds the page of one evaluation of run runName.
 func newEvalPage(runName string, ef *metrics.EvalFile, a assets) (*htmlPage, error) {

@@ -62,41 +62,7 @@ type indexEval struct {
 	Acc, Loss              string
 }
 
-var indexTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
-{{- if .Transfer}}
-<p><a href="transfer.html">Transfer learning: the fine-tuning runs compared</a></p>
-{{- end}}
-<h2>Runs</h2>
-{{- if .Rows}}
-<p><a href="compare.html" id="compare-link">Compare runs</a>: tick runs to overlay their curves (per epoch and against training time), sort every run's hyperparameters and final metrics.</p>
-<table id="runs">
-<tr><th>run</th><th>kind</th><th>status</th><th>model</th><th>dataset</th><th>epochs</th><th>train acc.</th><th>val. acc.</th><th>test acc.</th><th>wall time</th><th>started</th></tr>
-{{- range .Rows}}
-<tr><td><a href="{{.Href}}">{{.Run}}</a>{{if .Badge}} <span class="badge">{{.Badge}}</span>{{end}}</td><td>{{.Kind}}</td><td><span class="status status-{{.Status}}">{{.Status}}</span></td><td>{{.Model}}</td><td>{{.Dataset}}</td><td class="num">{{.Epochs}}</td><td class="num">{{.TrainAcc}}</td><td class="num">{{.ValAcc}}</td><td class="num">{{.TestAcc}}</td><td class="num">{{.Wall}}</td><td>{{.Started}}</td></tr>
-{{- end}}
-</table>
-<p class="muted">{{$.Body.AccuracyNote}}</p>
-{{- else}}
-<p class="muted">No run yet: the training commands write their runs here.</p>
-{{- end}}
-{{- if .Evals}}
-<h2>Evaluations</h2>
-<table id="evals">
-<tr><th>run</th><th>dataset</th><th>split</th><th>images</th><th>accuracy</th><th>loss</th></tr>
-{{- range .Evals}}
-<tr><td><a href="{{.Href}}">{{.Run}}</a></td><td>{{.Dataset}}</td><td>{{.Split}}</td><td class="num">{{.N}}</td><td class="num">{{.Acc}}</td><td class="num">{{.Loss}}</td></tr>
-{{- end}}
-</table>
-{{- end}}
-{{- if .Skipped}}
-<h2>Skipped files</h2>
-<ul class="warn" id="skipped">
-{{- range .Skipped}}
-<li>{{.}}</li>
-{{- end}}
-</ul>
-{{- end}}
-{{end}}{{end}}`)
+var indexTemplate = newPageTemplate("index.html.tmpl")
 
 // newIndexView gathers the overview shared by index.html and results.md.
 func newIndexView(entries []runEntry, skipped []error) indexView {

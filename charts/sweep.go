@@ -179,20 +179,7 @@ type sweepRow struct {
 	Runs                                          []link
 }
 
-var sweepTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
-<p>Each point trains the layers from the named one up, on top of a network pretrained on the source, and freezes the layers below; the dashed line trains every layer from scratch.
-{{- if .Other}} <span class="target-mark">Target: {{.Target}}, not EMNIST letters</span>: the seed homework's numbers do not apply and are not shown.{{end}}</p>
-{{end}}
-{{template "chart" ($.Chart "chart_sweep_depth")}}
-{{with .Body}}
-<table class="transfer" id="sweep">
-<tr><th>source</th><th>first trained layer</th><th>runs</th><th>train acc.</th><th>test acc.</th><th>test 95% interval</th><th>seed homework (test)</th><th>run pages</th></tr>
-{{- range .Rows}}
-<tr><td>{{.Source}}</td><td>{{.Layer}}</td><td class="num">{{.N}}</td><td class="num">{{.Train}}</td><td class="num">{{.Test}}</td><td class="num">{{.Interval}}</td><td>{{.Seed}}</td><td>{{range .Runs}}<a href="{{.Href}}">{{.Text}}</a> {{end}}</td></tr>
-{{- end}}
-</table>
-{{- if .SeedNote}}<p class="muted">{{.SeedNote}}</p>{{end}}
-{{end}}{{end}}`)
+var sweepTemplate = newPageTemplate("sweep.html.tmpl")
 
 // meanSD formats a summary as mean ± sd (the sd only with two or more
 // runs).

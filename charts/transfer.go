@@ -98,44 +98,7 @@ type transferRow struct {
 	Badge                              string
 }
 
-var transferTemplate = newPageTemplate(`{{define "body"}}{{with .Body}}
-{{- if .Empty}}
-<p class="muted">No fine-tuning run yet: runs of kind "finetune" appear here.</p>
-{{- else}}
-<p>Each configuration is <i>source/layers</i>: the network pretrained on <i>source</i> ("none": from scratch), fine-tuned on the target with <i>layers</i> trained ("last": the last layer only, "all": every layer).
-Runs fine-tuned on a target other than EMNIST letters are marked <span class="target-mark">[target: …]</span> and listed apart: their numbers are not EMNIST numbers.</p>
-{{- end}}
-{{end}}
-{{template "chart" ($.Chart "chart_transfer_curves")}}
-{{with .Body}}{{if .CurveNote}}<p class="muted">{{.CurveNote}}</p>{{end}}{{end}}
-{{template "chart" ($.Chart "chart_transfer_bars")}}
-{{with .Body}}
-{{- if .Homework}}
-<h2>Results on EMNIST letters, beside the seed homework's</h2>
-{{template "transfer-table" .Homework}}
-{{- end}}
-{{- if .Other}}
-<h2>Other targets (not EMNIST letters)</h2>
-{{template "transfer-table" .Other}}
-{{- end}}
-{{- if .Reduced}}
-<h2>Smoke tests and changed recipes</h2>
-<p class="muted">These runs did not run the seed's recipe (a training-image limit, fewer epochs or images per class, a sampled test set, or other hyperparameters), so the seed's numbers are not put beside them.</p>
-<table class="transfer" id="reduced">
-<tr><th>configuration</th><th>setup</th><th>target</th><th>epochs</th><th>status</th><th>train acc.</th><th>val. acc.</th><th>test acc.</th></tr>
-{{- range .Reduced}}
-<tr{{if .Other}} class="other-target"{{end}}><td><a href="{{.Href}}">{{.Label}}</a></td><td><span class="badge">{{.Badge}}</span></td><td>{{if .Other}}<span class="target-mark">target: {{.Target}}</span>{{else}}{{.Target}}{{end}}</td><td class="num">{{.Epochs}}</td><td>{{.Status}}</td><td class="num">{{.TrainAcc}}</td><td class="num">{{.ValAcc}}</td><td class="num">{{.TestAcc}}</td></tr>
-{{- end}}
-</table>
-{{- end}}
-{{end}}{{end}}
-{{define "transfer-table"}}<table class="transfer">
-<tr><th rowspan="2">configuration</th><th rowspan="2">target</th><th rowspan="2">epochs</th><th rowspan="2">status</th><th colspan="3">this run</th><th colspan="4">seed homework</th></tr>
-<tr><th>train acc.</th><th>val. acc.</th><th>test acc.</th><th>train acc.</th><th>val. acc.</th><th>test acc.</th><th>note</th></tr>
-{{- range .}}
-<tr{{if .Other}} class="other-target"{{end}}><td><a href="{{.Href}}">{{.Label}}</a></td><td>{{if .Other}}<span class="target-mark">target: {{.Target}}</span>{{else}}{{.Target}}{{end}}</td><td class="num">{{.Epochs}}</td><td>{{.Status}}</td><td class="num">{{.TrainAcc}}</td><td class="num">{{.ValAcc}}</td><td class="num">{{.TestAcc}}</td><td class="num">{{.RefTrain}}</td><td class="num">{{.RefVal}}</td><td class="num">{{.RefTest}}</td><td>{{.RefNote}}</td></tr>
-{{- end}}
-</table>{{end}}`)
+var transferTemplate = newPageTemplate("transfer.html.tmpl")
 
 // newTransferPage builds the comparison of the fine-tuning runs among runs.
 func newTransferPage(runs []*metrics.Run, a assets) (*htmlPage, error) {

@@ -11,15 +11,15 @@ import (
 	"strconv"
 	"strings"
 
+	"transferlab/internal/names"
 	"transferlab/metrics"
 )
 
 // EvalPageName is the page of an evaluation of dataset's split:
 // eval-<dataset>-<split>.html, next to the eval-<dataset>-<split>.json
-// 'transferlab eval' writes (characters other than letters, digits, '.',
-// '_' and '-' become '_').
+// 'transferlab eval' writes (both named by names.Slug).
 func EvalPageName(dataset, split string) string {
-	return "eval-" + fileSafe(dataset) + "-" + fileSafe(split) + ".html"
+	return "eval-" + names.Slug(dataset) + "-" + names.Slug(split) + ".html"
 }
 
 // WriteEvalPage writes the page of one evaluation into

@@ -89,7 +89,9 @@ func orNone(s string) string {
 }
 
 // fileSafe keeps letters, digits, '.', '_' and '-' of s and turns the rest
-// into '_', for file names made from dataset and split names.
+// into '_'. Only SweepPageName uses it: the cmd tests pin that page's name
+// in this form, beside the sweep's run names (transfer/sweep.go); every
+// other name made from a dataset goes through names.Slug.
 func fileSafe(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {

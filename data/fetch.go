@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"transferlab/metrics"
 )
 
 // ParseNames expands a command line's dataset names: "all" is every
@@ -191,47 +193,37 @@ func copyFromLocal(o Options, d Dataset, f File, dir string, w io.Writer) (bool,
 	return false, nil
 }
 
-// copyVerified copies src to dst through a temporary file in dst's folder,
-// checking size and SHA-256 (or IDX structure) before renaming it into
-// place; on any failure nothing is left at dst.
+// copyVerified copies src to dst atomically (metrics.WriteAtomicVerified),
+// checking the complete copy's size and SHA-256 (or, with no known sum,
+// its IDX structure) before it replaces dst: a bad source never
+// replaces a file.
 func copyVerified(src, dst string, want File) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	defer tmp.Close()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), in)
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	if want.Size > 0 && n != want.Size {
-		return fmt.Errorf("%s: %d bytes, want %d", src, n, want.Size)
-	}
-	if sum := hex.EncodeToString(h.Sum(nil)); want.SHA256 != "" && sum != want.SHA256 {
-		return &ChecksumError{Path: src, Got: sum, Want: want.SHA256}
-	}
-	if want.SHA256 == "" {
-		if err := checkFile(tmp.Name(), want); err != nil {
-			return err
+	var n int64
+	copyTo := func(w io.Writer) error {
+		if n, err = io.Copy(io.MultiWriter(w, h), in); err != nil {
+			return fmt.Errorf("copy %s: %w", src, err)
 		}
+		return nil
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
+	check := func(tmp string) error {
+		if want.Size > 0 && n != want.Size {
+			return fmt.Errorf("%s: %d bytes, want %d", src, n, want.Size)
+		}
+		if want.SHA256 == "" {
+			return checkFile(tmp, want)
+		}
+		if sum := hex.EncodeToString(h.Sum(nil)); sum != want.SHA256 {
+			return &ChecksumError{Path: src, Got: sum, Want: want.SHA256}
+		}
+		return nil
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return metrics.WriteAtomicVerified(dst, copyTo, check)
 }
 
 // checkFile checks one file against the registry: its size and SHA-256

@@ -7,13 +7,14 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
+
+	"transferlab/metrics"
 )
 
 // Grid layout: each image is drawn scale times its size, its class name
@@ -96,8 +97,8 @@ func Grid(s *Split, idx []int) (*image.RGBA, error) {
 }
 
 // Show loads a split and writes a PNG grid of n of its images (see
-// SampleIndices), labelled with their classes, to out (written to a
-// temporary file first and renamed into place).
+// SampleIndices), labelled with their classes, to out, atomically
+// (metrics.WriteAtomic).
 func Show(ctx context.Context, name, split string, n int, out string, opts Options) error {
 	if n <= 0 {
 		return fmt.Errorf("show: %d images: give a positive count", n)
@@ -114,20 +115,5 @@ func Show(ctx context.Context, name, split string, n int, out string, opts Optio
 }
 
 func writePNG(path string, img image.Image) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	defer tmp.Close()
-	if err := png.Encode(tmp, img); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return metrics.WriteAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

@@ -4,12 +4,10 @@
 package metrics
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -178,84 +176,6 @@ func WriteJSON(path string, v any) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
-}
-
-// WriteAtomic writes a file through a temp file in the same folder, synced
-// and renamed over path once complete: a reader (a browser reloading a
-// page, a later run) never sees a half-written file, and a crash leaves
-// the previous version in place.
-func WriteAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	bw := bufio.NewWriter(f)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return SyncDir(dir)
-}
-
-// SyncDir flushes a folder's entries to disk: a rename is durable only
-// once its folder is synced.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
-}
-
-// RemoveStaleTemps deletes the temp files that an atomic write killed
-// before its rename left in dir (".<name>.<random>.tmp", a file or a
-// folder), and returns how many it removed: all of them, or only those of
-// the files named. Only the writer of those files may call it, before
-// writing.
-func RemoveStaleTemps(dir string, names ...string) int {
-	var matches []string
-	if len(names) == 0 {
-		matches, _ = filepath.Glob(filepath.Join(dir, ".*.tmp"))
-	}
-	for _, name := range names {
-		m, _ := filepath.Glob(filepath.Join(dir, "."+name+".*.tmp"))
-		matches = append(matches, m...)
-	}
-	n := 0
-	for _, m := range matches {
-		if os.RemoveAll(m) == nil {
-			n++
-		}
-	}
-	return n
 }
 
 // ReadRun reads a metrics.json file.

@@ -5,17 +5,23 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 )
 
-// progressBar draws one line, redrawn in place with '\r', at most ten
-// times a second:
+// progressBar shows a download on one line, redrawn in place, with the
+// progress bar library the training loop uses:
 //
-//	mnist/train-images-idx3-ubyte.gz [=========>          ]  48%  4.8/9.9 MB  2.1 MB/s
+//	48% |███████████             |  mnist/train-images-idx3-ubyte.gz 4.8/9.9 MB  2.1 MB/s
 //
-// A nil *progressBar draws nothing.
+// (a spinner instead of the bar while the size is unknown). The bytes and
+// the rate are ours, at the line's end, because the library's rate would
+// count the bytes a resumed download already had as if this run had
+// fetched them. A nil *progressBar draws nothing.
 type progressBar struct {
-	w       io.Writer
+	bar     *progressbar.ProgressBar
 	label   string
+	w       io.Writer
 	total   int64 // -1 = unknown
 	done    int64
 	resumed int64 // bytes that were there before this run (not in the rate)
@@ -28,25 +34,41 @@ func newProgressBar(w io.Writer, label string, total, done int64) *progressBar {
 		return nil
 	}
 	p := &progressBar{w: w, label: label, total: total, done: done, resumed: done, start: time.Now()}
-	p.draw()
+	p.bar = progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(p.text("")),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionShowDescriptionAtLineEnd(),
+		progressbar.OptionSetPredictTime(false),
+		// No throttle in the library: Set throttles its own redraws, so
+		// that Finish always draws the final state.
+		progressbar.OptionThrottle(0),
+		// No spinner goroutine: it would keep drawing after a failure.
+		progressbar.OptionSetSpinnerChangeInterval(0),
+	)
+	// A resumed download starts at the bytes already there.
+	_ = p.bar.Set64(done)
+	p.draw("")
 	return p
 }
 
-// Set records that done bytes of total are through.
+// Set records that done bytes of total are through, redrawn at most ten
+// times a second.
 func (p *progressBar) Set(done int64) {
 	if p == nil {
 		return
 	}
 	p.done = done
 	if time.Since(p.drawn) >= 100*time.Millisecond {
-		p.draw()
+		p.draw("")
 	}
 }
 
 // SetTotal sets the total once it is known (-1: unknown).
 func (p *progressBar) SetTotal(total int64) {
-	if p != nil {
+	if p != nil && total != p.total {
 		p.total = total
+		p.bar.ChangeMax64(total)
 	}
 }
 
@@ -55,26 +77,27 @@ func (p *progressBar) Finish(note string) {
 	if p == nil {
 		return
 	}
-	p.draw()
-	if note != "" {
-		fmt.Fprint(p.w, "  "+note)
-	}
+	p.draw(note)
 	fmt.Fprintln(p.w)
 }
 
-func (p *progressBar) draw() {
+// draw redraws the line: the library's bar and percentage, with text as
+// its description.
+func (p *progressBar) draw(note string) {
 	p.drawn = time.Now()
+	// Describe draws with the count the bar had; Set64 then draws again
+	// if the percentage moved (and at the total, the finished bar).
+	p.bar.Describe(p.text(note))
+	_ = p.bar.Set64(p.done) // past the total (a file too long) it only errs
+}
+
+// text is the line's description: the label, the bytes, the rate of this
+// run's bytes and the note.
+func (p *progressBar) text(note string) string {
 	var b strings.Builder
-	b.WriteString("\r" + p.label + " ")
+	b.WriteString(p.label + " ")
 	if p.total > 0 {
-		const width = 24
-		frac := min(float64(p.done)/float64(p.total), 1)
-		fill := int(frac * width)
-		b.WriteString("[" + strings.Repeat("=", fill))
-		if fill < width {
-			b.WriteString(">" + strings.Repeat(" ", width-fill-1))
-		}
-		fmt.Fprintf(&b, "] %3.0f%%  %s/%s", 100*frac, mb(p.done), mb(p.total))
+		fmt.Fprintf(&b, "%s/%s", mb(p.done), mb(p.total))
 	} else {
 		b.WriteString(mb(p.done))
 	}
@@ -82,8 +105,10 @@ func (p *progressBar) draw() {
 	if secs := time.Since(p.start).Seconds(); secs > 0.2 {
 		fmt.Fprintf(&b, "  %.1f MB/s", float64(p.done-p.resumed)/1e6/secs)
 	}
-	b.WriteString("   ")
-	fmt.Fprint(p.w, b.String())
+	if note != "" {
+		b.WriteString("  " + note)
+	}
+	return b.String()
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f", float64(n)/1e6) }

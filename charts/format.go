@@ -3,7 +3,6 @@ package charts
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"transferlab/metrics"
@@ -86,18 +85,4 @@ func orNone(s string) string {
 		return none
 	}
 	return s
-}
-
-// fileSafe keeps letters, digits, '.', '_' and '-' of s and turns the rest
-// into '_'. Only SweepPageName uses it: the cmd tests pin that page's name
-// in this form, beside the sweep's run names (transfer/sweep.go); every
-// other name made from a dataset goes through names.Slug.
-func fileSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			return r
-		}
-		return '_'
-	}, s)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
+	"transferlab/internal/names"
 	"transferlab/metrics"
 )
 
@@ -36,7 +37,7 @@ type SeedPoint struct {
 }
 
 // SweepPageName is the page of a depth sweep on target.
-func SweepPageName(target string) string { return "sweep-depth-" + fileSafe(target) + ".html" }
+func SweepPageName(target string) string { return "sweep-depth-" + names.Slug(target) + ".html" }
 
 const idSweepDepth = "chart_sweep_depth"
 

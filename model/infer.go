@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -131,23 +132,11 @@ func sameShapes(file, what string, got, want map[string][]int64) error {
 			return fmt.Errorf("%s lacks %s, which %s has: transferlab cannot tell its architecture", file, n, what)
 		case !inWant:
 			return fmt.Errorf("%s holds %s, which %s lacks: transferlab cannot tell its architecture", file, n, what)
-		case !equalShape(g, w):
+		case !slices.Equal(g, w):
 			return fmt.Errorf("%s: %s has shape %v, %s has %v", file, n, g, what, w)
 		}
 	}
 	return nil
-}
-
-func equalShape(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // ReadShapes reads the tensor names and shapes of a checkpoint file (a

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
 
 	"transferlab/data"
+	"transferlab/internal/names"
 	"transferlab/internal/torchenv"
 	"transferlab/metrics"
 	"transferlab/model"
@@ -42,33 +42,8 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 	if err != nil {
 		return nil, "", err
 	}
-	if o.Dataset == "" {
-		o.Dataset = sc.Dataset
-	}
-	if f := sc.Config.Folder; f != nil && o.Dataset == sc.Dataset {
-		// The same folder: the same holdout and preparation as in training,
-		// so the test images are those training left out.
-		o.Data.Seed = sc.Seed
-		if o.Data.TestFraction == 0 {
-			o.Data.TestFraction = f.TestFraction
-		}
-		o.Data.Invert = firstNonEmpty(o.Data.Invert, f.Invert)
-		o.Data.Fit = firstNonEmpty(o.Data.Fit, f.Fit)
-	}
-	if o.Options.Device.Name == "" {
-		o.Options.Device = gotch.CPU // gotch's zero Device is invalid
-	}
-	if o.Split == "" {
-		o.Split = "test"
-	}
-	if o.Split != "train" && o.Split != "test" {
-		return nil, "", fmt.Errorf("unknown split %q: choose train or test", o.Split)
-	}
-	if o.ResultsDir == "" {
-		o.ResultsDir = "results"
-	}
-	if o.Options.KeepMisclassified == 0 {
-		o.Options.KeepMisclassified = 36
+	if o, err = o.withDefaults(sc); err != nil {
+		return nil, "", err
 	}
 	outDir := filepath.Join(o.ResultsDir, checkpointRunName(o.ResultsDir, o.Checkpoint))
 	if err := checkWritable(o.ResultsDir, "--results-dir"); err != nil {
@@ -93,9 +68,7 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 	if err := model.LoadWeights(vs, o.Checkpoint); err != nil {
 		return nil, "", err
 	}
-	if o.Options.Log != nil {
-		o.Options.Log.Printf("evaluating %s on %s %s (%d images)", o.Checkpoint, o.Dataset, o.Split, split.Len())
-	}
+	o.Options.Log.Printf("evaluating %s on %s %s (%d images)", o.Checkpoint, o.Dataset, o.Split, split.Len())
 	x, y, err := split.Tensors(o.Options.Device)
 	if err != nil {
 		return nil, "", err
@@ -112,11 +85,33 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 	ev.Dataset, ev.Split = o.Dataset, o.Split
 	ev.Misclassified = mistakes(split, ev.Pred, o.Options.KeepMisclassified)
 	out := &metrics.EvalFile{Checkpoint: o.Checkpoint, Classes: sc.Classes, Eval: ev.Eval, When: time.Now().UTC(), Env: Env()}
-	path = filepath.Join(outDir, fmt.Sprintf("eval-%s-%s.json", safeName(o.Dataset), o.Split))
+	path = filepath.Join(outDir, "eval-"+names.Slug(o.Dataset)+"-"+names.Slug(o.Split)+".json")
 	if err := metrics.WriteJSON(path, out); err != nil {
 		return nil, "", err
 	}
 	return out, path, nil
+}
+
+// withDefaults fills in what o leaves unset: the checkpoint's own dataset
+// and, for a folder:DIR dataset it was trained on, that run's holdout and
+// preparation, so the test images are those training left out.
+func (o EvalOptions) withDefaults(sc *model.Sidecar) (EvalOptions, error) {
+	o.Dataset = firstNonEmpty(o.Dataset, sc.Dataset)
+	if f := sc.Config.Folder; f != nil && o.Dataset == sc.Dataset {
+		o.Data.Seed = sc.Seed
+		if o.Data.TestFraction == 0 {
+			o.Data.TestFraction = f.TestFraction
+		}
+		o.Data.Invert = firstNonEmpty(o.Data.Invert, f.Invert)
+		o.Data.Fit = firstNonEmpty(o.Data.Fit, f.Fit)
+	}
+	o.Options = o.Options.withDefaults()
+	o.Split = firstNonEmpty(o.Split, "test")
+	if o.Split != "train" && o.Split != "test" {
+		return o, fmt.Errorf("unknown split %q: choose train or test", o.Split)
+	}
+	o.ResultsDir = firstNonEmpty(o.ResultsDir, o.Options.ResultsDir)
+	return o, nil
 }
 
 // checkpointRunName is the results folder for a checkpoint's evaluations:
@@ -134,14 +129,5 @@ func checkpointRunName(resultsDir, pt string) string {
 		}
 	}
 	sum := sha256.Sum256([]byte(abs))
-	return fmt.Sprintf("eval-%s-%x", slug(strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))), sum[:4])
-}
-
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == ':' || r == '\\' {
-			return '_'
-		}
-		return r
-	}, s)
+	return fmt.Sprintf("eval-%s-%x", names.Slug(strings.TrimSuffix(filepath.Base(abs), filepath.Ext(abs))), sum[:4])
 }

@@ -39,40 +39,18 @@ func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, 
 	if n == 0 {
 		return ev, fmt.Errorf("evaluate: empty split")
 	}
-	labels := y.Int64Values()
 	var lossSum float64
 	ts.NoGrad(func() {
-		for lo := 0; lo < n; lo += EvalBatch {
+		for lo := 0; lo < n && err == nil; lo += EvalBatch {
 			if err = ctx.Err(); err != nil {
 				break
 			}
+			var loss float64
+			var pred []int64
 			size := min(EvalBatch, n-lo)
-			s := model.NewScope()
-			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
-			yb := s.T(y.MustNarrow(0, int64(lo), int64(size), false))
-			logits, ferr := logitsOf(net, xb, false, bf16)
-			if ferr != nil {
-				err = ferr
-				s.Drop()
-				break
-			}
-			s.T(logits)
-			loss, ferr := model.CrossEntropy(logits, yb)
-			if ferr != nil {
-				err = ferr
-				s.Drop()
-				break
-			}
-			s.T(loss)
-			l, ferr := model.Float(loss)
-			if ferr != nil {
-				err = ferr
-				s.Drop()
-				break
-			}
-			lossSum += l * float64(size)
-			ev.Pred = append(ev.Pred, s.T(logits.MustArgmax([]int64{-1}, false, false)).Int64Values()...)
-			s.Drop()
+			loss, pred, err = evalBatch(net, x, y, lo, size, bf16)
+			lossSum += loss * float64(size)
+			ev.Pred = append(ev.Pred, pred...)
 		}
 	})
 	if err != nil {
@@ -85,6 +63,39 @@ func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, 
 		// network's outputs have overflowed anyway.
 		return ev, fmt.Errorf("evaluation on %d images gave a loss of %v: the network's outputs overflow", n, ev.Loss)
 	}
+	if err := ev.tally(y.Int64Values(), classes); err != nil {
+		return ev, err
+	}
+	ev.Seconds = time.Since(start).Seconds()
+	return ev, nil
+}
+
+// evalBatch runs net on images lo..lo+size of x and returns their mean
+// loss against y and the predicted classes; it frees what it makes.
+func evalBatch(net model.Net, x, y *ts.Tensor, lo, size int, bf16 bool) (float64, []int64, error) {
+	s := model.NewScope()
+	defer s.Drop()
+	xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
+	yb := s.T(y.MustNarrow(0, int64(lo), int64(size), false))
+	logits, err := logitsOf(net, xb, false, bf16)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.T(logits)
+	loss, err := model.CrossEntropy(logits, yb)
+	if err != nil {
+		return 0, nil, err
+	}
+	l, err := model.Float(s.T(loss))
+	if err != nil {
+		return 0, nil, err
+	}
+	return l, s.T(logits.MustArgmax([]int64{-1}, false, false)).Int64Values(), nil
+}
+
+// tally fills in the confusion matrix (rows: true class), the accuracy
+// and the accuracy per class from the labels and ev.Pred.
+func (ev *evaluation) tally(labels []int64, classes int) error {
 	ev.Confusion = make([][]int, classes)
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, classes)
@@ -93,14 +104,14 @@ func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, 
 	for i, t := range labels {
 		p := ev.Pred[i]
 		if t < 0 || int(t) >= classes || p < 0 || int(p) >= classes {
-			return ev, fmt.Errorf("evaluate: label %d or prediction %d outside %d classes", t, p, classes)
+			return fmt.Errorf("evaluate: label %d or prediction %d outside %d classes", t, p, classes)
 		}
 		ev.Confusion[t][p]++
 		if t == p {
 			correct++
 		}
 	}
-	ev.Accuracy = 100 * float64(correct) / float64(n)
+	ev.Accuracy = 100 * float64(correct) / float64(len(labels))
 	ev.PerClass = make([]float64, classes)
 	for c, row := range ev.Confusion {
 		total := 0
@@ -111,6 +122,5 @@ func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, 
 			ev.PerClass[c] = 100 * float64(row[c]) / float64(total)
 		}
 	}
-	ev.Seconds = time.Since(start).Seconds()
-	return ev, nil
+	return nil
 }

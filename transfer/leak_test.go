@@ -20,10 +20,11 @@ const leakChildEnv = "TRANSFERLAB_LEAK_CHILD"
 // Thousands of training steps leave resident memory flat: no per-step
 // leak such as gotch's C.malloc(0) output pointers (about 32 bytes per
 // op, never freed; the gotch adaptation now frees them) or the weight
-// tensor gotch's CrossEntropyForLogits never dropped. 5,000 steps of a
+// tensor gotch's CrossEntropyForLogits never dropped. 15,000 steps of a
 // tiny FFN, in a fresh process (this test binary again), measured after
-// step 1,000 and after step 6,000. Measured on an AMD EPYC: 442 bytes a
-// step before those fixes, 28 to 40 after (allocator noise).
+// step 1,000 and after step 16,000. Measured on an AMD EPYC over 5,000
+// steps: 442 bytes a step before those fixes, 28 to 40 after on a quiet
+// machine, -355 to +202 on a loaded one.
 func TestThousandsOfStepsLeaveMemoryFlat(t *testing.T) {
 	if os.Getenv(leakChildEnv) == "" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestThousandsOfStepsLeaveMemoryFlat$", "-test.v")
@@ -66,12 +67,15 @@ func TestThousandsOfStepsLeaveMemoryFlat(t *testing.T) {
 	}
 	steps(1000)
 	before := residentBytes(t)
-	const measured = 5000
+	const measured = 15000
 	steps(measured)
 	after := residentBytes(t)
 	perStep := float64(after-before) / measured
 	t.Logf("RSS %d KiB after 1000 steps, %d KiB after %d more: %+.0f bytes a step", before>>10, after>>10, measured, perStep)
-	if perStep > 100 {
-		t.Errorf("resident memory grew %.0f bytes a training step, want under 100 (no per-step leak)", perStep)
+	// The bound sits between the leak (442 bytes a step) and what the
+	// allocator's caching moves RSS by on a loaded machine (up to about
+	// 2 MB either way, some 130 bytes a step over 15,000 steps).
+	if perStep > 250 {
+		t.Errorf("resident memory grew %.0f bytes a training step, want under 250 (no per-step leak)", perStep)
 	}
 }

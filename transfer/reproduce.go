@@ -50,13 +50,7 @@ const (
 // The transfers use EMNIST letters when it is present, else o.Target; with
 // neither they are skipped, and say why.
 func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
-	base := o.Options
-	if base.ResultsDir == "" {
-		base.ResultsDir = "results"
-	}
-	if base.PretrainedDir == "" {
-		base.PretrainedDir = "pretrained"
-	}
+	base := o.Options.withDefaults()
 	base.Overwrite = o.Retrain
 	if o.Quick {
 		base.PretrainedDir = filepath.Join(base.ResultsDir, "pretrained-quick")
@@ -64,75 +58,114 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 		base.Overwrite = true // its own folder of throwaway networks
 	}
 	var stages []Stage
-	run := func(r Recipe, opts Options) error {
-		start := time.Now()
-		res, err := Run(ctx, r, opts)
+	for _, stage := range []func(Options) ([]Stage, error){
+		func(opts Options) ([]Stage, error) { return reproduceOverfit(ctx, opts, o.Quick) },
+		func(opts Options) ([]Stage, error) { return reproducePretrainings(ctx, opts, o.Quick, o.Retrain) },
+		func(opts Options) ([]Stage, error) { return reproduceTransfers(ctx, opts, o) },
+	} {
+		done, err := stage(base)
+		stages = append(stages, done...)
 		if err != nil {
-			return fmt.Errorf("%s: %w", r.Name, err)
-		}
-		base.Log.Printf("%s: done in %s", r.Name, time.Since(start).Round(time.Second))
-		stages = append(stages, Stage{Run: res})
-		return nil
-	}
-
-	overfit, _ := Lookup("overfit")
-	opts := base
-	if o.Quick {
-		opts.Limit, opts.Epochs = quickTrainImages, quickFFNEpochs
-	}
-	if err := run(overfit, opts); err != nil {
-		return stages, err
-	}
-
-	for _, ds := range []string{"mnist", "fashion"} {
-		r, _ := Pretrain(ds)
-		opts := base
-		if o.Quick {
-			opts.Limit, opts.Epochs = quickTrainImages, quickEpochs
-		}
-		ckpt := filepath.Join(opts.PretrainedDir, ds+"-cnn.pt")
-		if !o.Retrain {
-			if res, why, ok := reusable(r, opts, ckpt); ok {
-				base.Log.Printf("%s: %s", r.Name, why)
-				// Its record in results/, unless a run is there already
-				// (the pretraining itself, or an earlier reproduce).
-				res.Name = runName(r, opts.apply(r), opts)
-				if dir := filepath.Join(opts.ResultsDir, res.Name); !used(dir) {
-					if err := writeRun(dir, res, opts); err != nil {
-						return stages, err
-					}
-				}
-				stages = append(stages, Stage{Run: res, Skipped: why})
-				continue
-			}
-			if _, err := os.Stat(ckpt); err == nil && !opts.Overwrite {
-				return stages, fmt.Errorf("%s was trained with other settings than this run's: pass --retrain to replace it, or --pretrained-dir DIR to keep it", ckpt)
-			}
-		}
-		if err := run(r, opts); err != nil {
-			return stages, err
-		}
-	}
-
-	target, err := transferTarget(ctx, o)
-	if err != nil {
-		return stages, err
-	}
-	if target == "" {
-		base.Log.Printf("EMNIST letters is not available: the five transfers are skipped (get it with 'transferlab data fetch emnist-letters', which needs internet, or pass --target mnist|fashion|idx:DIR|folder:DIR to run them on another target)")
-		return stages, nil
-	}
-	for _, r := range TransferRecipes() {
-		opts := base
-		opts.Target = target
-		if o.Quick {
-			opts.PerClass, opts.Epochs = quickPerClass, quickEpochs
-		}
-		if err := run(r, opts); err != nil {
 			return stages, err
 		}
 	}
 	return stages, nil
+}
+
+// timedRun runs r and logs how long it took.
+func timedRun(ctx context.Context, r Recipe, o Options) (Stage, error) {
+	start := time.Now()
+	res, err := Run(ctx, r, o)
+	if err != nil {
+		return Stage{}, fmt.Errorf("%s: %w", r.Name, err)
+	}
+	o.Log.Printf("%s: done in %s", res.Name, time.Since(start).Round(time.Second))
+	return Stage{Run: res}, nil
+}
+
+// reproduceOverfit is Q4.
+func reproduceOverfit(ctx context.Context, o Options, quick bool) ([]Stage, error) {
+	r, _ := Lookup("overfit")
+	if quick {
+		o.Limit, o.Epochs = quickTrainImages, quickFFNEpochs
+	}
+	st, err := timedRun(ctx, r, o)
+	if err != nil {
+		return nil, err
+	}
+	return []Stage{st}, nil
+}
+
+// reproducePretrainings pretrains the CNN on MNIST and on Fashion-MNIST,
+// or reuses a network in the pretrained folder trained by the same recipe.
+func reproducePretrainings(ctx context.Context, o Options, quick, retrain bool) ([]Stage, error) {
+	if quick {
+		o.Limit, o.Epochs = quickTrainImages, quickEpochs
+	}
+	var stages []Stage
+	for _, ds := range []string{"mnist", "fashion"} {
+		r, _ := Pretrain(ds)
+		ckpt := pretrainedPath(o.PretrainedDir, ds)
+		if !retrain {
+			if st, ok, err := reuse(r, o, ckpt); ok || err != nil {
+				stages = append(stages, st)
+				if err != nil {
+					return stages, err
+				}
+				continue
+			}
+			if _, err := os.Stat(ckpt); err == nil && !o.Overwrite {
+				return stages, fmt.Errorf("%s was trained with other settings than this run's: pass --retrain to replace it, or --pretrained-dir DIR to keep it", ckpt)
+			}
+		}
+		st, err := timedRun(ctx, r, o)
+		if err != nil {
+			return stages, err
+		}
+		stages = append(stages, st)
+	}
+	return stages, nil
+}
+
+// reuse records a pretrained network of recipe r in the results folder
+// (unless a run is there already: the pretraining itself, or an earlier
+// reproduce) when ckpt holds one; ok is false when it does not.
+func reuse(r Recipe, o Options, ckpt string) (Stage, bool, error) {
+	res, why, ok := reusable(r, o, ckpt)
+	if !ok {
+		return Stage{}, false, nil
+	}
+	o.Log.Printf("%s: %s", r.Name, why)
+	res.Name = runName(r, o.apply(r), o)
+	if dir := filepath.Join(o.ResultsDir, res.Name); !used(dir) {
+		if err := writeRun(dir, res, o); err != nil {
+			return Stage{}, true, err
+		}
+	}
+	return Stage{Run: res, Skipped: why}, true, nil
+}
+
+// reproduceTransfers runs the five transfer configurations on EMNIST
+// letters, or on the user's --target where EMNIST cannot be had.
+func reproduceTransfers(ctx context.Context, o Options, ro ReproduceOptions) ([]Stage, error) {
+	target, err := transferTarget(ctx, ro)
+	if err != nil {
+		return nil, err
+	}
+	if target == "" {
+		o.Log.Printf("EMNIST letters is not available: the five transfers are skipped (get it with 'transferlab data fetch emnist-letters', which needs internet, or pass --target mnist|fashion|idx:DIR|folder:DIR to run them on another target)")
+		return nil, nil
+	}
+	o.Target = target
+	if ro.Quick {
+		o.PerClass, o.Epochs = quickPerClass, quickEpochs
+	}
+	runs, err := RunTransfers(ctx, o, 1)
+	stages := make([]Stage, len(runs))
+	for i, run := range runs {
+		stages[i] = Stage{Run: run}
+	}
+	return stages, err
 }
 
 // transferTarget is EMNIST letters, the homework's target: from the data

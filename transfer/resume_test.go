@@ -77,6 +77,9 @@ func TestResumeRefusesOtherSettings(t *testing.T) {
 	r, _ := Pretrain("mnist")
 	o := quick(t)
 	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 200, 2, 50, 100
+	// Named, so the resume looks in this run's folder whatever the
+	// settings (an unnamed run with another --lr has a folder of its own).
+	o.RunName = "named"
 	ctx, cancel := context.WithCancel(context.Background())
 	o.OnEpoch = func(run *metrics.Run) error {
 		cancel()

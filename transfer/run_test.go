@@ -50,7 +50,7 @@ func TestCNNPassesEightyPercentOnTwoThousandMNISTImages(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(o.PretrainedDir, "mnist-cnn.pt")); err != nil {
 		t.Errorf("no pretrained checkpoint: %v", err)
 	}
-	saved, err := metrics.ReadRun(filepath.Join(o.ResultsDir, r.Name, metrics.FileName))
+	saved, err := metrics.ReadRun(filepath.Join(o.ResultsDir, run.Name, metrics.FileName))
 	if err != nil || saved.Status != "done" || len(saved.History) != 2 {
 		t.Errorf("metrics.json: %v %+v", err, saved)
 	}

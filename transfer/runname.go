@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"transferlab/internal/names"
 	"transferlab/internal/runlock"
 	"transferlab/metrics"
 )
@@ -24,10 +25,10 @@ func runName(def, r Recipe, o Options) string {
 	}
 	name := def.Name
 	if r.Kind == "finetune" && !knownSource(r.Source) {
-		name = "transfer-" + slug(strings.TrimSuffix(filepath.Base(r.Source), filepath.Ext(r.Source))) + "-" + slug(r.Layers) // from:conv3 → from-conv3
+		name = "transfer-" + names.Slug(strings.TrimSuffix(filepath.Base(r.Source), filepath.Ext(r.Source))) + "-" + names.Slug(r.Layers) // from:conv3 → from-conv3
 	}
 	if r.Kind == "finetune" && r.Dataset != def.Dataset {
-		name += "-on-" + slug(r.Dataset)
+		name += "-on-" + names.Slug(r.Dataset)
 	}
 	var parts []string
 	add := func(differs bool, format string, args ...any) {
@@ -53,7 +54,7 @@ func runName(def, r Recipe, o Options) string {
 // CheckRunName fails for a name that cannot be a run's folder: letters,
 // digits, '-', '_' and '.' only, not first, as the names runName makes.
 func CheckRunName(name string) error {
-	if name == "" || slug(name) != name || strings.HasPrefix(name, "-") {
+	if name == "" || names.Slug(name) != name || strings.HasPrefix(name, "-") {
 		return fmt.Errorf("a run's name is a folder name of letters, digits, '-', '_' and '.' (not first)")
 	}
 	return nil
@@ -77,23 +78,6 @@ func joinInts(v []int, sep string) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, sep)
-}
-
-// slug makes a dataset name or file name fit in a folder name: letters,
-// digits, '-', '_' and '.' only; "idx:/data/mine" becomes "idx-mine" (the
-// folder's own name stands for the path).
-func slug(s string) string {
-	if kind, dir, ok := strings.Cut(s, ":"); ok {
-		s = kind + "-" + filepath.Base(filepath.Clean(dir))
-	}
-	out := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, s)
-	return strings.Trim(out, "_.")
 }
 
 // maxVersions bounds the search for a free version of a run's folder.

@@ -109,9 +109,10 @@ func meanSD(s metrics.Summary) string {
 	return fmt.Sprintf("%.2f ± %.2f", s.Mean, s.SD)
 }
 
-// RunTransfersSeeds is RunTransfers with every configuration run with n
-// seeds, one configuration's seeds after another.
-func RunTransfersSeeds(ctx context.Context, o Options, n int) ([]*metrics.Run, error) {
+// RunTransfers runs the five transfer configurations in the seed's order,
+// each with n seeds (one configuration's seeds after another), and
+// returns their metrics; it stops at the first that fails.
+func RunTransfers(ctx context.Context, o Options, n int) ([]*metrics.Run, error) {
 	var runs []*metrics.Run
 	for _, r := range TransferRecipes() {
 		got, err := RunSeeds(ctx, r, o, "", n)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"transferlab/internal/names"
 	"transferlab/metrics"
 	"transferlab/model"
 )
@@ -44,7 +45,7 @@ func SweepDepth(ctx context.Context, o Options, sources []string, seeds int) ([]
 		if err != nil {
 			return runs, err
 		}
-		name := fmt.Sprintf("sweep-depth-%s-%s-%s", safeName(target), c.source, strings.ReplaceAll(c.depth, ":", "-"))
+		name := fmt.Sprintf("sweep-depth-%s-%s-%s", names.Slug(target), c.source, strings.ReplaceAll(c.depth, ":", "-"))
 		opts := o
 		opts.RunName = ""
 		got, err := RunSeeds(ctx, r, opts, name, seeds)

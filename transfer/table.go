@@ -1,28 +1,12 @@
 package transfer
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"transferlab/metrics"
 )
-
-// RunTransfers runs the five transfer configurations in the seed's order
-// with the same options and returns their metrics. A configuration whose
-// pretrained source is missing fails the whole call before any training.
-func RunTransfers(ctx context.Context, o Options) ([]*metrics.Run, error) {
-	var runs []*metrics.Run
-	for _, r := range TransferRecipes() {
-		run, err := Run(ctx, r, o)
-		if err != nil {
-			return runs, fmt.Errorf("%s: %w", r.Name, err)
-		}
-		runs = append(runs, run)
-	}
-	return runs, nil
-}
 
 // WriteTable prints runs beside the seed's numbers, one row each: the
 // data it trained on, final train/validation/test accuracy (percent) and

@@ -73,9 +73,10 @@ func startCLI(t *testing.T, args ...string) *cli {
 }
 
 // waitFor returns once a line matches re, or false when the process ends
-// first or a minute passes.
+// first or three minutes pass (a guard against a hang, not a timing: on a
+// loaded 2-CPU machine an epoch of these tests has taken 20 s).
 func (c *cli) waitFor(re *regexp.Regexp) bool {
-	timeout := time.After(time.Minute)
+	timeout := time.After(3 * time.Minute)
 	for {
 		select {
 		case l := <-c.next:
@@ -105,7 +106,7 @@ func (c *cli) wait(t *testing.T) (int, syscall.Signal) {
 	t.Helper()
 	select {
 	case <-c.done:
-	case <-time.After(2 * time.Minute):
+	case <-time.After(6 * time.Minute): // a hang guard, as in waitFor
 		t.Fatalf("transferlab did not end; its output:\n%s", c.output())
 	}
 	ws := c.cmd.ProcessState.Sys().(syscall.WaitStatus)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"transferlab/internal/names"
 	"transferlab/metrics"
 )
 
@@ -33,7 +34,7 @@ func TestSweepDepthEndToEnd(t *testing.T) {
 	want := map[string]string{"none-all": "all", "mnist-from-fc3": "last", "mnist-from-fc2": "from:fc2", "mnist-from-fc1": "from:fc1",
 		"mnist-from-conv5": "from:conv5", "mnist-from-conv4": "from:conv4", "mnist-from-conv3": "from:conv3",
 		"mnist-from-conv2": "from:conv2", "mnist-from-conv1": "all"}
-	prefix := "sweep-depth-" + strings.NewReplacer(":", "_", "/", "_").Replace(idx) + "-"
+	prefix := "sweep-depth-" + names.Slug(idx) + "-"
 	for suffix, layers := range want {
 		r, err := metrics.ReadRun(filepath.Join(results, prefix+suffix, metrics.FileName))
 		if err != nil {
@@ -44,7 +45,7 @@ func TestSweepDepthEndToEnd(t *testing.T) {
 			t.Errorf("%s: status %s, layers %q (want %q)", suffix, r.Status, r.Config.Layers, layers)
 		}
 	}
-	page, err := os.ReadFile(filepath.Join(results, "sweep-depth-"+strings.NewReplacer(":", "_", "/", "_").Replace(idx)+".html"))
+	page, err := os.ReadFile(filepath.Join(results, "sweep-depth-"+names.Slug(idx)+".html"))
 	if err != nil || !strings.Contains(string(page), "from mnist") || !strings.Contains(string(page), "none/all (from scratch)") {
 		t.Errorf("sweep page: %v; holds the mnist line and the reference: %v", err, strings.Contains(string(page), "from mnist"))
 	}

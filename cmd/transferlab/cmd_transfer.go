@@ -29,7 +29,7 @@ func newTransferCommand() *cobra.Command {
 			}
 			opts.Target, opts.PerClass = target, perClass.n
 			opts.OnEpoch = refreshReport(o.resultsDir)
-			runs, err := transfer.RunTransfersSeeds(cmd.Context(), opts, seeds)
+			runs, err := transfer.RunTransfers(cmd.Context(), opts, seeds)
 			if len(runs) > 0 {
 				_ = transfer.WriteTable(os.Stdout, runs)
 				if seeds > 1 {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"transferlab/metrics"
 )
 
 // SumsFile is the manifest, beside a dataset's files in the data dir, of
@@ -65,33 +67,11 @@ func readSums(dir string) (*sumsManifest, error) {
 	return &m, nil
 }
 
-// writeSums writes m as dir's SumsFile through a temporary file, synced
-// and renamed: a crash leaves the previous manifest or the new one.
+// writeSums writes m as dir's SumsFile atomically (metrics.WriteJSON): a
+// crash leaves the previous manifest or the new one.
 func writeSums(dir string, m *sumsManifest) error {
 	m.About = sumsAbout
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+SumsFile+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	defer tmp.Close()
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, SumsFile))
+	return metrics.WriteJSON(filepath.Join(dir, SumsFile), m)
 }
 
 // recorded says which expected sums came from a SumsFile.

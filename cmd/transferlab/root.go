@@ -59,6 +59,7 @@ Start with 'transferlab doctor'.`,
 	root.AddCommand(newTransferCommand())
 	root.AddCommand(newSweepCommand())
 	root.AddCommand(newEvalCommand())
+	root.AddCommand(newEmbedCommand())
 	root.AddCommand(newPredictCommand())
 	root.AddCommand(newReproduceCommand())
 	for _, c := range root.Commands() {

@@ -7,7 +7,7 @@
 // covariance when there are more points than dimensions, else the n x n
 // Gram matrix (the same non-zero eigenvalues; a component is then X^T u,
 // normalised). A full eigendecomposition is cubic, and gonum's matrix
-// products are pure Go: 2,000 images of conv2's 29,400 numbers took
+// products are pure Go: 2,000 points of 29,400 numbers took
 // minutes. Past exactDim, the components come from block subspace
 // iteration (Halko, Martinsson and Tropp 2011, section 4.5) on X X^T with
 // k+10 vectors, run until the leading eigenvalues stop changing, then the

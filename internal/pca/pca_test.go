@@ -198,7 +198,8 @@ func TestRefuses(t *testing.T) {
 }
 
 // TestLargeLayerTime: the size of the CNN's widest layer on the default
-// sample (conv2: 29,400 numbers; 2,000 images) takes the subspace path.
+// sample (conv3 and conv4: 14,700 numbers; 2,000 images) takes the
+// subspace path.
 // Activations have a decaying spectrum; so do these points (ten
 // directions of standard deviation 20, 15, ... plus unit noise), and the
 // components found must be the two strongest directions. Skipped in
@@ -207,7 +208,7 @@ func TestLargeLayerTime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	const n, d, rank = 2000, 29400, 10
+	const n, d, rank = 2000, 14700, 10
 	r := rand.New(rand.NewPCG(5, 5))
 	dirs := make([][]float64, rank)
 	for c := range dirs {

@@ -1,0 +1,107 @@
+package transfer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"transferlab/model"
+)
+
+// The committed MNIST network's fc2 features separate MNIST's classes: on
+// the first two principal components the class centroids carry a good
+// share of the points' spread. A network whose features had collapsed, or
+// an embedding that mixed up points and labels, would fail this.
+func TestEmbedMNISTSeparatesClasses(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pt := filepath.Join("..", "pretrained", "mnist-cnn.pt")
+	if _, err := os.Stat(pt); err != nil {
+		t.Skipf("no committed MNIST network: %v", err)
+	}
+	e, err := Embed(context.Background(), EmbedOptions{Checkpoint: pt, Dataset: "mnist", N: 300, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Points) != 300 || e.Layer != "fc2" || e.Dim != 84 || !e.Predicted || !e.DefaultLayer || len(e.Classes) != 10 {
+		t.Fatalf("embedding: %d points, layer %s of %d, predicted %v, default %v, %d classes", len(e.Points), e.Layer, e.Dim, e.Predicted, e.DefaultLayer, len(e.Classes))
+	}
+	var mx, my float64
+	for _, p := range e.Points {
+		mx += p.X / 300
+		my += p.Y / 300
+	}
+	sum := make([][3]float64, 10) // x, y, count per class
+	wrong := 0
+	for _, p := range e.Points {
+		sum[p.Label][0] += p.X
+		sum[p.Label][1] += p.Y
+		sum[p.Label][2]++
+		if p.Pred != p.Label {
+			wrong++
+		}
+	}
+	var between, total float64
+	for _, p := range e.Points {
+		c := sum[p.Label]
+		cx, cy := c[0]/c[2], c[1]/c[2]
+		between += (cx-mx)*(cx-mx) + (cy-my)*(cy-my)
+		total += (p.X-mx)*(p.X-mx) + (p.Y-my)*(p.Y-my)
+	}
+	t.Logf("class centroids hold %.0f%% of the plane's variance; %d of 300 misclassified; PC1 %.1f%%, PC2 %.1f%%",
+		100*between/total, wrong, 100*e.Explained[0], 100*e.Explained[1])
+	if between < 0.3*total {
+		t.Errorf("class centroids hold %.0f%% of the variance on the plane, want 30%% or more", 100*between/total)
+	}
+	if wrong > 15 {
+		t.Errorf("%d of 300 misclassified by a 99%% network", wrong)
+	}
+	if name := e.PageName("results"); !strings.HasPrefix(name, "embed-mnist-cnn-") || !strings.HasSuffix(name, "-mnist.html") {
+		t.Errorf("page name %q", name)
+	}
+}
+
+func TestEmbedSample(t *testing.T) {
+	a, b := embedSample(1000, 50, 3), embedSample(1000, 50, 3)
+	if !slices.Equal(a, b) || !slices.IsSorted(a) || len(slices.Compact(slices.Clone(a))) != 50 {
+		t.Errorf("sample %v / %v: want the same 50 distinct sorted indices", a, b)
+	}
+	if a[len(a)-1] < 500 {
+		t.Errorf("sample %v is a prefix, not spread over the split", a)
+	}
+	if c := embedSample(1000, 50, 4); slices.Equal(a, c) {
+		t.Error("another seed gave the same sample")
+	}
+	if all := embedSample(5, 50, 3); !slices.Equal(all, []int{0, 1, 2, 3, 4}) {
+		t.Errorf("n above the split: %v", all)
+	}
+}
+
+func TestEmbedLayerChoices(t *testing.T) {
+	cnn := model.Arch{Model: "cnn", Classes: 10}
+	for layer, dim := range map[string]int{"conv1": 1960, "conv2": 7350, "conv3": 14700, "conv5": 7350, "fc1": 120, "fc2": 84, "": 84} {
+		l := layer
+		if _, d, err := embedLayer(cnn, &l); err != nil || d != dim {
+			t.Errorf("cnn %q: dim %d, %v; want %d", layer, d, err, dim)
+		}
+	}
+	for _, bad := range []string{"fc3", "conv6", "x"} {
+		l := bad
+		if _, _, err := embedLayer(cnn, &l); err == nil || !strings.Contains(err.Error(), "conv1, conv2") {
+			t.Errorf("cnn %q: %v, want an error listing the layers", bad, err)
+		}
+	}
+	ffn := model.Arch{Model: "ffn", Hidden: []int{64, 32}, Classes: 10}
+	l := ""
+	if s, d, err := embedLayer(ffn, &l); err != nil || l != "fc2" || s != 2 || d != 32 {
+		t.Errorf("ffn default: %s, %d stages, dim %d, %v", l, s, d, err)
+	}
+	l = "fc3"
+	if _, _, err := embedLayer(ffn, &l); err == nil || !strings.Contains(err.Error(), "fc1, fc2") {
+		t.Errorf("ffn fc3 (the head): %v", err)
+	}
+}

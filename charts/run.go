@@ -101,6 +101,31 @@ type runView struct {
 	// HiddenReference is true when the run has seed numbers that are
 	// not shown because of the Badge.
 	HiddenReference bool
+	// Summary is the model summary: each layer's parameters, trained or
+	// frozen (metrics.SummaryLines' table, one row a layer and the total).
+	Summary []layerRow
+}
+
+type layerRow struct {
+	Layer, Shapes, Params, State string
+}
+
+// summaryRows is the model summary's table: one row a layer and the total.
+func summaryRows(layers []metrics.Layer) []layerRow {
+	var rows []layerRow
+	var total, trained int64
+	for _, l := range layers {
+		state := "frozen"
+		if l.Trainable {
+			state, trained = "trained", trained+l.Params
+		}
+		total += l.Params
+		rows = append(rows, layerRow{l.Name, l.ShapeString(), fmt.Sprint(l.Params), state})
+	}
+	if len(rows) > 0 {
+		rows = append(rows, layerRow{"total", "", fmt.Sprint(total), fmt.Sprintf("%d trained, %d frozen", trained, total-trained)})
+	}
+	return rows
 }
 
 type finalRow struct {
@@ -120,6 +145,7 @@ var runTemplate = newPageTemplate("run.html.tmpl")
 // newRunPage builds the page of one run.
 func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 	v := runView{
+		Summary:        summaryRows(run.Summary),
 		Kind:           orNone(run.Kind),
 		Status:         orNone(run.Status),
 		Started:        when(run.Started),

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"transferlab/metrics"
 )
 
 // metrics.csv is written beside metrics.json with every run page: one row
@@ -132,5 +134,27 @@ func TestRunningPageUpdatesInPlace(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "done", LiveScriptName)); err != nil {
 		t.Errorf("metrics.js not written for a finished run (an open page needs its last state): %v", err)
+	}
+}
+
+// The run page shows the model summary: each layer's parameters, trained
+// or frozen, and the total (the point of "last" against "all").
+func TestRunPageShowsTheModelSummary(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	run := finetuneRun("transfer-mnist-last", "emnist-letters", "mnist", "last", 2, false)
+	run.Summary = []metrics.Layer{
+		{Name: "conv1", Shapes: [][]int{{10, 1, 3, 3}, {10}}, Params: 100},
+		{Name: "fc3", Shapes: [][]int{{26, 84}, {26}}, Params: 2210, Trainable: true},
+	}
+	if err := WriteRunPage(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	page := readFile(t, filepath.Join(dir, "transfer-mnist-last", RunPageName))
+	for _, want := range []string{`id="summary"`, "<td>conv1</td><td>10x1x3x3 &#43; 10</td><td>100</td><td>frozen</td>",
+		"<td>fc3</td><td>26x84 &#43; 26</td><td>2210</td><td>trained</td>", "<td>2310</td><td>2210 trained, 100 frozen</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("run page lacks %q", want)
+		}
 	}
 }

@@ -15,22 +15,27 @@ type Layer struct {
 	Trainable bool    `json:"trainable"`
 }
 
+// ShapeString is the layer's parameter shapes, as "84x120 + 84".
+func (l Layer) ShapeString() string {
+	shapes := make([]string, len(l.Shapes))
+	for i, s := range l.Shapes {
+		shapes[i] = strings.Trim(strings.ReplaceAll(fmt.Sprint(s), " ", "x"), "[]")
+	}
+	return strings.Join(shapes, " + ")
+}
+
 // SummaryLines prints layers as an aligned table with the totals.
 func SummaryLines(layers []Layer) []string {
 	var total, trainable int64
 	lines := []string{fmt.Sprintf("%-8s %-26s %12s  %s", "layer", "shapes", "parameters", "")}
 	for _, l := range layers {
-		shapes := make([]string, len(l.Shapes))
-		for i, s := range l.Shapes {
-			shapes[i] = strings.Trim(strings.ReplaceAll(fmt.Sprint(s), " ", "x"), "[]")
-		}
 		state := "frozen"
 		if l.Trainable {
 			state = "trained"
 			trainable += l.Params
 		}
 		total += l.Params
-		lines = append(lines, fmt.Sprintf("%-8s %-26s %12d  %s", l.Name, strings.Join(shapes, " + "), l.Params, state))
+		lines = append(lines, fmt.Sprintf("%-8s %-26s %12d  %s", l.Name, l.ShapeString(), l.Params, state))
 	}
 	return append(lines, fmt.Sprintf("%-8s %-26s %12d  %d trained, %d frozen", "total", "", total, trainable, total-trainable))
 }

@@ -20,6 +20,7 @@ func newTransferCommand() *cobra.Command {
 		Use:   "transfer",
 		Short: "Q5: run all five transfer configurations and print the results table",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			both := takeOrientationBoth(&o)
 			opts, err := o.options(cmd.Flags())
 			if err != nil {
 				return err
@@ -29,6 +30,9 @@ func newTransferCommand() *cobra.Command {
 			}
 			opts.Target, opts.PerClass = target, perClass.n
 			opts.OnEpoch = refreshReport(o.resultsDir)
+			if both {
+				return runBothOrientations(cmd, opts, seeds, o.resultsDir)
+			}
 			runs, err := transfer.RunTransfers(cmd.Context(), opts, seeds)
 			if len(runs) > 0 {
 				_ = transfer.WriteTable(os.Stdout, runs)
@@ -45,5 +49,6 @@ func newTransferCommand() *cobra.Command {
 	cmd.Flags().StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(cmd.Flags(), &perClass, def.PerClass)
 	addSeedsFlag(cmd.Flags(), &seeds)
+	cmd.Flags().Lookup("emnist-orientation").Usage = "EMNIST images: upright (as MNIST), raw (transposed, as the files store them), or both (each configuration in each, side by side)"
 	return cmd
 }

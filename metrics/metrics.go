@@ -77,6 +77,9 @@ type Config struct {
 	// Folder is how a folder:DIR dataset was prepared and split; an
 	// evaluation of the run's checkpoint on the same folder repeats it.
 	Folder *FolderPrep `json:"folder,omitempty"`
+	// EMNISTOrientation is "raw" for EMNIST images used as the files store
+	// them (transposed, as torchvision returns them); empty otherwise.
+	EMNISTOrientation string `json:"emnist_orientation,omitempty"`
 }
 
 // FolderPrep is a folder:DIR dataset's preparation and holdout: the test

@@ -52,11 +52,7 @@ func runTransfersOriented(ctx context.Context, o Options, n int, runSeeds seedRu
 		opts.Data.EMNISTOrientation = orient
 		got := OrientationRuns{Orientation: orient}
 		for _, r := range TransferRecipes() {
-			name := ""
-			if orient == data.OrientationRaw {
-				name = orientedRunName(r, opts, n)
-			}
-			runs, err := runSeeds(ctx, r, opts, name, n)
+			runs, err := runSeeds(ctx, r, opts, "", n) // runName marks raw runs -raw
 			got.Runs = append(got.Runs, runs...)
 			if err != nil {
 				return append(out, got), fmt.Errorf("%s images: %w", orient, err)
@@ -65,17 +61,6 @@ func runTransfersOriented(ctx context.Context, o Options, n int, runSeeds seedRu
 		out = append(out, got)
 	}
 	return out, nil
-}
-
-// orientedRunName is the name a raw-orientation run gets: the name the
-// run would have, with -raw. With several seeds it is computed for the
-// default seed, since RunSeeds then adds -seed<S> to a given name itself.
-func orientedRunName(r Recipe, o Options, n int) string {
-	o.RunName = ""
-	if n > 1 || o.Seed == 0 {
-		o.Seed = DefaultSeed
-	}
-	return runName(r, o.apply(r), o) + "-" + data.OrientationRaw
 }
 
 // WriteOrientationTable prints each configuration once, the orientations

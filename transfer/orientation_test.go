@@ -42,7 +42,7 @@ func TestOrientationsBothWiring(t *testing.T) {
 				t.Errorf("seed %d: two runs share the folder %s", seed, c.folder)
 			}
 			folders[c.folder] = true
-			if want == data.OrientationRaw && !strings.HasSuffix(c.folder, "-raw") {
+			if want == data.OrientationRaw && !strings.Contains(c.folder, "-raw") {
 				t.Errorf("raw run folder %s", c.folder)
 			}
 			if want == data.OrientationUpright && c.name != "" {

@@ -51,8 +51,17 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
 		Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
 		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
-		Folder: folderPrep(r.Dataset, o.Data),
+		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
 	}
+}
+
+// rawOrNone is "raw" for a transposed dataset (EMNIST) used as its files
+// store it, "" otherwise.
+func rawOrNone(dataset, orientation string) string {
+	if d, err := data.Lookup(dataset); err == nil && d.Transposed && orientation == data.OrientationRaw {
+		return data.OrientationRaw
+	}
+	return ""
 }
 
 // folderPrep records a folder:DIR dataset's preparation and holdout, with

@@ -44,6 +44,7 @@ func runName(def, r Recipe, o Options) string {
 	add(o.Limit > 0, "limit%d", o.Limit)
 	add(o.EvalLimit > 0, "evallimit%d", o.EvalLimit)
 	add(o.Precision == "bf16", "bf16")
+	add(rawOrNone(r.Dataset, o.Data.EMNISTOrientation) != "", "raw")
 	add(o.Seed != DefaultSeed, "seed%d", o.Seed)
 	if len(parts) > 0 {
 		name += "-" + strings.Join(parts, "-")

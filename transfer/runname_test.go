@@ -79,3 +79,18 @@ func TestEvalFoldersOfTwoFilesOfOneName(t *testing.T) {
 		t.Errorf("a model.pt outside the results folder evaluates into the results folder's run %q", got)
 	}
 }
+
+// A run on EMNIST images as the files store them (raw) is named apart from
+// an upright one; the orientation means nothing for other targets.
+func TestRunNameMarksRawEMNIST(t *testing.T) {
+	mnistLast, _ := Finetune("mnist", "last")
+	raw := Options{Seed: 42}
+	raw.Data.EMNISTOrientation = "raw"
+	if got := runName(mnistLast, raw.apply(mnistLast), raw); got != "transfer-mnist-last-raw" {
+		t.Errorf("raw EMNIST: %q, want transfer-mnist-last-raw", got)
+	}
+	raw.Target = "mnist"
+	if got := runName(mnistLast, raw.apply(mnistLast), raw); got != "transfer-mnist-last-on-mnist" {
+		t.Errorf("raw on MNIST: %q, want transfer-mnist-last-on-mnist", got)
+	}
+}

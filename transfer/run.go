@@ -165,6 +165,9 @@ func (j *job) loadData() error {
 // would, once the folders are known to have room for its checkpoints.
 func (j *job) buildNetwork() error {
 	j.arch = model.Arch{Model: j.r.Model, Hidden: j.r.Hidden, Classes: len(j.sp.classes)}
+	// Before seeding: the first choice on a machine measures, and draws
+	// random numbers.
+	channelsLast := j.r.Model == "cnn" && ChannelsLast(j.o.Precision, true, j.o.Log)
 	torchenv.ManualSeed(j.o.Seed)
 	j.vs = nn.NewVarStore(j.o.Device)
 	j.closers = append(j.closers, j.vs.Destroy)
@@ -173,7 +176,7 @@ func (j *job) buildNetwork() error {
 		return err
 	}
 	j.net, j.params = net, model.Params(j.vs)
-	if cnn, ok := net.(*model.CNN); ok && channelsLast[j.o.Precision] {
+	if cnn, ok := net.(*model.CNN); ok && channelsLast {
 		if err := cnn.UseChannelsLast(); err != nil {
 			return err
 		}
@@ -355,8 +358,3 @@ func sourceCheckpoint(source, pretrainedDir string) string {
 func pretrainedPath(pretrainedDir, dataset string) string {
 	return filepath.Join(pretrainedDir, dataset+"-cnn.pt")
 }
-
-// channelsLast says, per precision, whether the CNN runs in channels_last
-// memory format: where bench/run.sh measured it faster on this machine
-// (bench/RESULTS.md). The numbers are the same either way, up to rounding.
-var channelsLast = map[string]bool{"fp32": false, "bf16": false}

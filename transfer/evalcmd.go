@@ -75,7 +75,8 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 	}
 	defer x.MustDrop()
 	defer y.MustDrop()
-	ev, err := evaluate(ctx, net, x, y, sc.Arch.Classes, false)
+	obs := o.Options.Log.Task("evaluating", (split.Len()+EvalBatch-1)/EvalBatch)
+	ev, err := evaluateObserved(ctx, net, x, y, sc.Arch.Classes, false, obs)
 	if ctx.Err() != nil {
 		return nil, "", fmt.Errorf("interrupted: the evaluation of %s stopped and wrote nothing", o.Checkpoint)
 	}

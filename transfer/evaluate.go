@@ -33,13 +33,21 @@ type evaluation struct {
 // evaluate runs net over x, y in batches under no-grad and returns the mean
 // loss, accuracy, per-class accuracy and confusion matrix. A cancelled ctx
 // (Ctrl-C) stops it after the current batch with ctx's error.
-func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, bf16 bool) (ev evaluation, err error) {
+func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, bf16 bool) (evaluation, error) {
+	return evaluateObserved(ctx, net, x, y, classes, bf16, nil)
+}
+
+// evaluateObserved is evaluate reporting each batch to obs (nil: none),
+// for an evaluation long enough to show progress.
+func evaluateObserved(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, bf16 bool, obs EpochObserver) (ev evaluation, err error) {
 	start := time.Now()
 	n := int(x.MustSize()[0])
 	if n == 0 {
 		return ev, fmt.Errorf("evaluate: empty split")
 	}
+	labels := y.Int64Values()
 	var lossSum float64
+	correct := 0
 	ts.NoGrad(func() {
 		for lo := 0; lo < n && err == nil; lo += EvalBatch {
 			if err = ctx.Err(); err != nil {
@@ -51,8 +59,21 @@ func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, 
 			loss, pred, err = evalBatch(net, x, y, lo, size, bf16)
 			lossSum += loss * float64(size)
 			ev.Pred = append(ev.Pred, pred...)
+			for i, p := range pred {
+				if err == nil && p == labels[lo+i] {
+					correct++
+				}
+			}
+			if obs != nil && err == nil {
+				done := lo + size
+				obs.Batch((done+EvalBatch-1)/EvalBatch, (n+EvalBatch-1)/EvalBatch, lossSum/float64(done),
+					100*float64(correct)/float64(done), float64(done)/time.Since(start).Seconds())
+			}
 		}
 	})
+	if obs != nil {
+		obs.Done()
+	}
 	if err != nil {
 		return ev, err
 	}
@@ -63,7 +84,7 @@ func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, 
 		// network's outputs have overflowed anyway.
 		return ev, fmt.Errorf("evaluation on %d images gave a loss of %v: the network's outputs overflow", n, ev.Loss)
 	}
-	if err := ev.tally(y.Int64Values(), classes); err != nil {
+	if err := ev.tally(labels, classes); err != nil {
 		return ev, err
 	}
 	ev.Seconds = time.Since(start).Seconds()

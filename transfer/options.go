@@ -52,6 +52,7 @@ const PerClassAll = -1
 type Logger interface {
 	Printf(format string, args ...any)
 	Epoch(epoch, epochs, batches int) EpochObserver
+	Task(label string, steps int) EpochObserver // another pass of batches: an evaluation
 }
 
 // withDefaults fills in the settings o leaves unset: the one place for

@@ -35,36 +35,42 @@ func (l *ConsoleLogger) Printf(format string, args ...any) {
 
 // Epoch starts the observer of one epoch.
 func (l *ConsoleLogger) Epoch(epoch, epochs, batches int) EpochObserver {
+	return l.Task(fmt.Sprintf("epoch %d/%d", epoch, epochs), batches)
+}
+
+// Task starts the observer of a pass of steps batches (an epoch, an
+// evaluation): a bar on a terminal, a line every Every elsewhere.
+func (l *ConsoleLogger) Task(label string, steps int) EpochObserver {
 	if l.Bars {
-		bar := progressbar.NewOptions(batches,
+		bar := progressbar.NewOptions(steps,
 			progressbar.OptionSetWriter(l.W),
-			progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", epoch, epochs)),
+			progressbar.OptionSetDescription(label),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 		)
-		return &barObserver{bar: bar, epoch: epoch, epochs: epochs}
+		return &barObserver{bar: bar, label: label}
 	}
-	return &lineObserver{l: l, epoch: epoch, epochs: epochs, last: time.Now()}
+	return &lineObserver{l: l, label: label, last: time.Now()}
 }
 
 type barObserver struct {
-	bar           *progressbar.ProgressBar
-	epoch, epochs int
+	bar   *progressbar.ProgressBar
+	label string
 }
 
 func (b *barObserver) Batch(done, total int, loss, acc, ips float64) {
-	b.bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f acc %.2f%% %.0f img/s", b.epoch, b.epochs, loss, acc, ips))
+	b.bar.Describe(fmt.Sprintf("%s loss %.4f acc %.2f%% %.0f img/s", b.label, loss, acc, ips))
 	_ = b.bar.Set(done)
 }
 
 func (b *barObserver) Done() { _ = b.bar.Finish() }
 
 type lineObserver struct {
-	l             *ConsoleLogger
-	epoch, epochs int
-	last          time.Time
+	l     *ConsoleLogger
+	label string
+	last  time.Time
 }
 
 func (o *lineObserver) Batch(done, total int, loss, acc, ips float64) {
@@ -72,7 +78,7 @@ func (o *lineObserver) Batch(done, total int, loss, acc, ips float64) {
 		return
 	}
 	o.last = time.Now()
-	o.l.Printf("epoch %d/%d batch %d/%d loss %.4f acc %.2f%% %.0f img/s", o.epoch, o.epochs, done, total, loss, acc, ips)
+	o.l.Printf("%s batch %d/%d loss %.4f acc %.2f%% %.0f img/s", o.label, done, total, loss, acc, ips)
 }
 
 func (o *lineObserver) Done() {}
@@ -85,3 +91,6 @@ func (Discard) Printf(string, ...any) {}
 
 // Epoch returns no observer.
 func (Discard) Epoch(int, int, int) EpochObserver { return nil }
+
+// Task returns no observer.
+func (Discard) Task(string, int) EpochObserver { return nil }

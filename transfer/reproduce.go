@@ -27,6 +27,9 @@ type ReproduceOptions struct {
 	// Target is the transfer target when EMNIST letters is not available
 	// ("" skips the transfers then).
 	Target string
+	// Seeds runs each transfer configuration with this many seeds (0 or 1:
+	// once); Q4 and the pretrainings run once.
+	Seeds int
 }
 
 // Stage is one reproduced experiment.
@@ -160,7 +163,7 @@ func reproduceTransfers(ctx context.Context, o Options, ro ReproduceOptions) ([]
 	if ro.Quick {
 		o.PerClass, o.Epochs = quickPerClass, quickEpochs
 	}
-	runs, err := RunTransfers(ctx, o, 1)
+	runs, err := RunTransfers(ctx, o, max(ro.Seeds, 1))
 	stages := make([]Stage, len(runs))
 	for i, run := range runs {
 		stages[i] = Stage{Run: run}

@@ -1,6 +1,8 @@
 package transfer
 
 import (
+	"context"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -24,5 +26,41 @@ func TestCommittedMNISTCheckpointIsReusedByReproduce(t *testing.T) {
 	}
 	if _, _, ok := reusable(r, Options{Seed: 42, Limit: 2000, Epochs: 1}, ckpt); ok {
 		t.Error("reused for a quick run's recipe")
+	}
+}
+
+// reproduce --seeds N runs each of the five transfers with N seeds, each
+// seed a run of its own.
+func TestReproduceRunsEachTransferWithEverySeed(t *testing.T) {
+	pin(t)
+	o := quick(t)
+	for _, f := range []string{"mnist-cnn.pt", "mnist-cnn.json", "fashion-cnn.pt", "fashion-cnn.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "pretrained", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(o.PretrainedDir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.PerClass, o.Epochs, o.EvalLimit = 2, 1, 50
+	stages, err := reproduceTransfers(context.Background(), o, ReproduceOptions{Target: "fashion", Seeds: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := map[string][]int64{}
+	folders := map[string]bool{}
+	for _, s := range stages {
+		c := s.Run.Config
+		seeds[c.Source+"/"+c.Layers] = append(seeds[c.Source+"/"+c.Layers], c.Seed)
+		folders[s.Run.Name] = true
+	}
+	if len(stages) != 10 || len(folders) != 10 || len(seeds) != 5 {
+		t.Fatalf("%d runs in %d folders over %d configurations, want 10 in 10 over 5", len(stages), len(folders), len(seeds))
+	}
+	for cfg, s := range seeds {
+		if len(s) != 2 || s[0] != 42 || s[1] != 43 {
+			t.Errorf("%s ran with seeds %v, want [42 43]", cfg, s)
+		}
 	}
 }

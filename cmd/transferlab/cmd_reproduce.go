@@ -12,6 +12,7 @@ import (
 func newReproduceCommand() *cobra.Command {
 	var o trainOptions
 	var quick, retrain bool
+	var seeds int
 	var target string
 	cmd := &cobra.Command{
 		Use:   "reproduce",
@@ -28,14 +29,20 @@ letters when it is present; otherwise they run on --target, or are skipped.
 			if err != nil {
 				return err
 			}
+			if err := checkSeeds(seeds); err != nil {
+				return err
+			}
 			opts.OnEpoch = refreshReport(o.resultsDir)
-			stages, err := transfer.Reproduce(cmd.Context(), transfer.ReproduceOptions{Options: opts, Quick: quick, Retrain: retrain, Target: target})
+			stages, err := transfer.Reproduce(cmd.Context(), transfer.ReproduceOptions{Options: opts, Quick: quick, Retrain: retrain, Target: target, Seeds: seeds})
 			var runs []*metrics.Run
 			for _, s := range stages {
 				runs = append(runs, s.Run)
 			}
 			if len(runs) > 0 {
 				_ = transfer.WriteTable(os.Stdout, runs)
+			}
+			if seeds > 1 && len(runs) > 0 {
+				_ = transfer.WriteSeedTable(os.Stdout, runs)
 			}
 			rebuildReport(o.resultsDir, "")
 			return err
@@ -49,6 +56,8 @@ letters when it is present; otherwise they run on --target, or are skipped.
 	f := cmd.Flags()
 	f.BoolVar(&quick, "quick", false, "small subsets, one epoch: a smoke test of a few minutes")
 	f.BoolVar(&retrain, "retrain", false, "pretrain even when pretrained/ holds a matching checkpoint")
+	addSeedsFlag(f, &seeds)
+	f.Lookup("seeds").Usage = "run each of the five transfers with seeds --seed, --seed+1, ... (1 to 30; Q4 and the pretrainings run once); with 2 or more a table gives mean ± sd and the 95% interval"
 	f.StringVar(&target, "target", "", "transfer target when EMNIST letters cannot be had (not in the data folder and not downloadable): mnist, fashion, idx:DIR or folder:DIR (default: skip the transfers)")
 	return cmd
 }

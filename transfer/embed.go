@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
 	"transferlab/data"
@@ -119,15 +118,11 @@ func Embed(ctx context.Context, o EmbedOptions) (e *Embedding, err error) {
 	if e.Predicted && sc.Classes != nil {
 		e.Classes = sc.Classes // the checkpoint's names, as eval shows them
 	}
-	vs := nn.NewVarStore(o.Options.Device)
-	defer vs.Destroy()
-	net, err := model.Build(vs.Root(), sc.Arch)
+	vs, net, err := loadNetwork(o.Checkpoint, sc.Arch, o.Options.Device)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", o.Checkpoint, err)
-	}
-	if err := model.LoadWeights(vs, o.Checkpoint); err != nil {
 		return nil, err
 	}
+	defer vs.Destroy()
 	o.Options.Log.Printf("embedding %s at %s (%d numbers) on %d %s test images", o.Checkpoint, o.Layer, dim, len(idx), o.Dataset)
 	x, _, err := sample.Tensors(o.Options.Device)
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sugarme/gotch/nn"
-
 	"transferlab/data"
 	"transferlab/internal/names"
 	"transferlab/internal/torchenv"
@@ -59,15 +57,11 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 	if sc.Classes == nil { // no sidecar: the dataset's classes
 		sc.Classes = split.Classes
 	}
-	vs := nn.NewVarStore(o.Options.Device)
-	defer vs.Destroy()
-	net, err := model.Build(vs.Root(), sc.Arch)
+	vs, net, err := loadNetwork(o.Checkpoint, sc.Arch, o.Options.Device)
 	if err != nil {
-		return nil, "", fmt.Errorf("sidecar of %s: %w", o.Checkpoint, err)
-	}
-	if err := model.LoadWeights(vs, o.Checkpoint); err != nil {
 		return nil, "", err
 	}
+	defer vs.Destroy()
 	o.Options.Log.Printf("evaluating %s on %s %s (%d images)", o.Checkpoint, o.Dataset, o.Split, split.Len())
 	x, y, err := split.Tensors(o.Options.Device)
 	if err != nil {

@@ -33,6 +33,21 @@ func sidecarOrInferred(pt, dataset string) (*model.Sidecar, error) {
 	return sc, nil
 }
 
+// loadNetwork builds the network arch describes and loads checkpoint pt's
+// weights into it; the caller destroys the returned store.
+func loadNetwork(pt string, arch model.Arch, device gotch.Device) (*nn.VarStore, model.Net, error) {
+	vs := nn.NewVarStore(device)
+	net, err := model.Build(vs.Root(), arch)
+	if err == nil {
+		err = model.LoadWeights(vs, pt)
+	}
+	if err != nil {
+		vs.Destroy()
+		return nil, nil, fmt.Errorf("%s: %w", pt, err)
+	}
+	return vs, net, nil
+}
+
 // checkpointArch reads a checkpoint's sidecar, or infers its architecture
 // when it has none (inferred; the sidecar returned then has no classes).
 func checkpointArch(pt string) (sc *model.Sidecar, inferred bool, err error) {
@@ -127,15 +142,11 @@ func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	vs := nn.NewVarStore(o.Device)
-	defer vs.Destroy()
-	net, err := model.Build(vs.Root(), sc.Arch)
+	vs, net, err := loadNetwork(o.Checkpoint, sc.Arch, o.Device)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", o.Checkpoint, err)
-	}
-	if err := model.LoadWeights(vs, o.Checkpoint); err != nil {
 		return nil, err
 	}
+	defer vs.Destroy()
 	x, y, err := split.Tensors(o.Device)
 	if err != nil {
 		return nil, err

@@ -192,16 +192,8 @@ func gramComponents(xc *mat.Dense, n, k int) (*mat.Dense, error) {
 		return nil, err
 	}
 	var comps mat.Dense
-	comps.Mul(xc.T(), u) // d x k
-	for c := 0; c < k; c++ {
-		col := mat.Col(nil, c, &comps)
-		s := 1 / math.Sqrt(vals[c])
-		for i := range col {
-			col[i] *= s
-		}
-		comps.SetCol(c, col)
-	}
-	return &comps, nil
+	comps.Mul(xc.T(), u) // d x k, column c of length sqrt(vals[c])
+	return unitColumns(&comps, vals), nil
 }
 
 // subspaceComponents finds the top k components by block subspace
@@ -234,15 +226,7 @@ func subspaceComponents(xc *mat.Dense, n, d, k int) (*mat.Dense, error) {
 		if converged(prev, vals) {
 			var comps mat.Dense
 			comps.Mul(z, w) // d x k, column c of length sqrt(vals[c])
-			for c := 0; c < k; c++ {
-				col := mat.Col(nil, c, &comps)
-				s := 1 / math.Sqrt(vals[c])
-				for i := range col {
-					col[i] *= s
-				}
-				comps.SetCol(c, col)
-			}
-			return &comps, nil
+			return unitColumns(&comps, vals), nil
 		}
 		prev = vals
 		q.Mul(xc, z)
@@ -313,4 +297,19 @@ func fixSigns(m *mat.Dense) {
 			}
 		}
 	}
+}
+
+// unitColumns scales column c of comps, of length sqrt(vals[c]) (a
+// component mapped through the data), to unit length.
+func unitColumns(comps *mat.Dense, vals []float64) *mat.Dense {
+	_, k := comps.Dims()
+	for c := 0; c < k; c++ {
+		col := mat.Col(nil, c, comps)
+		s := 1 / math.Sqrt(vals[c])
+		for i := range col {
+			col[i] *= s
+		}
+		comps.SetCol(c, col)
+	}
+	return comps
 }

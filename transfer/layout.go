@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,7 +92,7 @@ func defaultLayoutChooser() layoutChooser {
 	return layoutChooser{
 		override:     os.Getenv(ChannelsLastEnv),
 		path:         path,
-		cpu:          cpuModel("/proc/cpuinfo"),
+		cpu:          torchenv.CPUModel(),
 		libtorch:     torchenv.LibtorchVersion(),
 		bf16Emulated: known && flag == "",
 		threads:      torchenv.Threads(),
@@ -210,24 +209,6 @@ func writeLayoutEntry(path, key string, e layoutEntry) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
-}
-
-// cpuModel is the CPU's name from /proc/cpuinfo ("model name", x86), or
-// the architecture where there is none: the cache key's machine part.
-func cpuModel(path string) string {
-	if f, err := os.Open(path); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			if key, value, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(key) == "model name" {
-				if v := strings.TrimSpace(value); v != "" {
-					return v
-				}
-			}
-		}
-	}
-	return runtime.GOOS + "/" + runtime.GOARCH
 }
 
 // measureLayout times the seed CNN (10 classes) in one layout: training

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -172,20 +171,6 @@ func TestChannelsLastFailuresKeepTheStandardLayout(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(log2.lines, "\n"), "layout cache") {
 		t.Errorf("the failed write was not reported: %q", log2.lines)
-	}
-}
-
-func TestCPUModel(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cpuinfo")
-	info := "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu avx2\n"
-	if err := os.WriteFile(path, []byte(info), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got := cpuModel(path); got != "AMD EPYC 7B13" {
-		t.Errorf("cpuModel = %q", got)
-	}
-	if got, want := cpuModel(filepath.Join(t.TempDir(), "none")), runtime.GOOS+"/"+runtime.GOARCH; got != want {
-		t.Errorf("no cpuinfo: %q, want %q", got, want)
 	}
 }
 

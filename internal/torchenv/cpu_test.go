@@ -3,6 +3,7 @@ package torchenv
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -24,5 +25,19 @@ func TestCPUBF16ReadsTheFlags(t *testing.T) {
 	}
 	if _, known := cpuBF16From(filepath.Join(dir, "missing")); known {
 		t.Error("an unreadable cpuinfo counted as known")
+	}
+}
+
+func TestCPUModel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpuinfo")
+	info := "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu avx2\n"
+	if err := os.WriteFile(path, []byte(info), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := cpuModelFrom(path); got != "AMD EPYC 7B13" {
+		t.Errorf("cpuModel = %q", got)
+	}
+	if got, want := cpuModelFrom(filepath.Join(t.TempDir(), "none")), runtime.GOOS+"/"+runtime.GOARCH; got != want {
+		t.Errorf("no cpuinfo: %q, want %q", got, want)
 	}
 }

@@ -113,16 +113,11 @@ type layerRow struct {
 // summaryRows is the model summary's table: one row a layer and the total.
 func summaryRows(layers []metrics.Layer) []layerRow {
 	var rows []layerRow
-	var total, trained int64
 	for _, l := range layers {
-		state := "frozen"
-		if l.Trainable {
-			state, trained = "trained", trained+l.Params
-		}
-		total += l.Params
-		rows = append(rows, layerRow{l.Name, l.ShapeString(), fmt.Sprint(l.Params), state})
+		rows = append(rows, layerRow{l.Name, l.ShapeString(), fmt.Sprint(l.Params), l.State()})
 	}
 	if len(rows) > 0 {
+		total, trained := metrics.Totals(layers)
 		rows = append(rows, layerRow{"total", "", fmt.Sprint(total), fmt.Sprintf("%d trained, %d frozen", trained, total-trained)})
 	}
 	return rows

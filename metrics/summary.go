@@ -24,18 +24,31 @@ func (l Layer) ShapeString() string {
 	return strings.Join(shapes, " + ")
 }
 
+// State is "trained" or "frozen".
+func (l Layer) State() string {
+	if l.Trainable {
+		return "trained"
+	}
+	return "frozen"
+}
+
+// Totals is the parameter count of layers, in all and of those that train.
+func Totals(layers []Layer) (total, trained int64) {
+	for _, l := range layers {
+		total += l.Params
+		if l.Trainable {
+			trained += l.Params
+		}
+	}
+	return total, trained
+}
+
 // SummaryLines prints layers as an aligned table with the totals.
 func SummaryLines(layers []Layer) []string {
-	var total, trainable int64
 	lines := []string{fmt.Sprintf("%-8s %-26s %12s  %s", "layer", "shapes", "parameters", "")}
 	for _, l := range layers {
-		state := "frozen"
-		if l.Trainable {
-			state = "trained"
-			trainable += l.Params
-		}
-		total += l.Params
-		lines = append(lines, fmt.Sprintf("%-8s %-26s %12d  %s", l.Name, l.ShapeString(), l.Params, state))
+		lines = append(lines, fmt.Sprintf("%-8s %-26s %12d  %s", l.Name, l.ShapeString(), l.Params, l.State()))
 	}
-	return append(lines, fmt.Sprintf("%-8s %-26s %12d  %d trained, %d frozen", "total", "", total, trainable, total-trainable))
+	total, trained := Totals(layers)
+	return append(lines, fmt.Sprintf("%-8s %-26s %12d  %d trained, %d frozen", "total", "", total, trained, total-trained))
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -10,20 +12,18 @@ import (
 // dataOptions are the flags every 'data' command shares.
 type dataOptions struct {
 	dataDir     string
-	orientation string
+	orientation choiceFlag
 }
 
 func (o *dataOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.dataDir, "data-dir", "", "dataset folder (default $TRANSFERLAB_DATA, else "+data.DefaultDataDir()+")")
-	f.StringVar(&o.orientation, "emnist-orientation", data.OrientationUpright, "EMNIST images as stored (raw: transposed) or upright")
+	addOrientationFlag(f, &o.orientation, "EMNIST images as stored (raw: transposed) or upright")
 }
 
-// options validates the flags into the data package's options.
-func (o *dataOptions) options(cmd *cobra.Command) (data.Options, error) {
-	if err := data.CheckOrientation(o.orientation); err != nil {
-		return data.Options{}, usageError{err}
-	}
-	return data.Options{DataDir: o.dataDir, EMNISTOrientation: o.orientation, Progress: cmd.ErrOrStderr()}, nil
+// options are the flags as the data package's options; download progress
+// goes to progress.
+func (o dataOptions) options(progress io.Writer) data.Options {
+	return data.Options{DataDir: o.dataDir, EMNISTOrientation: o.orientation.value, Progress: progress}
 }
 
 func newDataCommand() *cobra.Command {

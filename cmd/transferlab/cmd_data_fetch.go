@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"transferlab/data"
@@ -21,15 +24,15 @@ where it stopped on the next run.`,
   transferlab data fetch all`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := opts.options(cmd)
-			if err != nil {
-				return err
-			}
-			names, err := datasetNames(args)
-			if err != nil {
-				return err
-			}
-			return data.Fetch(cmd.Context(), cmd.OutOrStdout(), names, o)
+			return runDataFetch(cmd.Context(), *opts, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+}
+
+func runDataFetch(ctx context.Context, o dataOptions, args []string, stdout, stderr io.Writer) error {
+	names, err := datasetNames(args)
+	if err != nil {
+		return err
+	}
+	return data.Fetch(ctx, stdout, names, o.options(stderr))
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"transferlab/data"
@@ -14,11 +16,12 @@ func newDataListCommand(opts *dataOptions) *cobra.Command {
 present, where (the data dir or a local install), their size, and whether
 they match their published SHA-256 sums.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := opts.options(cmd)
-			if err != nil {
-				return err
-			}
-			return data.WriteList(cmd.OutOrStdout(), data.List(o, true), o)
+			return runDataList(*opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+}
+
+func runDataList(o dataOptions, stdout, stderr io.Writer) error {
+	d := o.options(stderr)
+	return data.WriteList(stdout, data.List(d, true), d)
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -10,14 +12,16 @@ import (
 	"transferlab/data"
 )
 
+// dataShowOptions are the flags of 'transferlab data show'.
 type dataShowOptions struct {
-	split string
+	split choiceFlag
 	n     int
 	out   string
 }
 
 func (o *dataShowOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.split, "split", data.SplitTrain, "train or test")
+	o.split = newChoice(data.SplitTrain, data.SplitTrain, data.SplitTest)
+	f.Var(&o.split, "split", "the split to show")
 	f.IntVar(&o.n, "n", 64, "number of images")
 	f.StringVarP(&o.out, "output", "o", "", "PNG file to write (required)")
 }
@@ -33,24 +37,22 @@ Use it to check a dataset, and EMNIST's orientation.`,
 		Example: `  transferlab data show emnist-letters --split test --n 52 -o letters.png`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := opts.options(cmd)
-			if err != nil {
-				return err
-			}
-			if _, err := data.Lookup(args[0]); err != nil {
-				return usageError{err}
-			}
-			switch {
-			case show.out == "":
-				return usageError{errors.New("give the PNG file to write with -o FILE.png")}
-			case show.split != data.SplitTrain && show.split != data.SplitTest:
-				return usageError{fmt.Errorf("unknown split %q: choose train or test", show.split)}
-			case show.n <= 0:
-				return usageError{fmt.Errorf("--n %d: give a positive count", show.n)}
-			}
-			return data.Show(cmd.Context(), args[0], show.split, show.n, show.out, o)
+			return runDataShow(cmd.Context(), *opts, show, args[0], cmd.ErrOrStderr())
 		},
 	}
 	show.AddFlags(cmd.Flags())
 	return cmd
+}
+
+func runDataShow(ctx context.Context, o dataOptions, show dataShowOptions, name string, stderr io.Writer) error {
+	if _, err := data.Lookup(name); err != nil {
+		return usageError{err}
+	}
+	switch {
+	case show.out == "":
+		return usageError{errors.New("give the PNG file to write with -o FILE.png")}
+	case show.n <= 0:
+		return usageError{fmt.Errorf("--n %d: give a positive count", show.n)}
+	}
+	return data.Show(ctx, name, show.split.value, show.n, show.out, o.options(stderr))
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"transferlab/data"
@@ -16,15 +19,15 @@ no sum is published), then reads each split and checks that images and
 labels match. With no names it checks every dataset that is present.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := opts.options(cmd)
-			if err != nil {
-				return err
-			}
-			names, err := datasetNames(args)
-			if err != nil {
-				return err
-			}
-			return data.Verify(cmd.Context(), cmd.OutOrStdout(), names, len(args) > 0, o)
+			return runDataVerify(cmd.Context(), *opts, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+}
+
+func runDataVerify(ctx context.Context, o dataOptions, args []string, stdout, stderr io.Writer) error {
+	names, err := datasetNames(args)
+	if err != nil {
+		return err
+	}
+	return data.Verify(ctx, stdout, names, len(args) > 0, o.options(stderr))
 }

@@ -1,19 +1,36 @@
 package main
 
 import (
-	"os"
+	"context"
+	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"transferlab/transfer"
 )
 
-func newFinetuneCommand() *cobra.Command {
+// finetuneOptions are the flags of 'transferlab finetune'.
+type finetuneOptions struct {
+	trainOptions
+	from, layers, target string
+	perClass             perClassFlag
+	seeds                int
+}
+
+func (o *finetuneOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
-	var o trainOptions
-	var from, layers, target string
-	var perClass perClassFlag
-	var seeds int
+	o.trainOptions.AddFlags(f, def)
+	o.addNameFlag(f)
+	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
+	f.StringVar(&o.layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3)")
+	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
+	addPerClassFlag(f, &o.perClass, def.PerClass)
+	addSeedsFlag(f, &o.seeds)
+}
+
+func newFinetuneCommand() *cobra.Command {
+	var opts finetuneOptions
 	cmd := &cobra.Command{
 		Use:   "finetune",
 		Short: "Q5: transfer a pretrained CNN to a new target with a fresh head",
@@ -24,41 +41,38 @@ trains on the target's first --per-class training images of each class.
 rest (from:fc3 is last, from:conv1 is all; LAYER one of conv1..conv5, fc1..fc3).
 --from none trains from scratch; mnist and fashion load pretrained/<name>-cnn.pt.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := transfer.Finetune(from, layers)
-			if err != nil {
-				return usageError{err}
-			}
-			opts, err := o.options(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			if err := checkSeeds(seeds); err != nil {
-				return err
-			}
-			opts.Target, opts.PerClass = target, perClass.n
-			opts.OnEpoch = refreshReport(o.resultsDir)
-			if seeds > 1 {
-				runs, err := transfer.RunSeeds(cmd.Context(), r, opts, "", seeds)
-				if len(runs) > 0 {
-					_ = transfer.WriteSeedTable(os.Stdout, runs)
-					rebuildReport(o.resultsDir, "")
-				}
-				return err
-			}
-			run, err := transfer.Run(cmd.Context(), r, opts)
-			if run != nil {
-				rebuildReport(o.resultsDir, runPage(o.resultsDir, run))
-			}
-			return err
+			return runFinetune(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.AddFlags(cmd.Flags(), def)
-	o.addNameFlag(cmd.Flags())
-	f := cmd.Flags()
-	f.StringVar(&from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
-	f.StringVar(&layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3)")
-	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
-	addPerClassFlag(f, &perClass, def.PerClass)
-	addSeedsFlag(f, &seeds)
+	opts.AddFlags(cmd.Flags())
 	return cmd
+}
+
+func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Writer) error {
+	r, err := transfer.Finetune(o.from, o.layers)
+	if err != nil {
+		return usageError{err}
+	}
+	opts, err := o.options(stderr)
+	if err != nil {
+		return err
+	}
+	if err := checkSeeds(o.seeds); err != nil {
+		return err
+	}
+	opts.Target, opts.PerClass = o.target, o.perClass.n
+	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
+	if o.seeds > 1 {
+		runs, err := transfer.RunSeeds(ctx, r, opts, "", o.seeds)
+		if len(runs) > 0 {
+			_ = transfer.WriteSeedTable(stdout, runs)
+			rebuildReport(o.resultsDir, "", stderr)
+		}
+		return err
+	}
+	run, err := transfer.Run(ctx, r, opts)
+	if run != nil {
+		rebuildReport(o.resultsDir, runPage(o.resultsDir, run), stderr)
+	}
+	return err
 }

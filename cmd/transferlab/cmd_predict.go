@@ -1,21 +1,41 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"transferlab/data"
 	"transferlab/transfer"
 )
 
+// predictOptions are the flags of 'transferlab predict'. Its data flags
+// are its own, not datasetOptions': --invert and --fit here are the
+// images' own, whatever the data flags become.
+type predictOptions struct {
+	checkpoint, dataset, dataDir string
+	device, invert, fit          choiceFlag
+	top                          int
+	asJSON                       bool
+}
+
+func (o *predictOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.checkpoint, "checkpoint", "", "the .pt file (with its .json sidecar, or a plain PyTorch state_dict)")
+	f.StringVar(&o.dataset, "dataset", "", "for a checkpoint without a sidecar: the dataset whose class names to print")
+	addPrepFlags(f, &o.invert, &o.fit, "")
+	f.IntVar(&o.top, "top", 3, "classes to show per image")
+	f.BoolVar(&o.asJSON, "json", false, "print JSON (for scripts)")
+	addDeviceFlag(f, &o.device)
+	f.StringVar(&o.dataDir, "data-dir", "", "dataset folder, for --dataset (default $TRANSFERLAB_DATA or the user cache dir)")
+}
+
 func newPredictCommand() *cobra.Command {
-	var checkpoint, dataset, dataDir, device, invert, fit string
-	var top int
-	var asJSON bool
+	var opts predictOptions
 	cmd := &cobra.Command{
 		Use:   "predict --checkpoint FILE IMAGE...",
 		Short: "Classify image files (PNG, JPEG, GIF, BMP) with a checkpoint: the top classes and their probabilities",
@@ -26,58 +46,57 @@ classes for it. A checkpoint without a sidecar (a plain PyTorch state_dict
 of the seed CNN or an FFN) names its classes 0..K-1, or those of --dataset.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if checkpoint == "" {
-				return usageError{fmt.Errorf("--checkpoint is required, for example --checkpoint pretrained/mnist-cnn.pt")}
-			}
-			prep := data.Prep{Invert: invert, Fit: fit}
-			if err := prep.Check(); err != nil {
-				return usageError{err}
-			}
-			if top < 1 {
-				return usageError{fmt.Errorf("--top %d: give 1 or more", top)}
-			}
-			dev, err := parseDevice(device)
-			if err != nil {
-				return err
-			}
-			// Its own data options, not addDataFlags': --invert and --fit
-			// here are the images' own, whatever the data flags become.
-			d := data.Options{DataDir: dataDir, Download: true, Progress: os.Stderr}
-			preds, err := transfer.Predict(cmd.Context(), transfer.PredictOptions{Checkpoint: checkpoint, Images: args,
-				Dataset: dataset, Data: d, Prep: prep, Device: dev, Top: top})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
-					Checkpoint  string                `json:"checkpoint"`
-					Predictions []transfer.Prediction `json:"predictions"`
-				}{checkpoint, preds})
-			}
-			for _, p := range preds {
-				var parts []string
-				for _, c := range p.Top {
-					parts = append(parts, fmt.Sprintf("%s %.1f%%", c.Class, 100*c.P))
-				}
-				note := ""
-				if p.Inverted {
-					note = "  (inverted)"
-				}
-				fmt.Fprintf(os.Stdout, "%s: %s%s\n", p.Image, strings.Join(parts, ", "), note)
-			}
-			return nil
+			return runPredict(cmd.Context(), opts, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&checkpoint, "checkpoint", "", "the .pt file (with its .json sidecar, or a plain PyTorch state_dict)")
-	f.StringVar(&dataset, "dataset", "", "for a checkpoint without a sidecar: the dataset whose class names to print")
-	f.StringVar(&invert, "invert", data.InvertAuto, "ink polarity: auto (invert images with a light border), yes or no")
-	f.StringVar(&fit, "fit", data.FitPad, "pad (pad to a square, scale to 28x28) or mnist (ink box into 20x20, centred by mass)")
-	f.IntVar(&top, "top", 3, "classes to show per image")
-	f.BoolVar(&asJSON, "json", false, "print JSON (for scripts)")
-	f.StringVar(&device, "device", "cpu", "cpu or cuda")
-	f.StringVar(&dataDir, "data-dir", "", "dataset folder, for --dataset (default $TRANSFERLAB_DATA or the user cache dir)")
+	opts.AddFlags(cmd.Flags())
 	return cmd
+}
+
+func runPredict(ctx context.Context, o predictOptions, images []string, stdout, stderr io.Writer) error {
+	if o.checkpoint == "" {
+		return usageError{fmt.Errorf("--checkpoint is required, for example --checkpoint pretrained/mnist-cnn.pt")}
+	}
+	if o.top < 1 {
+		return usageError{fmt.Errorf("--top %d: give 1 or more", o.top)}
+	}
+	base, err := deviceOptions(o.device, stderr)
+	if err != nil {
+		return err
+	}
+	preds, err := transfer.Predict(ctx, transfer.PredictOptions{Checkpoint: o.checkpoint, Images: images, Dataset: o.dataset,
+		Data:   data.Options{DataDir: o.dataDir, Download: true, Progress: stderr},
+		Prep:   data.Prep{Invert: o.invert.value, Fit: o.fit.value},
+		Device: base.Device, Top: o.top})
+	if err != nil {
+		return err
+	}
+	return writePredictions(stdout, o.checkpoint, preds, o.asJSON)
+}
+
+// writePredictions prints each image's top classes, one line per image,
+// or as JSON.
+func writePredictions(w io.Writer, checkpoint string, preds []transfer.Prediction, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Checkpoint  string                `json:"checkpoint"`
+			Predictions []transfer.Prediction `json:"predictions"`
+		}{checkpoint, preds})
+	}
+	for _, p := range preds {
+		var parts []string
+		for _, c := range p.Top {
+			parts = append(parts, fmt.Sprintf("%s %.1f%%", c.Class, 100*c.P))
+		}
+		note := ""
+		if p.Inverted {
+			note = "  (inverted)"
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s%s\n", p.Image, strings.Join(parts, ", "), note); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -41,9 +41,7 @@ index.html and results.md. It also copies echarts.min.js into
 results/assets/ so that the pages draw their charts with no internet
 (tools/setup-echarts.sh installs it). Unreadable files are skipped and
 named; the other pages are still rebuilt.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return charts.Report(cmd.OutOrStdout(), opts.results)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return charts.Report(cmd.OutOrStdout(), opts.results) },
 	}
 	opts.AddFlags(cmd.Flags())
 	return cmd

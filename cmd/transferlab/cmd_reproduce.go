@@ -1,19 +1,40 @@
 package main
 
 import (
-	"os"
+	"context"
+	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"transferlab/metrics"
 	"transferlab/transfer"
 )
 
+// reproduceOptions are the flags of 'transferlab reproduce'.
+type reproduceOptions struct {
+	trainOptions
+	quick, retrain bool
+	seeds          int
+	target         string
+}
+
+func (o *reproduceOptions) AddFlags(f *pflag.FlagSet) {
+	// Unset flags keep each recipe's own (the seed's) value.
+	o.trainOptions.AddFlags(f, transfer.Recipe{})
+	f.Lookup("epochs").Usage = "override every recipe's epochs (default: each recipe's own)"
+	f.Lookup("batch-size").Hidden = true
+	f.Lookup("lr").Hidden = true
+	f.BoolVar(&o.quick, "quick", false, "small subsets, one epoch: a smoke test of a few minutes")
+	f.BoolVar(&o.retrain, "retrain", false, "pretrain even when pretrained/ holds a matching checkpoint")
+	addSeedsFlag(f, &o.seeds)
+	f.Lookup("seeds").Usage = fmt.Sprintf("run each of the five transfers with seeds --seed, --seed+1, ... (1 to %d; Q4 and the pretrainings run once); with 2 or more a table gives mean ± sd and the 95%% interval", metrics.MaxSeeds)
+	f.StringVar(&o.target, "target", "", "transfer target when EMNIST letters cannot be had (not in the data folder and not downloadable): mnist, fashion, idx:DIR or folder:DIR (default: skip the transfers)")
+}
+
 func newReproduceCommand() *cobra.Command {
-	var o trainOptions
-	var quick, retrain bool
-	var seeds int
-	var target string
+	var opts reproduceOptions
 	cmd := &cobra.Command{
 		Use:   "reproduce",
 		Short: "Run the whole homework: Q4, both pretrainings, the five transfers, and the reports",
@@ -25,39 +46,33 @@ matches the recipe is reused unless --retrain. The transfers use EMNIST
 letters when it is present; otherwise they run on --target, or are skipped.
 --quick runs everything on small subsets in a few minutes.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts, err := o.options(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			if err := checkSeeds(seeds); err != nil {
-				return err
-			}
-			opts.OnEpoch = refreshReport(o.resultsDir)
-			stages, err := transfer.Reproduce(cmd.Context(), transfer.ReproduceOptions{Options: opts, Quick: quick, Retrain: retrain, Target: target, Seeds: seeds})
-			var runs []*metrics.Run
-			for _, s := range stages {
-				runs = append(runs, s.Run)
-			}
-			if len(runs) > 0 {
-				_ = transfer.WriteTable(os.Stdout, runs)
-			}
-			if seeds > 1 && len(runs) > 0 {
-				_ = transfer.WriteSeedTable(os.Stdout, runs)
-			}
-			rebuildReport(o.resultsDir, "")
-			return err
+			return runReproduce(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	// Unset flags keep each recipe's own (the seed's) value.
-	o.AddFlags(cmd.Flags(), transfer.Recipe{})
-	cmd.Flags().Lookup("epochs").Usage = "override every recipe's epochs (default: each recipe's own)"
-	cmd.Flags().Lookup("batch-size").Hidden = true
-	cmd.Flags().Lookup("lr").Hidden = true
-	f := cmd.Flags()
-	f.BoolVar(&quick, "quick", false, "small subsets, one epoch: a smoke test of a few minutes")
-	f.BoolVar(&retrain, "retrain", false, "pretrain even when pretrained/ holds a matching checkpoint")
-	addSeedsFlag(f, &seeds)
-	f.Lookup("seeds").Usage = "run each of the five transfers with seeds --seed, --seed+1, ... (1 to 30; Q4 and the pretrainings run once); with 2 or more a table gives mean ± sd and the 95% interval"
-	f.StringVar(&target, "target", "", "transfer target when EMNIST letters cannot be had (not in the data folder and not downloadable): mnist, fashion, idx:DIR or folder:DIR (default: skip the transfers)")
+	opts.AddFlags(cmd.Flags())
 	return cmd
+}
+
+func runReproduce(ctx context.Context, o reproduceOptions, stdout, stderr io.Writer) error {
+	opts, err := o.options(stderr)
+	if err != nil {
+		return err
+	}
+	if err := checkSeeds(o.seeds); err != nil {
+		return err
+	}
+	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
+	stages, err := transfer.Reproduce(ctx, transfer.ReproduceOptions{Options: opts, Quick: o.quick, Retrain: o.retrain, Target: o.target, Seeds: o.seeds})
+	var runs []*metrics.Run
+	for _, s := range stages {
+		runs = append(runs, s.Run)
+	}
+	if len(runs) > 0 {
+		_ = transfer.WriteTable(stdout, runs)
+	}
+	if o.seeds > 1 && len(runs) > 0 {
+		_ = transfer.WriteSeedTable(stdout, runs)
+	}
+	rebuildReport(o.resultsDir, "", stderr)
+	return err
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,15 +34,17 @@ loopback interface unless --addr says otherwise, until interrupted
 (Ctrl-C or SIGTERM), then shuts down cleanly. Nothing outside the folder
 can be read. The page of a running run reloads itself, so it follows
 the run.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := charts.CheckAddr(opts.addr); err != nil {
-				return usageError{err}
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return charts.Serve(ctx, cmd.OutOrStdout(), opts.results, opts.addr)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd.Context(), opts, cmd.OutOrStdout()) },
 	}
 	opts.AddFlags(cmd.Flags())
 	return cmd
+}
+
+func runServe(ctx context.Context, o serveOptions, stdout io.Writer) error {
+	if err := charts.CheckAddr(o.addr); err != nil {
+		return usageError{err}
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return charts.Serve(ctx, stdout, o.results, o.addr)
 }

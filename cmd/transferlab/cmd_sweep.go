@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"transferlab/charts"
 	"transferlab/metrics"
@@ -20,13 +22,27 @@ func newSweepCommand() *cobra.Command {
 	return sweep
 }
 
-func newSweepDepthCommand() *cobra.Command {
+// sweepDepthOptions are the flags of 'transferlab sweep depth'.
+type sweepDepthOptions struct {
+	trainOptions
+	sources  choiceListFlag
+	target   string
+	seeds    int
+	perClass perClassFlag
+}
+
+func (o *sweepDepthOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
-	var o trainOptions
-	var sources []string
-	var target string
-	var seeds int
-	var perClass perClassFlag
+	o.trainOptions.AddFlags(f, def)
+	o.sources = newChoiceList(transfer.SweepSources, transfer.SweepSources...)
+	f.Var(&o.sources, "from", "pretrained sources to sweep (give --from twice, or mnist,fashion, for both)")
+	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
+	addSeedsFlag(f, &o.seeds)
+	addPerClassFlag(f, &o.perClass, def.PerClass)
+}
+
+func newSweepDepthCommand() *cobra.Command {
+	var opts sweepDepthOptions
 	cmd := &cobra.Command{
 		Use:   "depth",
 		Short: "Fine-tune from every depth (from:fc3 ... from:conv1) for each source, and from scratch; plot test accuracy against the first trained layer",
@@ -38,41 +54,35 @@ results/sweep-depth-<target>.html and prints a table; with --seeds N every
 configuration runs N times (seeds --seed, --seed+1, ...) and reports the
 mean, the standard deviation and the 95% interval.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkSeeds(seeds); err != nil {
-				return err
-			}
-			for _, s := range sources {
-				if s != "mnist" && s != "fashion" {
-					return usageError{fmt.Errorf("unknown --from %q: choose mnist or fashion (give --from twice for both)", s)}
-				}
-			}
-			opts, err := o.options(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			opts.Target, opts.PerClass = target, perClass.n
-			opts.OnEpoch = refreshReport(o.resultsDir)
-			runs, err := transfer.SweepDepth(cmd.Context(), opts, sources, seeds)
-			if len(runs) > 0 {
-				_ = transfer.WriteSeedTable(os.Stdout, runs)
-				rebuildReport(o.resultsDir, "")
-				page, perr := charts.WriteDepthSweep(o.resultsDir, depthSweep(target, runs))
-				if perr != nil {
-					fmt.Fprintf(os.Stderr, "transferlab: warning: sweep page not written: %v\n", perr)
-				} else {
-					fmt.Fprintf(os.Stderr, "sweep: %s\n", page)
-				}
-			}
-			return err
+			return runSweepDepth(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.AddFlags(cmd.Flags(), def)
-	f := cmd.Flags()
-	f.StringSliceVar(&sources, "from", transfer.SweepSources, "pretrained sources to sweep: mnist, fashion, or both")
-	f.StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
-	addSeedsFlag(f, &seeds)
-	addPerClassFlag(f, &perClass, def.PerClass)
+	opts.AddFlags(cmd.Flags())
 	return cmd
+}
+
+func runSweepDepth(ctx context.Context, o sweepDepthOptions, stdout, stderr io.Writer) error {
+	if err := checkSeeds(o.seeds); err != nil {
+		return err
+	}
+	opts, err := o.options(stderr)
+	if err != nil {
+		return err
+	}
+	opts.Target, opts.PerClass = o.target, o.perClass.n
+	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
+	runs, err := transfer.SweepDepth(ctx, opts, o.sources.values, o.seeds)
+	if len(runs) > 0 {
+		_ = transfer.WriteSeedTable(stdout, runs)
+		rebuildReport(o.resultsDir, "", stderr)
+		page, perr := charts.WriteDepthSweep(o.resultsDir, depthSweep(o.target, runs))
+		if perr != nil {
+			fmt.Fprintf(stderr, "transferlab: warning: sweep page not written: %v\n", perr)
+		} else {
+			fmt.Fprintf(stderr, "sweep: %s\n", page)
+		}
+	}
+	return err
 }
 
 // depthSweep is the chart's view of a sweep's runs.

@@ -1,54 +1,77 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"transferlab/data"
 	"transferlab/transfer"
 )
 
-func newTransferCommand() *cobra.Command {
+// transferOptions are the flags of 'transferlab transfer'.
+type transferOptions struct {
+	trainOptions
+	target   string
+	perClass perClassFlag
+	seeds    int
+}
+
+func (o *transferOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
-	var o trainOptions
-	var target string
-	var perClass perClassFlag
-	var seeds int
+	o.trainOptions.AddFlags(f, def)
+	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
+	addPerClassFlag(f, &o.perClass, def.PerClass)
+	addSeedsFlag(f, &o.seeds)
+	// Here --emnist-orientation also takes both.
+	o.data.orientation.choices = []string{data.OrientationUpright, data.OrientationRaw, orientationBoth}
+	f.Lookup("emnist-orientation").Usage = "EMNIST images: upright (as MNIST), raw (transposed, as the files store them), or both (each configuration in each, side by side)"
+}
+
+func newTransferCommand() *cobra.Command {
+	var opts transferOptions
 	cmd := &cobra.Command{
 		Use:   "transfer",
 		Short: "Q5: run all five transfer configurations and print the results table",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			both := takeOrientationBoth(&o)
-			opts, err := o.options(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			if err := checkSeeds(seeds); err != nil {
-				return err
-			}
-			opts.Target, opts.PerClass = target, perClass.n
-			opts.OnEpoch = refreshReport(o.resultsDir)
-			if both {
-				return runBothOrientations(cmd, opts, seeds, o.resultsDir)
-			}
-			runs, err := transfer.RunTransfers(cmd.Context(), opts, seeds)
-			if len(runs) > 0 {
-				_ = transfer.WriteTable(os.Stdout, runs)
-				if seeds > 1 {
-					fmt.Println()
-					_ = transfer.WriteSeedTable(os.Stdout, runs)
-				}
-				rebuildReport(o.resultsDir, filepath.Join(o.resultsDir, "transfer.html"))
-			}
-			return err
+			return runTransfer(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.AddFlags(cmd.Flags(), def)
-	cmd.Flags().StringVar(&target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
-	addPerClassFlag(cmd.Flags(), &perClass, def.PerClass)
-	addSeedsFlag(cmd.Flags(), &seeds)
-	cmd.Flags().Lookup("emnist-orientation").Usage = "EMNIST images: upright (as MNIST), raw (transposed, as the files store them), or both (each configuration in each, side by side)"
+	opts.AddFlags(cmd.Flags())
 	return cmd
+}
+
+func runTransfer(ctx context.Context, o transferOptions, stdout, stderr io.Writer) error {
+	both := o.data.orientation.value == orientationBoth
+	if both {
+		// The data options take one orientation; runBothOrientations sets
+		// each run's own.
+		o.data.orientation.value = data.OrientationUpright
+	}
+	opts, err := o.options(stderr)
+	if err != nil {
+		return err
+	}
+	if err := checkSeeds(o.seeds); err != nil {
+		return err
+	}
+	opts.Target, opts.PerClass = o.target, o.perClass.n
+	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
+	if both {
+		return runBothOrientations(ctx, opts, o.seeds, o.resultsDir, stdout, stderr)
+	}
+	runs, err := transfer.RunTransfers(ctx, opts, o.seeds)
+	if len(runs) > 0 {
+		_ = transfer.WriteTable(stdout, runs)
+		if o.seeds > 1 {
+			fmt.Fprintln(stdout)
+			_ = transfer.WriteSeedTable(stdout, runs)
+		}
+		rebuildReport(o.resultsDir, filepath.Join(o.resultsDir, "transfer.html"), stderr)
+	}
+	return err
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 
 	"transferlab/charts"
@@ -12,8 +12,8 @@ import (
 // refreshReport returns the hook training commands call after every epoch:
 // it rewrites the run's page (and, with a nil run, every page) so an open
 // report follows a long run. A report that cannot be written costs a
-// warning, never the training.
-func refreshReport(resultsDir string) func(*metrics.Run) error {
+// warning on stderr, never the training.
+func refreshReport(resultsDir string, stderr io.Writer) func(*metrics.Run) error {
 	return func(run *metrics.Run) error {
 		var err error
 		if run == nil {
@@ -22,7 +22,7 @@ func refreshReport(resultsDir string) func(*metrics.Run) error {
 			err = charts.WriteRunPage(resultsDir, run)
 		}
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "transferlab: warning: report not refreshed: %v\n", err)
+			fmt.Fprintf(stderr, "transferlab: warning: report not refreshed: %v\n", err)
 		}
 		return nil
 	}
@@ -30,16 +30,17 @@ func refreshReport(resultsDir string) func(*metrics.Run) error {
 
 // rebuildReport rebuilds every page and results.md once a command has
 // written a run or an evaluation, so the index and its links are never
-// behind, and prints the page to open: page, or the index when page is "".
-func rebuildReport(resultsDir, page string) {
+// behind, and prints the page to open on stderr: page, or the index when
+// page is "".
+func rebuildReport(resultsDir, page string, stderr io.Writer) {
 	if err := charts.Build(resultsDir); err != nil {
-		fmt.Fprintf(os.Stderr, "transferlab: warning: report not refreshed: %v\n", err)
+		fmt.Fprintf(stderr, "transferlab: warning: report not refreshed: %v\n", err)
 		return
 	}
 	if page == "" {
 		page = filepath.Join(resultsDir, "index.html")
 	}
-	fmt.Fprintf(os.Stderr, "report: %s\n", page)
+	fmt.Fprintf(stderr, "report: %s\n", page)
 }
 
 // runPage is the page of a run a command returned, or "" (the index)

@@ -25,6 +25,15 @@ func (o *globalOptions) AddFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.threads, "threads", 0, "libtorch intra-op threads (0: one per CPU)")
 }
 
+// apply checks the global flags and sets up libtorch by them, before any
+// command runs.
+func (o globalOptions) apply() error {
+	if o.threads < 0 || o.threads > runtime.NumCPU() {
+		return usageError{fmt.Errorf("--threads %d: give 1 to %d (the CPUs here), or 0 for one per CPU", o.threads, runtime.NumCPU())}
+	}
+	return torchenv.SetThreads(o.threads)
+}
+
 func newRootCommand() *cobra.Command {
 	var global globalOptions
 	root := &cobra.Command{
@@ -36,32 +45,20 @@ letters with real libtorch kernels, writes PyTorch-compatible .pt
 checkpoints and reports the runs as interactive HTML.
 
 Start with 'transferlab doctor'.`,
-		Version:       version(),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if global.threads < 0 || global.threads > runtime.NumCPU() {
-				return usageError{fmt.Errorf("--threads %d: give 1 to %d (the CPUs here), or 0 for one per CPU", global.threads, runtime.NumCPU())}
-			}
-			return torchenv.SetThreads(global.threads)
-		},
+		Version:           version(),
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return global.apply() },
 	}
 	root.SetVersionTemplate("transferlab {{.Version}}\n")
 	global.AddFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDoctorCommand())
-	root.AddCommand(newDataCommand())
-	root.AddCommand(newReportCommand())
-	root.AddCommand(newServeCommand())
-	root.AddCommand(newOverfitCommand())
-	root.AddCommand(newPretrainCommand())
-	root.AddCommand(newFinetuneCommand())
-	root.AddCommand(newTransferCommand())
-	root.AddCommand(newSweepCommand())
-	root.AddCommand(newEvalCommand())
-	root.AddCommand(newEmbedCommand())
-	root.AddCommand(newPredictCommand())
-	root.AddCommand(newReproduceCommand())
+	root.AddCommand(
+		newDoctorCommand(), newDataCommand(), newReportCommand(), newServeCommand(),
+		newOverfitCommand(), newPretrainCommand(), newFinetuneCommand(), newTransferCommand(),
+		newSweepCommand(), newEvalCommand(), newEmbedCommand(), newPredictCommand(),
+		newReproduceCommand(),
+	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}

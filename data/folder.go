@@ -100,25 +100,6 @@ func loadFolderSplit(ctx context.Context, d Dataset, split string, opts Options)
 	return f.Test, nil
 }
 
-// LoadFolder loads a folder:DIR dataset (name is "folder:DIR") whole: its
-// classes are the class folders of DIR/train, sorted; its test split is
-// DIR/test, or a seeded stratified holdout of DIR/train when there is no
-// DIR/test. Images are decoded on all CPUs and prepared as opts says
-// (Prep); the prepared pixels are cached in the data dir, keyed by the
-// files' paths, sizes and modification times and the preparation, so a
-// second load (the test split after the training split, a later eval)
-// decodes nothing.
-func LoadFolder(ctx context.Context, name string, opts Options) (*Folder, error) {
-	d, err := Lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	if !d.Folder {
-		return nil, fmt.Errorf("dataset %q is not a folder:DIR dataset", name)
-	}
-	return loadFolder(ctx, d, opts)
-}
-
 func (o FolderOptions) prep() Prep { return Prep{Invert: o.Invert, Fit: o.Fit} }
 
 func (o FolderOptions) check() error {
@@ -131,6 +112,13 @@ func (o FolderOptions) check() error {
 	return nil
 }
 
+// loadFolder loads a folder:DIR dataset whole: its classes are the class
+// folders of DIR/train, sorted; its test split is DIR/test, or a seeded
+// stratified holdout of DIR/train when there is no DIR/test. Images are
+// decoded on all CPUs and prepared as opts says (Prep); the prepared
+// pixels are cached in the data dir, keyed by the files' paths, sizes and
+// modification times and the preparation, so a second load (the test split
+// after the training split, a later eval) decodes nothing.
 func loadFolder(ctx context.Context, d Dataset, opts Options) (*Folder, error) {
 	if err := opts.FolderOptions.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Name, err)

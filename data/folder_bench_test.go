@@ -27,7 +27,7 @@ func BenchmarkFolderLoad(b *testing.B) {
 	n := classes * perClass
 	name := "folder:" + dir
 	load := func(b *testing.B, o Options) *Folder {
-		f, err := LoadFolder(context.Background(), name, o)
+		f, err := loadFolderByName(context.Background(), name, o)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -78,7 +78,7 @@ func folderOpts(t testing.TB) Options {
 
 func loadFolderT(t *testing.T, dir string, o Options) *Folder {
 	t.Helper()
-	f, err := LoadFolder(context.Background(), "folder:"+dir, o)
+	f, err := loadFolderByName(context.Background(), "folder:"+dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,12 +424,12 @@ func TestFolderBadInputs(t *testing.T) {
 			c.make(t, dir)
 			want := strings.ReplaceAll(c.want, "DIR", dir)
 			o := folderOpts(t)
-			_, err := LoadFolder(context.Background(), "folder:"+dir, o)
+			_, err := loadFolderByName(context.Background(), "folder:"+dir, o)
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Fatalf("error %v, want one containing %q", err, want)
 			}
 			o.SkipBad = true
-			f, err := LoadFolder(context.Background(), "folder:"+dir, o)
+			f, err := loadFolderByName(context.Background(), "folder:"+dir, o)
 			if c.skipped < 0 {
 				if err == nil {
 					t.Fatalf("SkipBad: no error, want one containing %q", want)
@@ -451,7 +451,7 @@ func TestFolderOptionChecks(t *testing.T) {
 	for _, o := range []FolderOptions{{Invert: "maybe"}, {Fit: "stretch"}, {TestFraction: 1}, {TestFraction: -0.1}} {
 		opts := folderOpts(t)
 		opts.FolderOptions = o
-		if _, err := LoadFolder(context.Background(), "folder:"+dir, opts); err == nil {
+		if _, err := loadFolderByName(context.Background(), "folder:"+dir, opts); err == nil {
 			t.Errorf("%+v: no error", o)
 		}
 	}

@@ -34,7 +34,7 @@ func FuzzReadIDX(f *testing.F) {
 			t.Fatalf("%d data bytes for dimensions %v", len(x.Data), x.Dims)
 		}
 		var out bytes.Buffer
-		if err := WriteIDX(&out, x); err != nil {
+		if err := writeIDX(&out, x); err != nil {
 			t.Fatalf("write back: %v", err)
 		}
 		raw := in

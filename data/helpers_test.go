@@ -15,7 +15,7 @@ import (
 func idxBytes(t testing.TB, dims []int, data []byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := WriteIDX(&b, &IDX{Dims: dims, Data: data}); err != nil {
+	if err := writeIDX(&b, &IDX{Dims: dims, Data: data}); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

@@ -228,31 +228,6 @@ func (x *IDX) dimString() string {
 	return strings.Join(parts, "x")
 }
 
-// WriteIDX writes x in the IDX format, uncompressed.
-func WriteIDX(w io.Writer, x *IDX) error {
-	if len(x.Dims) < 1 || len(x.Dims) > idxMaxDims {
-		return fmt.Errorf("write IDX: %d dimensions, want 1 to %d", len(x.Dims), idxMaxDims)
-	}
-	total := 1
-	hdr := make([]byte, 4+4*len(x.Dims))
-	binary.BigEndian.PutUint32(hdr, x.Magic())
-	for i, d := range x.Dims {
-		if d <= 0 || d > 1<<32-1 {
-			return fmt.Errorf("write IDX: dimension %d is %d", i, d)
-		}
-		binary.BigEndian.PutUint32(hdr[4+4*i:], uint32(d))
-		total *= d
-	}
-	if total != len(x.Data) {
-		return fmt.Errorf("write IDX: dimensions %s need %d bytes, have %d", x.dimString(), total, len(x.Data))
-	}
-	if _, err := w.Write(hdr); err != nil {
-		return err
-	}
-	_, err := w.Write(x.Data)
-	return err
-}
-
 // readIDXFile reads and parses one IDX file (gzip or raw), hashing it as it
 // goes. It checks the file's size and SHA-256 when want gives them. Errors
 // name the file.

@@ -121,7 +121,7 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 		}
 		res.Pages = append(res.Pages, path.Join(en.dir, RunPageName))
 	}
-	tp, err := newTransferPage(runs, a)
+	tp, err := newTransferPage(resultsDir, runs, a)
 	if err != nil {
 		return res, fmt.Errorf("transfer page: %w", err)
 	}

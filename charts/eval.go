@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"image"
 	"image/png"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -20,27 +19,6 @@ import (
 // 'transferlab eval' writes (both named by names.Slug).
 func EvalPageName(dataset, split string) string {
 	return "eval-" + names.Slug(dataset) + "-" + names.Slug(split) + ".html"
-}
-
-// WriteEvalPage writes the page of one evaluation into
-// results/<runName>/, named by EvalPageName, atomically; it also puts
-// results/assets/echarts.min.js in place.
-func WriteEvalPage(resultsDir, runName string, ef *metrics.EvalFile) error {
-	if ef == nil {
-		return fmt.Errorf("write evaluation page: no evaluation")
-	}
-	if err := checkRunName(runName); err != nil {
-		return err
-	}
-	a, err := installAssets(resultsDir)
-	if err != nil {
-		return err
-	}
-	p, err := newEvalPage(runName, ef, a)
-	if err != nil {
-		return err
-	}
-	return metrics.WriteAtomic(filepath.Join(resultsDir, runName, EvalPageName(ef.Eval.Dataset, ef.Eval.Split)), p.Render)
 }
 
 type evalView struct {

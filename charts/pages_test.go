@@ -192,9 +192,6 @@ func TestEvalPage(t *testing.T) {
 	if got := EvalPageName("emnist-letters", "test"); got != "eval-emnist-letters-test.html" {
 		t.Errorf("EvalPageName = %q", got)
 	}
-	if err := WriteEvalPage(dir, "transfer-mnist-last", ef); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestTransferPage(t *testing.T) {
@@ -436,4 +433,45 @@ func TestRunPageNamesTheHeldOutSplit(t *testing.T) {
 	html := readFile(t, filepath.Join(dir, "pretrain-fashion", "index.html"))
 	wantSeries(t, html, idAccuracy, map[string]int{seriesTrain: 3, seriesTest: 3})
 	wantSeries(t, html, idLoss, map[string]int{seriesTrain: 3, seriesTest: 3})
+}
+
+// TestTransferPageLinksFeatureSpaces: a run whose before/after embedding
+// pages exist gets both links, one with only its after page gets that
+// one, and a run without pages gets none.
+func TestTransferPageLinksFeatureSpaces(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	writeRun(t, dir, finetuneRun("ft-mnist-last", "emnist-letters", "mnist", "last", 3, true))
+	writeRun(t, dir, finetuneRun("ft-on-fashion", "fashion", "mnist", "all", 3, true))
+	writeRun(t, dir, finetuneRun("ft-bare", "emnist-letters", "fashion", "all", 3, true))
+	touch := func(name string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("<html></html>"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, after := TransferEmbedPages("ft-mnist-last", "emnist-letters")
+	touch(before)
+	touch(after)
+	_, onlyAfter := TransferEmbedPages("ft-on-fashion", "fashion")
+	touch(onlyAfter)
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	html := readFile(t, filepath.Join(dir, "transfer.html"))
+	row := func(run string) string {
+		i := strings.Index(html, `href="`+run+`/index.html"`)
+		if i < 0 {
+			t.Fatalf("no row for %s", run)
+		}
+		return html[i : i+strings.Index(html[i:], "</tr>")]
+	}
+	if r := row("ft-mnist-last"); !strings.Contains(r, `href="`+before+`">before</a>`) || !strings.Contains(r, `href="`+after+`">after</a>`) {
+		t.Errorf("row with both pages lacks a link: %s", r)
+	}
+	if r := row("ft-on-fashion"); strings.Contains(r, ">before</a>") || !strings.Contains(r, `href="embed-ft-on-fashion-fashion.html">after</a>`) {
+		t.Errorf("row with an after page only: %s", r)
+	}
+	if r := row("ft-bare"); strings.Contains(r, "embed-links") {
+		t.Errorf("row without pages links some: %s", r)
+	}
 }

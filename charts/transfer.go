@@ -2,10 +2,12 @@ package charts
 
 import (
 	"html/template"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 
+	"transferlab/internal/names"
 	"transferlab/metrics"
 )
 
@@ -92,6 +94,7 @@ type transferView struct {
 type transferRow struct {
 	Label, Target, Run, Status, Epochs string
 	Href                               template.URL
+	Before, After                      template.URL // feature-space pages, where written
 	TrainAcc, ValAcc, TestAcc          string
 	RefTrain, RefVal, RefTest, RefNote string
 	Other                              bool
@@ -100,8 +103,33 @@ type transferRow struct {
 
 var transferTemplate = newPageTemplate("transfer.html.tmpl")
 
-// newTransferPage builds the comparison of the fine-tuning runs among runs.
-func newTransferPage(runs []*metrics.Run, a assets) (*htmlPage, error) {
+// TransferEmbedPages names the two feature-space pages the transfer page
+// links for a fine-tuning run: its source network before fine-tuning and
+// the fine-tuned network, each drawn at fc2 on the target's test images.
+// Both sit at the top of the results folder with the other embed-*.html
+// pages; after is the name 'transferlab embed --checkpoint
+// results/<run>/model.pt' gives its page.
+func TransferEmbedPages(run, target string) (before, after string) {
+	base := "embed-" + run + "-" + names.Slug(target)
+	return base + "-source.html", base + ".html"
+}
+
+// embedLinks returns the links to run's feature-space pages that exist in
+// resultsDir.
+func embedLinks(resultsDir string, r *metrics.Run) (before, after template.URL) {
+	b, a := TransferEmbedPages(r.Name, r.Config.Dataset)
+	exists := func(name string) template.URL {
+		if fi, err := os.Stat(filepath.Join(resultsDir, name)); err == nil && fi.Mode().IsRegular() {
+			return template.URL(name)
+		}
+		return ""
+	}
+	return exists(b), exists(a)
+}
+
+// newTransferPage builds the comparison of the fine-tuning runs among runs,
+// linking the feature-space pages written in resultsDir.
+func newTransferPage(resultsDir string, runs []*metrics.Run, a assets) (*htmlPage, error) {
 	ft := finetuneRuns(runs)
 	v := transferView{Empty: len(ft) == 0}
 	labels := transferLabels(ft)
@@ -115,6 +143,7 @@ func newTransferPage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 			RefTrain: none, RefVal: none, RefTest: none,
 			Other: !isHomeworkTarget(r),
 		}
+		row.Before, row.After = embedLinks(resultsDir, r)
 		row.Badge = r.NotRecipe().Label()
 		if ref := r.Reference; ref != nil && row.Badge == "" {
 			row.RefTrain, row.RefVal, row.RefTest, row.RefNote = refPct(ref.TrainAcc), refPct(ref.ValAcc), refPct(ref.TestAcc), ref.Note

@@ -9,8 +9,9 @@
 #   LONG=0 bench/run.sh 3 1   # without the 10-epoch and RSS benchmarks (minutes)
 #
 # The bf16 step count defaults to the fp32 one on a CPU with bf16
-# instructions (avx512_bf16, amx_bf16) and to 1 without: there oneDNN
-# emulates bf16, a CNN training step of 128 images takes seconds and an
+# instructions (avx512_bf16, amx_bf16) and to 1 without: there bf16 takes
+# slow paths (on an AVX2-only CPU libtorch's portable bf16 matrix product
+# instead of oneDNN), a CNN training step of 128 images takes seconds and an
 # evaluation of 1024 images tens of seconds. On such a CPU the reference
 # "as installed" also leaves bf16 out; the reference with transferlab's
 # allocator settings, the column the targets are judged on, measures it.

@@ -13,8 +13,9 @@ const cpuinfo = "/proc/cpuinfo"
 
 // CPUBF16 says which bf16 instructions this CPU has, from /proc/cpuinfo:
 // "amx_bf16" (Intel AMX), "avx512_bf16", or "" when it has neither. There
-// oneDNN emulates bf16 with fp32 instructions and a bf16 run is many times
-// slower than fp32 (bench/RESULTS.md). known is false where the flags
+// bf16 takes slow paths (oneDNN's emulation on an AVX-512 CPU, libtorch's
+// portable bf16 matrix product on an AVX2-only one) and a bf16 run is many
+// times slower than fp32 (bench/RESULTS.md). known is false where the flags
 // cannot be read (not Linux).
 func CPUBF16() (flag string, known bool) {
 	return cpuBF16From(cpuinfo)

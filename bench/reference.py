@@ -1,6 +1,6 @@
 """PyTorch reference for bench/run.sh: the seed's own stack (Debian's
 python3-torch on the same libtorch) measured on the same workloads as the Go
-benchmarks in transfer/bench_test.go: random images, same networks, batch
+benchmarks in train/bench_test.go: random images, same networks, batch
 sizes and thread count. Prints one JSON object of images per second and RSS.
 
   reference.py THREADS [STEPS [BF16_STEPS]] [--no-bf16] [--peak]

@@ -35,14 +35,14 @@ ref=$("$py" bench/reference.py "$threads" "$steps" "$bf16_steps" "${as_installed
 # same settings given to PyTorch show how much of each ratio is that.
 echo "bench: PyTorch reference with transferlab's allocator settings, and the matrix-product peak..."
 ref_heap=$(GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824 "$py" bench/reference.py "$threads" "$steps" "$bf16_steps" --peak)
-echo "bench: Go (go test -bench ./transfer)..."
+echo "bench: Go (go test -bench ./train)..."
 go_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench '^Benchmark(CNNTrainBatch128|CNNTrainBatch128CL|CNNEvalBatch1024|CNNEvalBatch1024CL|FFNTrainBatch2048|LastLayerEpoch6500)$' \
-  -benchtime "${steps}x" ./transfer)
+  -benchtime "${steps}x" ./train)
 go_out+=$'\n'$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench '^Benchmark(CNNTrainBatch128|CNNEvalBatch1024)BF16(CL)?$' \
-  -benchtime "${bf16_steps}x" ./transfer)
+  -benchtime "${bf16_steps}x" ./train)
 rss_out=""
 if [ "${LONG:-1}" != 0 ]; then
-  rss_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench 'TrainingRSS|LastTenEpochs' -benchtime 1x ./transfer)
+  rss_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench 'TrainingRSS|LastTenEpochs' -benchtime 1x ./train)
 fi
 
 REF="$ref" REF_HEAP="$ref_heap" GO_OUT="$go_out" RSS_OUT="$rss_out" "$py" - <<'PY'

@@ -14,6 +14,7 @@ import (
 	"transferlab/internal/pca"
 	"transferlab/internal/torchenv"
 	"transferlab/model"
+	"transferlab/train"
 )
 
 // EmbedOptions say whose feature space to draw: a checkpoint's
@@ -30,7 +31,7 @@ type EmbedOptions struct {
 	Seed       int64 // the sample's seed
 	ResultsDir string
 	Data       data.Options
-	Options    Options // device
+	Options    train.Options // device
 }
 
 // DefaultEmbedN is the sample embed draws unless told otherwise: enough
@@ -68,7 +69,7 @@ type EmbedPoint struct {
 // -<layer> before .html for a layer other than the default, so that the
 // layers of one checkpoint do not replace each other's pages.
 func (e *Embedding) PageName(resultsDir string) string {
-	name := "embed-" + strings.TrimPrefix(checkpointRunName(resultsDir, e.Checkpoint), "eval-") + "-" + names.Slug(e.Dataset)
+	name := "embed-" + strings.TrimPrefix(train.CheckpointRunName(resultsDir, e.Checkpoint), "eval-") + "-" + names.Slug(e.Dataset)
 	if !e.DefaultLayer {
 		name += "-" + names.Slug(e.Layer)
 	}
@@ -82,7 +83,7 @@ func Embed(ctx context.Context, o EmbedOptions) (e *Embedding, err error) {
 			err = torchenv.PanicError(p)
 		}
 	}()
-	sc, err := sidecarOrInferred(o.Checkpoint, o.Dataset)
+	sc, err := train.SidecarOrInferred(o.Checkpoint, o.Dataset)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func Embed(ctx context.Context, o EmbedOptions) (e *Embedding, err error) {
 	if o.N < 3 {
 		return nil, fmt.Errorf("embed: %d images: give 3 or more", o.N)
 	}
-	o.Options = o.Options.withDefaults()
+	o.Options = o.Options.WithDefaults()
 	var def string // the network's default layer
 	if _, _, err := embedLayer(sc.Arch, &def); err != nil {
 		return nil, err
@@ -118,7 +119,7 @@ func Embed(ctx context.Context, o EmbedOptions) (e *Embedding, err error) {
 	if e.Predicted && sc.Classes != nil {
 		e.Classes = sc.Classes // the checkpoint's names, as eval shows them
 	}
-	vs, net, err := loadNetwork(o.Checkpoint, sc.Arch, o.Options.Device)
+	vs, net, err := train.LoadNetwork(o.Checkpoint, sc.Arch, o.Options.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -206,11 +207,11 @@ func activations(ctx context.Context, net model.Net, stages int, x *ts.Tensor, n
 	preds := make([]int, 0, n)
 	var err error
 	ts.NoGrad(func() {
-		for lo := 0; lo < n && err == nil; lo += EvalBatch {
+		for lo := 0; lo < n && err == nil; lo += train.EvalBatch {
 			if err = ctx.Err(); err != nil {
 				return
 			}
-			size := min(EvalBatch, n-lo)
+			size := min(train.EvalBatch, n-lo)
 			s := model.NewScope()
 			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
 			h, logits, ferr := forwardSplit(s, net, stages, xb)

@@ -8,6 +8,7 @@ import (
 
 	"transferlab/data"
 	"transferlab/metrics"
+	"transferlab/train"
 )
 
 // OrientationRuns are the transfer runs made with EMNIST images in one
@@ -30,15 +31,15 @@ var Orientations = []string{data.OrientationUpright, data.OrientationRaw}
 // folder and the upright ones stay comparable with every earlier run. The
 // comparison means something on EMNIST letters only, the one target
 // stored transposed; another target is refused.
-func RunTransfersOrientations(ctx context.Context, o Options, n int) ([]OrientationRuns, error) {
+func RunTransfersOrientations(ctx context.Context, o train.Options, n int) ([]OrientationRuns, error) {
 	return runTransfersOriented(ctx, o, n, RunSeeds)
 }
 
 // seedRunner is RunSeeds' signature, so tests can see what each run is
 // asked for without training.
-type seedRunner func(ctx context.Context, r Recipe, o Options, name string, n int) ([]*metrics.Run, error)
+type seedRunner func(ctx context.Context, r train.Recipe, o train.Options, name string, n int) ([]*metrics.Run, error)
 
-func runTransfersOriented(ctx context.Context, o Options, n int, runSeeds seedRunner) ([]OrientationRuns, error) {
+func runTransfersOriented(ctx context.Context, o train.Options, n int, runSeeds seedRunner) ([]OrientationRuns, error) {
 	target := o.Target
 	if target == "" {
 		target = TransferRecipes()[0].Dataset
@@ -52,7 +53,7 @@ func runTransfersOriented(ctx context.Context, o Options, n int, runSeeds seedRu
 		opts.Data.EMNISTOrientation = orient
 		got := OrientationRuns{Orientation: orient}
 		for _, r := range TransferRecipes() {
-			runs, err := runSeeds(ctx, r, opts, "", n) // runName marks raw runs -raw
+			runs, err := runSeeds(ctx, r, opts, "", n) // train.RunName marks raw runs -raw
 			got.Runs = append(got.Runs, runs...)
 			if err != nil {
 				return append(out, got), fmt.Errorf("%s images: %w", orient, err)

@@ -8,6 +8,7 @@ import (
 
 	"transferlab/data"
 	"transferlab/metrics"
+	"transferlab/train"
 )
 
 // --emnist-orientation both asks for the five configurations in each
@@ -17,15 +18,15 @@ import (
 func TestOrientationsBothWiring(t *testing.T) {
 	type call struct{ recipe, orient, name, folder string }
 	var calls []call
-	fake := func(_ context.Context, r Recipe, o Options, name string, n int) ([]*metrics.Run, error) {
+	fake := func(_ context.Context, r train.Recipe, o train.Options, name string, n int) ([]*metrics.Run, error) {
 		o.RunName = name
-		folder := runName(r, o.apply(r), o)
+		folder := train.RunName(r, o)
 		calls = append(calls, call{r.Name, o.Data.EMNISTOrientation, name, folder})
 		return []*metrics.Run{{Name: folder, Kind: "finetune", Config: metrics.Config{Dataset: r.Dataset, Source: r.Source, Layers: r.Layers}}}, nil
 	}
-	for _, seed := range []int64{DefaultSeed, 7} {
+	for _, seed := range []int64{train.DefaultSeed, 7} {
 		calls = nil
-		got, err := runTransfersOriented(context.Background(), Options{Target: "emnist-letters", Seed: seed}, 1, fake)
+		got, err := runTransfersOriented(context.Background(), train.Options{Target: "emnist-letters", Seed: seed}, 1, fake)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +52,7 @@ func TestOrientationsBothWiring(t *testing.T) {
 		}
 		t.Logf("seed %d: %s and %s", seed, calls[1].folder, calls[6].folder)
 	}
-	if _, err := runTransfersOriented(context.Background(), Options{Target: "mnist"}, 1, fake); err == nil || !strings.Contains(err.Error(), "emnist-letters") {
+	if _, err := runTransfersOriented(context.Background(), train.Options{Target: "mnist"}, 1, fake); err == nil || !strings.Contains(err.Error(), "emnist-letters") {
 		t.Errorf("target mnist: %v, want a refusal naming emnist-letters", err)
 	}
 }

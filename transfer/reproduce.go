@@ -12,11 +12,12 @@ import (
 	"transferlab/data"
 	"transferlab/metrics"
 	"transferlab/model"
+	"transferlab/train"
 )
 
 // ReproduceOptions configure 'transferlab reproduce'.
 type ReproduceOptions struct {
-	Options
+	train.Options
 	// Quick runs every stage on small subsets (a smoke test of a few
 	// minutes). Its pretrained networks go to <results>/pretrained-quick,
 	// never over the full ones.
@@ -53,7 +54,7 @@ const (
 // The transfers use EMNIST letters when it is present, else o.Target; with
 // neither they are skipped, and say why.
 func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
-	base := o.Options.withDefaults()
+	base := o.Options.WithDefaults()
 	base.Overwrite = o.Retrain
 	if o.Quick {
 		base.PretrainedDir = filepath.Join(base.ResultsDir, "pretrained-quick")
@@ -61,10 +62,10 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 		base.Overwrite = true // its own folder of throwaway networks
 	}
 	var stages []Stage
-	for _, stage := range []func(Options) ([]Stage, error){
-		func(opts Options) ([]Stage, error) { return reproduceOverfit(ctx, opts, o.Quick) },
-		func(opts Options) ([]Stage, error) { return reproducePretrainings(ctx, opts, o.Quick, o.Retrain) },
-		func(opts Options) ([]Stage, error) { return reproduceTransfers(ctx, opts, o) },
+	for _, stage := range []func(train.Options) ([]Stage, error){
+		func(opts train.Options) ([]Stage, error) { return reproduceOverfit(ctx, opts, o.Quick) },
+		func(opts train.Options) ([]Stage, error) { return reproducePretrainings(ctx, opts, o.Quick, o.Retrain) },
+		func(opts train.Options) ([]Stage, error) { return reproduceTransfers(ctx, opts, o) },
 	} {
 		done, err := stage(base)
 		stages = append(stages, done...)
@@ -76,9 +77,9 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 }
 
 // timedRun runs r and logs how long it took.
-func timedRun(ctx context.Context, r Recipe, o Options) (Stage, error) {
+func timedRun(ctx context.Context, r train.Recipe, o train.Options) (Stage, error) {
 	start := time.Now()
-	res, err := Run(ctx, r, o)
+	res, err := train.Run(ctx, r, o)
 	if err != nil {
 		return Stage{}, fmt.Errorf("%s: %w", r.Name, err)
 	}
@@ -87,7 +88,7 @@ func timedRun(ctx context.Context, r Recipe, o Options) (Stage, error) {
 }
 
 // reproduceOverfit is Q4.
-func reproduceOverfit(ctx context.Context, o Options, quick bool) ([]Stage, error) {
+func reproduceOverfit(ctx context.Context, o train.Options, quick bool) ([]Stage, error) {
 	r, _ := Lookup("overfit")
 	if quick {
 		o.Limit, o.Epochs = quickTrainImages, quickFFNEpochs
@@ -101,14 +102,14 @@ func reproduceOverfit(ctx context.Context, o Options, quick bool) ([]Stage, erro
 
 // reproducePretrainings pretrains the CNN on MNIST and on Fashion-MNIST,
 // or reuses a network in the pretrained folder trained by the same recipe.
-func reproducePretrainings(ctx context.Context, o Options, quick, retrain bool) ([]Stage, error) {
+func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain bool) ([]Stage, error) {
 	if quick {
 		o.Limit, o.Epochs = quickTrainImages, quickEpochs
 	}
 	var stages []Stage
 	for _, ds := range []string{"mnist", "fashion"} {
 		r, _ := Pretrain(ds)
-		ckpt := pretrainedPath(o.PretrainedDir, ds)
+		ckpt := train.PretrainedPath(o.PretrainedDir, ds)
 		if !retrain {
 			if st, ok, err := reuse(r, o, ckpt); ok || err != nil {
 				stages = append(stages, st)
@@ -133,24 +134,22 @@ func reproducePretrainings(ctx context.Context, o Options, quick, retrain bool) 
 // reuse records a pretrained network of recipe r in the results folder
 // (unless a run is there already: the pretraining itself, or an earlier
 // reproduce) when ckpt holds one; ok is false when it does not.
-func reuse(r Recipe, o Options, ckpt string) (Stage, bool, error) {
+func reuse(r train.Recipe, o train.Options, ckpt string) (Stage, bool, error) {
 	res, why, ok := reusable(r, o, ckpt)
 	if !ok {
 		return Stage{}, false, nil
 	}
 	o.Log.Printf("%s: %s", r.Name, why)
-	res.Name = runName(r, o.apply(r), o)
-	if dir := filepath.Join(o.ResultsDir, res.Name); !used(dir) {
-		if err := writeRun(dir, res, o); err != nil {
-			return Stage{}, true, err
-		}
+	res.Name = train.RunName(r, o)
+	if err := train.Record(res, o); err != nil {
+		return Stage{}, true, err
 	}
 	return Stage{Run: res, Skipped: why}, true, nil
 }
 
 // reproduceTransfers runs the five transfer configurations on EMNIST
 // letters, or on the user's --target where EMNIST cannot be had.
-func reproduceTransfers(ctx context.Context, o Options, ro ReproduceOptions) ([]Stage, error) {
+func reproduceTransfers(ctx context.Context, o train.Options, ro ReproduceOptions) ([]Stage, error) {
 	target, err := transferTarget(ctx, ro)
 	if err != nil {
 		return nil, err
@@ -207,7 +206,7 @@ func transferTarget(ctx context.Context, o ReproduceOptions) (string, error) {
 }
 
 // logWriter passes the lines a data function reports on to a Logger.
-type logWriter struct{ log Logger }
+type logWriter struct{ log train.Logger }
 
 func (w logWriter) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
@@ -224,12 +223,12 @@ func firstLineOf(err error) string {
 // reusable reports whether ckpt is a finished pretraining of recipe r with
 // the same data and hyperparameters, and if so returns its metrics,
 // rebuilt from the sidecar.
-func reusable(r Recipe, o Options, ckpt string) (*metrics.Run, string, bool) {
+func reusable(r train.Recipe, o train.Options, ckpt string) (*metrics.Run, string, bool) {
 	sc, err := model.ReadSidecar(ckpt)
 	if err != nil { // ReadSidecar also checks the checkpoint against its SHA-256
 		return nil, "", false
 	}
-	r = o.apply(r)
+	r = o.Apply(r)
 	c := sc.Config
 	same := c.Model == r.Model && c.Dataset == r.Dataset && c.Epochs == r.Epochs && c.BatchSize == r.BatchSize &&
 		c.LR == r.LR && c.Seed == o.Seed && c.Limit == o.Limit && c.Precision == precisionOr(o.Precision) &&

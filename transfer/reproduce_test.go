@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"transferlab/train"
 )
 
 // The committed pretrained MNIST network matches the seed's recipe, so a
@@ -13,7 +15,7 @@ import (
 func TestCommittedMNISTCheckpointIsReusedByReproduce(t *testing.T) {
 	r, _ := Pretrain("mnist")
 	ckpt := filepath.Join("..", "pretrained", "mnist-cnn.pt")
-	run, why, ok := reusable(r, Options{Seed: 42}, ckpt)
+	run, why, ok := reusable(r, train.Options{Seed: 42}, ckpt)
 	if !ok {
 		t.Fatalf("%s is not reused for the seed's recipe", ckpt)
 	}
@@ -21,10 +23,10 @@ func TestCommittedMNISTCheckpointIsReusedByReproduce(t *testing.T) {
 		t.Errorf("reused run: test %+v, %d epochs", run.Final.Test, len(run.History))
 	}
 	t.Log(why)
-	if _, _, ok := reusable(r, Options{Seed: 7}, ckpt); ok {
+	if _, _, ok := reusable(r, train.Options{Seed: 7}, ckpt); ok {
 		t.Error("reused for another seed")
 	}
-	if _, _, ok := reusable(r, Options{Seed: 42, Limit: 2000, Epochs: 1}, ckpt); ok {
+	if _, _, ok := reusable(r, train.Options{Seed: 42, Limit: 2000, Epochs: 1}, ckpt); ok {
 		t.Error("reused for a quick run's recipe")
 	}
 }

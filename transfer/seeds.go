@@ -1,24 +1,26 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"transferlab/metrics"
+	"transferlab/train"
 )
 
 // RunSeeds runs r n times, with seeds o.Seed, o.Seed+1, ..., each as a
-// run of its own. Unnamed runs are named by runName, which adds -seed<S>
+// run of its own. Unnamed runs are named by train.RunName, which adds -seed<S>
 // for every seed but the default; a name given (here or in o.RunName)
 // becomes <name>-seed<S> for every seed when n > 1. Either way no seed's
 // results replace another's. One seed is a plain Run.
-func RunSeeds(ctx context.Context, r Recipe, o Options, name string, n int) ([]*metrics.Run, error) {
+func RunSeeds(ctx context.Context, r train.Recipe, o train.Options, name string, n int) ([]*metrics.Run, error) {
 	if n < 1 || n > metrics.MaxSeeds {
 		return nil, fmt.Errorf("--seeds %d: give 1 to %d", n, metrics.MaxSeeds)
 	}
-	name = firstNonEmpty(name, o.RunName)
+	name = cmp.Or(name, o.RunName)
 	var runs []*metrics.Run
 	for i := 0; i < n; i++ {
 		opts := o
@@ -27,7 +29,7 @@ func RunSeeds(ctx context.Context, r Recipe, o Options, name string, n int) ([]*
 		if name != "" && n > 1 {
 			opts.RunName = fmt.Sprintf("%s-seed%d", name, opts.Seed)
 		}
-		run, err := Run(ctx, r, opts)
+		run, err := train.Run(ctx, r, opts)
 		if err != nil {
 			return runs, fmt.Errorf("%s, seed %d: %w", r.Name, opts.Seed, err)
 		}
@@ -112,7 +114,7 @@ func meanSD(s metrics.Summary) string {
 // RunTransfers runs the five transfer configurations in the seed's order,
 // each with n seeds (one configuration's seeds after another), and
 // returns their metrics; it stops at the first that fails.
-func RunTransfers(ctx context.Context, o Options, n int) ([]*metrics.Run, error) {
+func RunTransfers(ctx context.Context, o train.Options, n int) ([]*metrics.Run, error) {
 	var runs []*metrics.Run
 	for _, r := range TransferRecipes() {
 		got, err := RunSeeds(ctx, r, o, "", n)

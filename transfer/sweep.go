@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"transferlab/internal/names"
 	"transferlab/metrics"
 	"transferlab/model"
+	"transferlab/train"
 )
 
 // SweepSources are the pretrained sources a depth sweep can start from.
@@ -19,7 +21,7 @@ var SweepSources = []string{"mnist", "fashion"}
 // (from:conv1), each with seeds seeds. Runs are named
 // sweep-depth-<target>-<source>-<depth>, so they never replace the
 // transfer command's runs.
-func SweepDepth(ctx context.Context, o Options, sources []string, seeds int) ([]*metrics.Run, error) {
+func SweepDepth(ctx context.Context, o train.Options, sources []string, seeds int) ([]*metrics.Run, error) {
 	for _, s := range sources {
 		if s != "mnist" && s != "fashion" {
 			return nil, fmt.Errorf("unknown sweep source %q: choose %s", s, strings.Join(SweepSources, " or "))
@@ -31,11 +33,11 @@ func SweepDepth(ctx context.Context, o Options, sources []string, seeds int) ([]
 	if seeds < 1 || seeds > metrics.MaxSeeds {
 		return nil, fmt.Errorf("--seeds %d: give 1 to %d", seeds, metrics.MaxSeeds)
 	}
-	target := firstNonEmpty(o.Target, TransferTarget)
+	target := cmp.Or(o.Target, TransferTarget)
 	type config struct{ source, depth string }
 	configs := []config{{"none", "all"}}
 	for _, s := range sources {
-		for _, d := range DepthLayers() {
+		for _, d := range train.DepthLayers() {
 			configs = append(configs, config{s, d})
 		}
 	}
@@ -85,7 +87,7 @@ func SeedDepthPoints() []SeedDepthPoint {
 		if r.Source == "none" || r.Reference == nil || r.Reference.TestAcc == 0 {
 			continue
 		}
-		out = append(out, SeedDepthPoint{r.Source, model.CNNLayers()[FirstTrainable(r.Layers)], r.Reference.TestAcc})
+		out = append(out, SeedDepthPoint{r.Source, model.CNNLayers()[train.FirstTrainable(r.Layers)], r.Reference.TestAcc})
 	}
 	return out
 }

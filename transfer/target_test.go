@@ -10,11 +10,12 @@ import (
 	"testing"
 
 	"transferlab/data"
+	"transferlab/train"
 )
 
 // lines is a Logger that keeps what it is told.
 type lines struct {
-	Discard
+	train.Discard
 	got []string
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"transferlab/charts"
+	"transferlab/train"
 	"transferlab/transfer"
 )
 
@@ -27,7 +28,7 @@ func (o *embedOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.dataset, "dataset", "", "the test images to draw (default: the checkpoint's own dataset)")
 	f.StringVar(&o.layer, "layer", "", "the layer whose output is drawn: conv1..conv5, fc1, fc2 (CNN; default fc2) or fc1.. (FFN; default its last hidden layer)")
 	f.IntVar(&o.n, "n", transfer.DefaultEmbedN, "test images to draw, a seeded sample")
-	f.Int64Var(&o.seed, "seed", transfer.DefaultSeed, "the sample's seed")
+	f.Int64Var(&o.seed, "seed", train.DefaultSeed, "the sample's seed")
 	addDeviceFlag(f, &o.device)
 	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for the page")
 	o.data.AddFlags(f)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"transferlab/data"
+	"transferlab/train"
 	"transferlab/transfer"
 )
 
@@ -73,7 +74,7 @@ func runEval(ctx context.Context, o evalOptions, stdout, stderr io.Writer) error
 		d.TestFraction = 0
 	}
 	d.Seed = o.seed
-	ev, path, err := transfer.EvalCheckpoint(ctx, transfer.EvalOptions{Checkpoint: o.checkpoint, Dataset: o.dataset,
+	ev, path, err := train.EvalCheckpoint(ctx, train.EvalOptions{Checkpoint: o.checkpoint, Dataset: o.dataset,
 		Split: o.split.value, ResultsDir: o.resultsDir, Data: d, Options: base})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"transferlab/train"
 	"transferlab/transfer"
 )
 
@@ -70,7 +71,7 @@ func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Write
 		}
 		return err
 	}
-	run, err := transfer.Run(ctx, r, opts)
+	run, err := train.Run(ctx, r, opts)
 	if run != nil {
 		rebuildReport(o.resultsDir, runPage(o.resultsDir, run), stderr)
 	}

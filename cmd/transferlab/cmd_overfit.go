@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"transferlab/train"
 	"transferlab/transfer"
 )
 
@@ -47,7 +48,7 @@ func runOverfit(ctx context.Context, o overfitOptions, stderr io.Writer) error {
 	}
 	opts.Hidden = o.hidden
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
-	run, err := transfer.Run(ctx, r, opts)
+	run, err := train.Run(ctx, r, opts)
 	if run != nil {
 		rebuildReport(o.resultsDir, runPage(o.resultsDir, run), stderr)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"transferlab/data"
-	"transferlab/transfer"
+	"transferlab/train"
 )
 
 // predictOptions are the flags of 'transferlab predict'. Its data flags
@@ -64,7 +64,7 @@ func runPredict(ctx context.Context, o predictOptions, images []string, stdout, 
 	if err != nil {
 		return err
 	}
-	preds, err := transfer.Predict(ctx, transfer.PredictOptions{Checkpoint: o.checkpoint, Images: images, Dataset: o.dataset,
+	preds, err := train.Predict(ctx, train.PredictOptions{Checkpoint: o.checkpoint, Images: images, Dataset: o.dataset,
 		Data:   data.Options{DataDir: o.dataDir, Download: true, Progress: stderr},
 		Prep:   data.Prep{Invert: o.invert.value, Fit: o.fit.value},
 		Device: base.Device, Top: o.top})
@@ -76,13 +76,13 @@ func runPredict(ctx context.Context, o predictOptions, images []string, stdout, 
 
 // writePredictions prints each image's top classes, one line per image,
 // or as JSON.
-func writePredictions(w io.Writer, checkpoint string, preds []transfer.Prediction, asJSON bool) error {
+func writePredictions(w io.Writer, checkpoint string, preds []train.Prediction, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
-			Checkpoint  string                `json:"checkpoint"`
-			Predictions []transfer.Prediction `json:"predictions"`
+			Checkpoint  string             `json:"checkpoint"`
+			Predictions []train.Prediction `json:"predictions"`
 		}{checkpoint, preds})
 	}
 	for _, p := range preds {

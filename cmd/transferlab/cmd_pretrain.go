@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"transferlab/train"
 	"transferlab/transfer"
 )
 
@@ -50,7 +51,7 @@ func runPretrain(ctx context.Context, o pretrainOptions, stderr io.Writer) error
 	}
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
 	opts.Overwrite = o.overwrite
-	run, err := transfer.Run(ctx, r, opts)
+	run, err := train.Run(ctx, r, opts)
 	if run != nil {
 		rebuildReport(o.resultsDir, runPage(o.resultsDir, run), stderr)
 	}

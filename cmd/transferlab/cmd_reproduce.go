@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"transferlab/metrics"
+	"transferlab/train"
 	"transferlab/transfer"
 )
 
@@ -22,7 +23,7 @@ type reproduceOptions struct {
 
 func (o *reproduceOptions) AddFlags(f *pflag.FlagSet) {
 	// Unset flags keep each recipe's own (the seed's) value.
-	o.trainOptions.AddFlags(f, transfer.Recipe{})
+	o.trainOptions.AddFlags(f, train.Recipe{})
 	f.Lookup("epochs").Usage = "override every recipe's epochs (default: each recipe's own)"
 	f.Lookup("batch-size").Hidden = true
 	f.Lookup("lr").Hidden = true

@@ -18,16 +18,16 @@ import (
 
 	"transferlab/metrics"
 	"transferlab/model"
-	"transferlab/transfer"
+	"transferlab/train"
 )
 
 // The tests below run the real binary (this test binary, re-executed as
 // transferlab) and send it real signals.
 func TestMain(m *testing.M) {
-	// The CNN in its standard layout, as in transfer's tests: no per-machine
+	// The CNN in its standard layout, as in train's tests: no per-machine
 	// measurement in every child process, no write to the user's cache.
-	if os.Getenv(transfer.ChannelsLastEnv) == "" {
-		os.Setenv(transfer.ChannelsLastEnv, "off")
+	if os.Getenv(train.ChannelsLastEnv) == "" {
+		os.Setenv(train.ChannelsLastEnv, "off")
 	}
 	if os.Getenv("TRANSFERLAB_TEST_AS_MAIN") == "1" {
 		os.Exit(run(os.Args[1:]))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"transferlab/train"
 	"transferlab/transfer"
 )
 
@@ -15,7 +16,7 @@ const orientationBoth = "both"
 
 // runBothOrientations runs the five configurations in each orientation and
 // prints them side by side.
-func runBothOrientations(ctx context.Context, opts transfer.Options, seeds int, resultsDir string, stdout, stderr io.Writer) error {
+func runBothOrientations(ctx context.Context, opts train.Options, seeds int, resultsDir string, stdout, stderr io.Writer) error {
 	byOrient, err := transfer.RunTransfersOrientations(ctx, opts, seeds)
 	if len(byOrient) > 0 {
 		fmt.Fprintln(stdout, "EMNIST letters, upright and raw (transposed, as torchvision returns them):")

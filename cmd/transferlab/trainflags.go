@@ -12,7 +12,7 @@ import (
 
 	"transferlab/data"
 	"transferlab/internal/torchenv"
-	"transferlab/transfer"
+	"transferlab/train"
 )
 
 // trainOptions are the flags of every training command. Hyperparameter
@@ -36,12 +36,12 @@ type trainOptions struct {
 	name           string
 }
 
-func (o *trainOptions) AddFlags(f *pflag.FlagSet, r transfer.Recipe) {
+func (o *trainOptions) AddFlags(f *pflag.FlagSet, r train.Recipe) {
 	o.flags = f
 	f.IntVar(&o.epochs, "epochs", r.Epochs, "training epochs")
 	f.IntVar(&o.batchSize, "batch-size", r.BatchSize, "training batch size")
 	f.Float64Var(&o.lr, "lr", r.LR, "Adam learning rate")
-	f.Int64Var(&o.seed, "seed", transfer.DefaultSeed, "seed for libtorch and Go: the same seed gives the same numbers on CPU")
+	f.Int64Var(&o.seed, "seed", train.DefaultSeed, "seed for libtorch and Go: the same seed gives the same numbers on CPU")
 	f.IntVar(&o.limit, "limit", 0, "use only the first N training images (quick runs; 0: all)")
 	addDeviceFlag(f, &o.device)
 	o.precision = newChoice("fp32", "fp32", "bf16")
@@ -58,23 +58,23 @@ func (o *trainOptions) addNameFlag(f *pflag.FlagSet) {
 	f.StringVar(&o.name, "name", "", "the run's results folder (default: the recipe and what differs from it, such as transfer-mnist-last-on-mnist-e5); a taken name gets -v2, -v3, ...")
 }
 
-// options checks the flags and turns them into transfer.Options; the
+// options checks the flags and turns them into train.Options; the
 // run's lines and the data's progress go to stderr. A hyperparameter flag
 // the user left unset passes 0, the recipe's value; one the user set must
 // lie in its range (a zero is never taken to mean the default).
-func (o trainOptions) options(stderr io.Writer) (transfer.Options, error) {
+func (o trainOptions) options(stderr io.Writer) (train.Options, error) {
 	opts, err := deviceOptions(o.device, stderr)
 	if err != nil {
-		return transfer.Options{}, err
+		return train.Options{}, err
 	}
 	if err := o.checkRanges(); err != nil {
-		return transfer.Options{}, err
+		return train.Options{}, err
 	}
-	if err := transfer.CheckRunName(o.name); o.name != "" && err != nil {
-		return transfer.Options{}, usageError{fmt.Errorf("--name %q: %w", o.name, err)}
+	if err := train.CheckRunName(o.name); o.name != "" && err != nil {
+		return train.Options{}, usageError{fmt.Errorf("--name %q: %w", o.name, err)}
 	}
 	if opts.Data, err = o.data.options(stderr); err != nil {
-		return transfer.Options{}, err
+		return train.Options{}, err
 	}
 	opts.ResultsDir, opts.PretrainedDir = o.resultsDir, o.pretrainedDir
 	opts.Seed, opts.Precision, opts.Threads = o.seed, o.precision.value, torchenv.Threads()
@@ -122,12 +122,12 @@ func addDeviceFlag(f *pflag.FlagSet, device *choiceFlag) {
 // deviceOptions are the options of every command that runs a network: the
 // device, which fails (exit 1) for cuda where libtorch sees none, and a
 // logger that prints the run's lines to stderr.
-func deviceOptions(device choiceFlag, stderr io.Writer) (transfer.Options, error) {
+func deviceOptions(device choiceFlag, stderr io.Writer) (train.Options, error) {
 	dev, err := torchenv.ParseDevice(device.value)
 	if err != nil {
-		return transfer.Options{}, fmt.Errorf("--device %s: %w", device.value, err)
+		return train.Options{}, fmt.Errorf("--device %s: %w", device.value, err)
 	}
-	return transfer.Options{Device: dev, Log: transfer.NewConsoleLogger(stderr)}, nil
+	return train.Options{Device: dev, Log: train.NewConsoleLogger(stderr)}, nil
 }
 
 // datasetOptions are the flags that say where datasets are found and how
@@ -182,7 +182,7 @@ func addPrepFlags(f *pflag.FlagSet, invert, fit *choiceFlag, prefix string) {
 type perClassFlag struct{ n int }
 
 func (p *perClassFlag) String() string {
-	if p.n == transfer.PerClassAll {
+	if p.n == train.PerClassAll {
 		return "all"
 	}
 	return strconv.Itoa(p.n)
@@ -190,7 +190,7 @@ func (p *perClassFlag) String() string {
 
 func (p *perClassFlag) Set(s string) error {
 	if s == "all" {
-		p.n = transfer.PerClassAll
+		p.n = train.PerClassAll
 		return nil
 	}
 	n, err := strconv.Atoi(s)

@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func quick(t *testing.T) Options {
 
 func TestCNNPassesEightyPercentOnTwoThousandMNISTImages(t *testing.T) {
 	pin(t)
-	r, _ := Pretrain("mnist")
+	r := pretrainRecipe("mnist")
 	r.ValFraction = 0.2
 	o := quick(t)
 	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 2000, 2, 32, 1000
@@ -58,7 +58,7 @@ func TestCNNPassesEightyPercentOnTwoThousandMNISTImages(t *testing.T) {
 
 func TestFFNFitsFiveHundredTwelveImages(t *testing.T) {
 	pin(t)
-	r, _ := Lookup("overfit")
+	r := overfitRecipe()
 	o := quick(t)
 	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 640, 40, 128, 500
 	run, err := Run(context.Background(), r, o)
@@ -75,7 +75,7 @@ func TestFFNFitsFiveHundredTwelveImages(t *testing.T) {
 
 func TestSameSeedGivesTheSameNumbers(t *testing.T) {
 	pin(t)
-	r, _ := Pretrain("mnist")
+	r := pretrainRecipe("mnist")
 	r.ValFraction = 0.2
 	histories := make([][]metrics.Epoch, 3)
 	for i, seed := range []int64{7, 7, 8} {
@@ -118,7 +118,7 @@ func TestResidentMemoryStaysFlatAcrossEpochs(t *testing.T) {
 		return
 	}
 	pin(t)
-	r, _ := Pretrain("mnist")
+	r := pretrainRecipe("mnist")
 	o := quick(t)
 	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 1000, 5, 64, 200
 	rss := map[int]int64{}
@@ -141,7 +141,7 @@ func TestResidentMemoryStaysFlatAcrossEpochs(t *testing.T) {
 
 func TestMissingPretrainedSourceSaysHowToMakeIt(t *testing.T) {
 	pin(t)
-	r, _ := Finetune("mnist", "last")
+	r := finetuneRecipe(t, "mnist", "last")
 	o := quick(t)
 	o.Target, o.Limit, o.Epochs = "mnist", 100, 1
 	_, err := Run(context.Background(), r, o)
@@ -177,7 +177,7 @@ func residentBytes(t *testing.T) int64 {
 // An unwritable results folder fails before any data is loaded or trained.
 func TestUnwritableResultsDirFailsBeforeTraining(t *testing.T) {
 	pin(t)
-	r, _ := Lookup("overfit")
+	r := overfitRecipe()
 	o := quick(t)
 	blocker := filepath.Join(t.TempDir(), "a-file")
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
@@ -201,7 +201,7 @@ func TestFullDiskFailsBeforeTraining(t *testing.T) {
 		t.Skipf("cannot mount a small tmpfs to fill (needs root): %v %s", err, out)
 	}
 	defer exec.Command("umount", dir).Run()
-	r, _ := Lookup("overfit")
+	r := overfitRecipe()
 	o := quick(t)
 	o.ResultsDir = dir
 	o.Limit, o.Epochs = 100, 1

@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 // the finished epochs resumable.
 func TestAFailedFinalSaveRecordsTheStatus(t *testing.T) {
 	pin(t)
-	r, _ := Lookup("overfit")
+	r := overfitRecipe()
 	o := quick(t)
 	o.Limit, o.Epochs, o.EvalLimit, o.Hidden = 200, 2, 100, []int{16}
 	o.RunName = r.Name
@@ -52,7 +52,7 @@ func TestAFailedFinalSaveRecordsTheStatus(t *testing.T) {
 // A --pretrained-dir that is a file is reported as --pretrained-dir.
 func TestPretrainedDirThatIsAFileNamesItsFlag(t *testing.T) {
 	pin(t)
-	r, _ := Pretrain("mnist")
+	r := pretrainRecipe("mnist")
 	o := quick(t)
 	o.PretrainedDir = filepath.Join(t.TempDir(), "a-file")
 	if err := os.WriteFile(o.PretrainedDir, nil, 0o644); err != nil {
@@ -72,7 +72,7 @@ func TestPretrainedDirThatIsAFileNamesItsFlag(t *testing.T) {
 // kept, and epoch 1 resumable.
 func TestALibtorchErrorMidRunIsAnErrorAndResumable(t *testing.T) {
 	pin(t)
-	r, _ := Lookup("overfit")
+	r := overfitRecipe()
 	o := quick(t)
 	o.Limit, o.Epochs, o.EvalLimit, o.Hidden, o.RunName = 200, 3, 100, []int{16}, "faulty"
 	o.beforeEpoch = func(epoch int, net model.Net) {

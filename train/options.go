@@ -1,6 +1,8 @@
-package transfer
+package train
 
 import (
+	"cmp"
+
 	"github.com/sugarme/gotch"
 
 	"transferlab/data"
@@ -55,12 +57,12 @@ type Logger interface {
 	Task(label string, steps int) EpochObserver // another pass of batches: an evaluation
 }
 
-// withDefaults fills in the settings o leaves unset: the one place for
-// them, for runs, evaluations and reproduce alike.
-func (o Options) withDefaults() Options {
-	o.ResultsDir = firstNonEmpty(o.ResultsDir, "results")
-	o.PretrainedDir = firstNonEmpty(o.PretrainedDir, "pretrained")
-	o.Precision = firstNonEmpty(o.Precision, "fp32")
+// WithDefaults fills in the settings o leaves unset: the one place for
+// them, for runs, evaluations, reproduce and embed alike.
+func (o Options) WithDefaults() Options {
+	o.ResultsDir = cmp.Or(o.ResultsDir, "results")
+	o.PretrainedDir = cmp.Or(o.PretrainedDir, "pretrained")
+	o.Precision = cmp.Or(o.Precision, "fp32")
 	if o.Device.Name == "" {
 		o.Device = gotch.CPU // gotch's zero Device is invalid
 	}
@@ -70,12 +72,12 @@ func (o Options) withDefaults() Options {
 	if o.Log == nil {
 		o.Log = Discard{}
 	}
-	o.Data.DataDir = firstNonEmpty(o.Data.DataDir, o.DataDir)
+	o.Data.DataDir = cmp.Or(o.Data.DataDir, o.DataDir)
 	return o
 }
 
-// apply returns r with the overrides of o.
-func (o Options) apply(r Recipe) Recipe {
+// Apply returns r with the overrides of o.
+func (o Options) Apply(r Recipe) Recipe {
 	if o.Epochs > 0 {
 		r.Epochs = o.Epochs
 	}

@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"errors"
@@ -13,16 +13,18 @@ import (
 	"transferlab/metrics"
 )
 
-// runName says what a run is, for its results folder: the recipe's name;
-// for a finetune from a checkpoint file, that file's name in place of
+// RunName says what a run of def with o is, for its results folder (a
+// later run of the same takes <name>-v2, ...): the recipe's name; for a
+// finetune from a checkpoint file, that file's name in place of
 // "checkpoint"; the target when it is not the recipe's; and every
-// hyperparameter that differs from the recipe, the seed included. def is
-// the recipe as registered, r the same after the flags' overrides. A name
-// given with --name (o.RunName) replaces all of it.
-func runName(def, r Recipe, o Options) string {
+// hyperparameter o changes (o.Apply), the seed included. def is the
+// recipe as registered. A name given with --name (o.RunName) replaces all
+// of it.
+func RunName(def Recipe, o Options) string {
 	if o.RunName != "" {
 		return o.RunName
 	}
+	r := o.Apply(def)
 	name := def.Name
 	if r.Kind == "finetune" && !knownSource(r.Source) {
 		name = "transfer-" + names.Slug(strings.TrimSuffix(filepath.Base(r.Source), filepath.Ext(r.Source))) + "-" + names.Slug(r.Layers) // from:conv3 → from-conv3
@@ -53,7 +55,7 @@ func runName(def, r Recipe, o Options) string {
 }
 
 // CheckRunName fails for a name that cannot be a run's folder: letters,
-// digits, '-', '_' and '.' only, not first, as the names runName makes.
+// digits, '-', '_' and '.' only, not first, as the names RunName makes.
 func CheckRunName(name string) error {
 	if name == "" || names.Slug(name) != name || strings.HasPrefix(name, "-") {
 		return fmt.Errorf("a run's name is a folder name of letters, digits, '-', '_' and '.' (not first)")

@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -128,7 +128,7 @@ func TestPyTorchInterop(t *testing.T) {
 	}
 
 	// (a) a briefly trained transferlab checkpoint, evaluated in PyTorch.
-	r, _ := Pretrain("mnist")
+	r := pretrainRecipe("mnist")
 	o := quick(t)
 	o.PretrainedDir, o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = dir, 2000, 1, 32, 100
 	if _, err := Run(context.Background(), r, o); err != nil {

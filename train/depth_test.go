@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -32,16 +32,6 @@ func TestParseLayersNamesTheValidDepths(t *testing.T) {
 	}
 	if got := strings.Join(DepthLayers(), " "); got != "from:fc3 from:fc2 from:fc1 from:conv5 from:conv4 from:conv3 from:conv2 from:conv1" {
 		t.Errorf("DepthLayers() = %s", got)
-	}
-	r, err := Finetune("mnist", "from:conv4")
-	if err != nil || r.Name != "transfer-mnist-from-conv4" || r.Layers != "from:conv4" {
-		t.Errorf("Finetune(mnist, from:conv4) = %+v, %v", r, err)
-	}
-	if r, _ := Finetune("mnist", "from:fc3"); r.Reference == nil || r.Name != "transfer-mnist-last" {
-		t.Errorf("from:fc3 is not the seed's mnist/last recipe: %+v", r)
-	}
-	if _, err := Finetune("none", "from:fc1"); err == nil {
-		t.Errorf("--from none --layers from:fc1 accepted: it trains on frozen random layers")
 	}
 }
 
@@ -86,10 +76,7 @@ func TestFeatureCacheGivesTheNaiveLoopsNumbersAtEveryDepth(t *testing.T) {
 	}
 	layers := model.CNNLayers()
 	for _, depth := range DepthLayers() {
-		r, err := Finetune("mnist", depth)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := finetuneRecipe(t, "mnist", depth)
 		k := FirstTrainable(r.Layers)
 		if k == 0 {
 			continue // nothing frozen, nothing to cache

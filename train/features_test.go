@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -12,13 +12,13 @@ import (
 // numbers as the naive loop that runs the frozen backbone every step.
 func TestFeatureCacheGivesTheNaiveLoopsNumbers(t *testing.T) {
 	pin(t)
-	pre, _ := Pretrain("mnist")
+	pre := pretrainRecipe("mnist")
 	o := quick(t)
 	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 500, 1, 50, 100
 	if _, err := Run(context.Background(), pre, o); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := Finetune("mnist", "last")
+	r := finetuneRecipe(t, "mnist", "last")
 	runs := map[bool]*metrics.Run{}
 	for _, naive := range []bool{true, false} {
 		f := o

@@ -1,4 +1,13 @@
-package transfer
+// Package train is the training engine: Run trains any Recipe (the
+// experiments in package transfer register the seed's) and keeps its
+// record, resume points and checkpoint; EvalCheckpoint and Predict use a
+// saved network. A run is three stages over one value, a job: prepare
+// (folders and locks, data, network, source weights or resume point,
+// freezing and feature cache, optimizer), fit (the epochs, each ending in a
+// resume point) and finish (the test evaluation and the checkpoint). Run
+// is where a run fails: every error and every libtorch error ends there,
+// and marks the run failed or interrupted.
+package train
 
 import (
 	"context"
@@ -16,13 +25,6 @@ import (
 	"transferlab/metrics"
 	"transferlab/model"
 )
-
-// The training engine. A run is three stages over one value, a job:
-// prepare (folders and locks, data, network, source weights or resume
-// point, freezing and feature cache, optimizer), fit (the epochs, each
-// ending in a resume point) and finish (the test evaluation and the
-// checkpoint). Run is where a run fails: every error and every libtorch
-// error ends there, and marks the run failed or interrupted.
 
 // Run trains recipe r with options o and returns its metrics. It writes
 // results/<run>/metrics.json after every epoch and a checkpoint at the end:
@@ -86,7 +88,7 @@ func (j *job) prepare(r Recipe, o Options) error {
 	// departs from it and never set the seed's numbers beside it.
 	recipe := metrics.Recipe{Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, PerClass: r.PerClass}
 	def := r
-	j.r, j.o = o.apply(r), o.withDefaults()
+	j.r, j.o = o.Apply(r), o.WithDefaults()
 	j.o.Data.Seed = j.o.Seed // a folder:DIR dataset's holdout
 	for _, step := range []func() error{
 		j.check,
@@ -124,7 +126,7 @@ func (j *job) check() error {
 // pretraining writes: a --resume of a run that is still going fails here,
 // naming it. Temp files a killed run left are removed under the lock.
 func (j *job) claimFolders(def Recipe) error {
-	dir, lock, err := claimRunFolder(j.o.ResultsDir, runName(def, j.r, j.o), j.o.Resume)
+	dir, lock, err := claimRunFolder(j.o.ResultsDir, RunName(def, j.o), j.o.Resume)
 	if err != nil {
 		return err
 	}
@@ -135,7 +137,7 @@ func (j *job) claimFolders(def Recipe) error {
 	if j.r.Kind != "pretrain" {
 		return nil
 	}
-	j.ckpt = pretrainedPath(j.o.PretrainedDir, j.r.Dataset)
+	j.ckpt = PretrainedPath(j.o.PretrainedDir, j.r.Dataset)
 	if err := checkWritable(j.o.PretrainedDir, "--pretrained-dir"); err != nil {
 		return err
 	}
@@ -349,12 +351,12 @@ func (j *job) finish() error {
 func sourceCheckpoint(source, pretrainedDir string) string {
 	switch source {
 	case "mnist", "fashion":
-		return pretrainedPath(pretrainedDir, source)
+		return PretrainedPath(pretrainedDir, source)
 	}
 	return source
 }
 
-// pretrainedPath is where the network pretrained on dataset lives.
-func pretrainedPath(pretrainedDir, dataset string) string {
+// PretrainedPath is where the network pretrained on dataset lives.
+func PretrainedPath(pretrainedDir, dataset string) string {
 	return filepath.Join(pretrainedDir, dataset+"-cnn.pt")
 }

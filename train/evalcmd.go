@@ -1,6 +1,7 @@
-package transfer
+package train
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -36,14 +37,14 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 			err = torchenv.PanicError(p)
 		}
 	}()
-	sc, err := sidecarOrInferred(o.Checkpoint, o.Dataset) // a plain state_dict: predict.go
+	sc, err := SidecarOrInferred(o.Checkpoint, o.Dataset) // a plain state_dict: checkpoint.go
 	if err != nil {
 		return nil, "", err
 	}
 	if o, err = o.withDefaults(sc); err != nil {
 		return nil, "", err
 	}
-	outDir := filepath.Join(o.ResultsDir, checkpointRunName(o.ResultsDir, o.Checkpoint))
+	outDir := filepath.Join(o.ResultsDir, CheckpointRunName(o.ResultsDir, o.Checkpoint))
 	if err := checkWritable(o.ResultsDir, "--results-dir"); err != nil {
 		return nil, "", err
 	}
@@ -57,7 +58,7 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 	if sc.Classes == nil { // no sidecar: the dataset's classes
 		sc.Classes = split.Classes
 	}
-	vs, net, err := loadNetwork(o.Checkpoint, sc.Arch, o.Options.Device)
+	vs, net, err := LoadNetwork(o.Checkpoint, sc.Arch, o.Options.Device)
 	if err != nil {
 		return nil, "", err
 	}
@@ -91,29 +92,29 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 // and, for a folder:DIR dataset it was trained on, that run's holdout and
 // preparation, so the test images are those training left out.
 func (o EvalOptions) withDefaults(sc *model.Sidecar) (EvalOptions, error) {
-	o.Dataset = firstNonEmpty(o.Dataset, sc.Dataset)
+	o.Dataset = cmp.Or(o.Dataset, sc.Dataset)
 	if f := sc.Config.Folder; f != nil && o.Dataset == sc.Dataset {
 		o.Data.Seed = sc.Seed
 		if o.Data.TestFraction == 0 {
 			o.Data.TestFraction = f.TestFraction
 		}
-		o.Data.Invert = firstNonEmpty(o.Data.Invert, f.Invert)
-		o.Data.Fit = firstNonEmpty(o.Data.Fit, f.Fit)
+		o.Data.Invert = cmp.Or(o.Data.Invert, f.Invert)
+		o.Data.Fit = cmp.Or(o.Data.Fit, f.Fit)
 	}
-	o.Options = o.Options.withDefaults()
-	o.Split = firstNonEmpty(o.Split, "test")
+	o.Options = o.Options.WithDefaults()
+	o.Split = cmp.Or(o.Split, "test")
 	if o.Split != "train" && o.Split != "test" {
 		return o, fmt.Errorf("unknown split %q: choose train or test", o.Split)
 	}
-	o.ResultsDir = firstNonEmpty(o.ResultsDir, o.Options.ResultsDir)
+	o.ResultsDir = cmp.Or(o.ResultsDir, o.Options.ResultsDir)
 	return o, nil
 }
 
-// checkpointRunName is the results folder for a checkpoint's evaluations:
+// CheckpointRunName is the results folder for a checkpoint's evaluations:
 // the run's own folder for resultsDir/<run>/model.pt; else
 // eval-<file name>-<the first 8 hex digits of the SHA-256 of its absolute
 // path>, so evaluations of two files of the same name never share a folder.
-func checkpointRunName(resultsDir, pt string) string {
+func CheckpointRunName(resultsDir, pt string) string {
 	abs, err := filepath.Abs(pt)
 	if err != nil {
 		abs = filepath.Clean(pt)

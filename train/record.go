@@ -1,6 +1,7 @@
-package transfer
+package train
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -74,11 +75,23 @@ func folderPrep(dataset string, d data.Options) *metrics.FolderPrep {
 	if f.TestFraction == 0 {
 		f.TestFraction = data.DefaultTestFraction
 	}
-	f.Invert = firstNonEmpty(f.Invert, data.InvertAuto)
-	f.Fit = firstNonEmpty(f.Fit, data.FitPad)
+	f.Invert = cmp.Or(f.Invert, data.InvertAuto)
+	f.Fit = cmp.Or(f.Fit, data.FitPad)
 	return f
 }
 
+// Record writes the record of a run made elsewhere (a pretrained network
+// that reproduce reuses) into its folder under o.ResultsDir, as a run
+// writes its own, unless that folder already holds a run.
+func Record(run *metrics.Run, o Options) error {
+	dir := filepath.Join(o.ResultsDir, run.Name)
+	if used(dir) {
+		return nil
+	}
+	return writeRun(dir, run, o)
+}
+
+// writeRun writes run's metrics.json into dir and tells o.OnEpoch.
 func writeRun(dir string, run *metrics.Run, o Options) error {
 	if err := metrics.WriteJSON(filepath.Join(dir, metrics.FileName), run); err != nil {
 		return err
@@ -127,13 +140,4 @@ func deviceName(d gotch.Device) string {
 		return fmt.Sprintf("cuda:%d", d.CInt())
 	}
 	return "cpu"
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // matches.
 func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 	pin(t)
-	r, _ := Pretrain("mnist")
+	r := pretrainRecipe("mnist")
 	r.ValFraction = 0.2
 	base := quick(t)
 	base.Limit, base.Epochs, base.BatchSize, base.EvalLimit = 400, 3, 50, 200
@@ -74,7 +74,7 @@ func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 
 func TestResumeRefusesOtherSettings(t *testing.T) {
 	pin(t)
-	r, _ := Pretrain("mnist")
+	r := pretrainRecipe("mnist")
 	o := quick(t)
 	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 200, 2, 50, 100
 	// Named, so the resume looks in this run's folder whatever the

@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 // A run's folder says what distinguishes it from its recipe: the target,
 // the source checkpoint and every hyperparameter that differs.
 func TestRunNameSaysWhatDiffersFromTheRecipe(t *testing.T) {
-	overfit, _ := Lookup("overfit")
-	mnistLast, _ := Finetune("mnist", "last")
-	fromFile, _ := Finetune("/tmp/nets/A.pt", "all")
+	overfit := overfitRecipe()
+	mnistLast := finetuneRecipe(t, "mnist", "last")
+	fromFile := finetuneRecipe(t, "/tmp/nets/A.pt", "all")
 	for _, c := range []struct {
 		def  Recipe
 		o    Options
@@ -27,7 +27,7 @@ func TestRunNameSaysWhatDiffersFromTheRecipe(t *testing.T) {
 		{fromFile, Options{Seed: 42}, "transfer-A-all"},
 		{overfit, Options{Seed: 42, LR: 0.01, RunName: "mine"}, "mine"},
 	} {
-		if got := runName(c.def, c.o.apply(c.def), c.o); got != c.want {
+		if got := RunName(c.def, c.o); got != c.want {
 			t.Errorf("%s with %+v: %q, want %q", c.def.Name, c.o, got, c.want)
 		}
 		if err := CheckRunName(c.want); err != nil {
@@ -41,7 +41,7 @@ func TestRunNameSaysWhatDiffersFromTheRecipe(t *testing.T) {
 // version that holds a resume point.
 func TestARunNeverReplacesAnEarlierOne(t *testing.T) {
 	pin(t)
-	r, _ := Lookup("overfit")
+	r := overfitRecipe()
 	o := quick(t)
 	o.Limit, o.Epochs, o.EvalLimit, o.Hidden = 100, 1, 50, []int{8}
 	var names []string
@@ -67,15 +67,15 @@ func TestARunNeverReplacesAnEarlierOne(t *testing.T) {
 // folder; a run's own model.pt is evaluated into its run folder.
 func TestEvalFoldersOfTwoFilesOfOneName(t *testing.T) {
 	results := t.TempDir()
-	a := checkpointRunName(results, filepath.Join(t.TempDir(), "mnist-cnn.pt"))
-	b := checkpointRunName(results, filepath.Join(t.TempDir(), "mnist-cnn.pt"))
+	a := CheckpointRunName(results, filepath.Join(t.TempDir(), "mnist-cnn.pt"))
+	b := CheckpointRunName(results, filepath.Join(t.TempDir(), "mnist-cnn.pt"))
 	if a == b || CheckRunName(a) != nil {
 		t.Errorf("two files named mnist-cnn.pt evaluate into %q and %q: want two valid, different folders", a, b)
 	}
-	if got := checkpointRunName(results, filepath.Join(results, "overfit-v2", "model.pt")); got != "overfit-v2" {
+	if got := CheckpointRunName(results, filepath.Join(results, "overfit-v2", "model.pt")); got != "overfit-v2" {
 		t.Errorf("a run's own model.pt evaluates into %q, want its run folder overfit-v2", got)
 	}
-	if got := checkpointRunName(results, filepath.Join(t.TempDir(), "overfit", "model.pt")); got == "overfit" {
+	if got := CheckpointRunName(results, filepath.Join(t.TempDir(), "overfit", "model.pt")); got == "overfit" {
 		t.Errorf("a model.pt outside the results folder evaluates into the results folder's run %q", got)
 	}
 }
@@ -83,14 +83,14 @@ func TestEvalFoldersOfTwoFilesOfOneName(t *testing.T) {
 // A run on EMNIST images as the files store them (raw) is named apart from
 // an upright one; the orientation means nothing for other targets.
 func TestRunNameMarksRawEMNIST(t *testing.T) {
-	mnistLast, _ := Finetune("mnist", "last")
+	mnistLast := finetuneRecipe(t, "mnist", "last")
 	raw := Options{Seed: 42}
 	raw.Data.EMNISTOrientation = "raw"
-	if got := runName(mnistLast, raw.apply(mnistLast), raw); got != "transfer-mnist-last-raw" {
+	if got := RunName(mnistLast, raw); got != "transfer-mnist-last-raw" {
 		t.Errorf("raw EMNIST: %q, want transfer-mnist-last-raw", got)
 	}
 	raw.Target = "mnist"
-	if got := runName(mnistLast, raw.apply(mnistLast), raw); got != "transfer-mnist-last-on-mnist" {
+	if got := RunName(mnistLast, raw); got != "transfer-mnist-last-on-mnist" {
 		t.Errorf("raw on MNIST: %q, want transfer-mnist-last-on-mnist", got)
 	}
 }

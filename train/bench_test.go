@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -165,7 +165,7 @@ func BenchmarkTrainingRSS(b *testing.B) {
 	if err := torchenv.SetThreads(threads); err != nil {
 		b.Fatal(err)
 	}
-	r, _ := Pretrain("mnist")
+	r := pretrainRecipe("mnist")
 	o := Options{ResultsDir: b.TempDir(), PretrainedDir: b.TempDir(), Seed: 1, Log: Discard{},
 		Limit: 2000, Epochs: 10, EvalLimit: 500}
 	rss := map[int]float64{}

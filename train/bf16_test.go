@@ -1,4 +1,4 @@
-package transfer
+package train
 
 import (
 	"context"
@@ -135,7 +135,7 @@ const bf16TrainingMargin = 1.0
 
 func TestBF16TrainingLearnsWhatFP32Learns(t *testing.T) {
 	pin(t)
-	r, _ := Lookup("overfit")
+	r := overfitRecipe()
 	test := map[string]float64{}
 	var bf16Checkpoint string
 	for _, precision := range []string{"fp32", "bf16"} {

@@ -223,50 +223,75 @@ func measureLayout(precision string, training, channelsLast bool) (ips float64, 
 	}()
 	runtime.LockOSThread() // autocast and grad mode are per OS thread
 	defer runtime.UnlockOSThread()
-	bf16 := precision == "bf16"
 	vs := nn.NewVarStore(gotch.CPU)
 	defer vs.Destroy()
-	net, err := model.Build(vs.Root(), model.Arch{Model: "cnn", Classes: 10})
+	net, err := layoutNet(vs, channelsLast)
 	if err != nil {
 		return 0, err
 	}
-	if channelsLast {
-		if err := net.(*model.CNN).UseChannelsLast(); err != nil {
-			return 0, err
-		}
-	}
-	const batch = 128
-	x := ts.MustRand([]int64{batch, 1, model.ImageSide, model.ImageSide}, gotch.Float, gotch.CPU)
+	x := ts.MustRand([]int64{layoutBatch, 1, model.ImageSide, model.ImageSide}, gotch.Float, gotch.CPU)
 	defer x.MustDrop()
-	y := ts.MustRandint(10, []int64{batch}, gotch.Int64, gotch.CPU)
+	y := ts.MustRandint(layoutClasses, []int64{layoutBatch}, gotch.Int64, gotch.CPU)
 	defer y.MustDrop()
-	var step func() error
+	bf16 := precision == "bf16"
 	if training {
-		opt, err := model.NewAdam(model.Params(vs), 1e-3)
-		if err != nil {
-			return 0, err
-		}
-		defer opt.Drop()
-		perm, err := ts.OfSlice(permutation(batch, 1, 1))
-		if err != nil {
-			return 0, fmt.Errorf("layout: %w", err)
-		}
-		defer perm.MustDrop()
-		step = func() error {
-			_, _, err := trainStep(net, opt, x, y, perm, 0, batch, bf16)
-			return err
-		}
-	} else {
-		n := int64(min(batch, EvalBatch))
-		xe, ye := x.MustNarrow(0, 0, n, false), y.MustNarrow(0, 0, n, false)
-		defer xe.MustDrop()
-		defer ye.MustDrop()
-		step = func() error {
-			_, err := evaluate(context.Background(), net, xe, ye, 10, bf16)
-			return err
-		}
+		return timeTrainSteps(net, model.Params(vs), x, y, bf16)
 	}
-	if err := step(); err != nil { // warm-up: oneDNN kernels, Adam state
+	return timeEvalPasses(net, x, y, bf16)
+}
+
+// The network and batch measureLayout times.
+const (
+	layoutClasses = 10
+	layoutBatch   = 128
+)
+
+// layoutNet builds the seed CNN in vs, in channels_last if asked.
+func layoutNet(vs *nn.VarStore, channelsLast bool) (model.Net, error) {
+	net, err := model.Build(vs.Root(), model.Arch{Model: "cnn", Classes: layoutClasses})
+	if err != nil || !channelsLast {
+		return net, err
+	}
+	return net, net.(*model.CNN).UseChannelsLast()
+}
+
+// timeTrainSteps times training steps with Adam over params on the
+// layoutBatch images of x.
+func timeTrainSteps(net model.Net, params []model.Param, x, y *ts.Tensor, bf16 bool) (float64, error) {
+	opt, err := model.NewAdam(params, 1e-3)
+	if err != nil {
+		return 0, err
+	}
+	defer opt.Drop()
+	perm, err := ts.OfSlice(permutation(layoutBatch, 1, 1))
+	if err != nil {
+		return 0, fmt.Errorf("layout: %w", err)
+	}
+	defer perm.MustDrop()
+	return timeSteps(layoutBatch, func() error {
+		_, _, err := trainStep(net, opt, x, y, perm, 0, layoutBatch, bf16)
+		return err
+	})
+}
+
+// timeEvalPasses times no-grad evaluation passes over the first EvalBatch
+// images of x (all layoutBatch of them when fewer).
+func timeEvalPasses(net model.Net, x, y *ts.Tensor, bf16 bool) (float64, error) {
+	n := min(layoutBatch, EvalBatch)
+	xe, ye := x.MustNarrow(0, 0, int64(n), false), y.MustNarrow(0, 0, int64(n), false)
+	defer xe.MustDrop()
+	defer ye.MustDrop()
+	return timeSteps(n, func() error {
+		_, err := evaluate(context.Background(), net, xe, ye, layoutClasses, bf16)
+		return err
+	})
+}
+
+// timeSteps runs step once to warm up (oneDNN kernels, Adam state), then
+// layoutSteps times, and returns images per second of the fastest run:
+// other work on the machine only slows a step.
+func timeSteps(images int, step func() error) (float64, error) {
+	if err := step(); err != nil {
 		return 0, err
 	}
 	best := math.Inf(1)
@@ -277,9 +302,5 @@ func measureLayout(precision string, training, channelsLast bool) (ips float64, 
 		}
 		best = min(best, time.Since(start).Seconds())
 	}
-	images := float64(batch)
-	if !training {
-		images = float64(min(batch, EvalBatch))
-	}
-	return images / best, nil
+	return float64(images) / best, nil
 }

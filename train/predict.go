@@ -50,17 +50,8 @@ func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err err
 			err = torchenv.PanicError(p)
 		}
 	}()
-	if len(o.Images) == 0 {
-		return nil, fmt.Errorf("no images to predict")
-	}
-	if err := o.Prep.Check(); err != nil {
+	if o, err = o.withDefaults(); err != nil {
 		return nil, err
-	}
-	if o.Device.Name == "" {
-		o.Device = gotch.CPU
-	}
-	if o.Top <= 0 {
-		o.Top = 3
 	}
 	sc, inferred, err := checkpointArch(o.Checkpoint)
 	if err != nil {
@@ -71,47 +62,88 @@ func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err err
 			return nil, err
 		}
 	}
-	split := &data.Split{Dataset: "images", Name: "predict", Rows: data.Side, Cols: data.Side, Classes: sc.Classes}
-	out := make([]Prediction, len(o.Images))
-	for i, path := range o.Images {
-		p, err := data.PrepareFile(path, o.Prep)
+	split, out, err := prepareImages(o.Images, o.Prep, sc.Classes)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	probs, err := classify(o.Checkpoint, sc.Arch, split, o.Device)
+	if err != nil {
+		return nil, err
+	}
+	k := sc.Arch.Classes
+	for i := range out {
+		out[i].Top = topClasses(probs[i*k:(i+1)*k], sc.Classes, o.Top)
+	}
+	return out, nil
+}
+
+// withDefaults checks o and fills in what it leaves unset.
+func (o PredictOptions) withDefaults() (PredictOptions, error) {
+	if len(o.Images) == 0 {
+		return o, fmt.Errorf("no images to predict")
+	}
+	if err := o.Prep.Check(); err != nil {
+		return o, err
+	}
+	if o.Device.Name == "" {
+		o.Device = gotch.CPU
+	}
+	if o.Top <= 0 {
+		o.Top = 3
+	}
+	return o, nil
+}
+
+// prepareImages reads and prepares every image into one split of
+// unlabelled images, and starts each one's prediction.
+func prepareImages(paths []string, prep data.Prep, classes []string) (*data.Split, []Prediction, error) {
+	split := &data.Split{Dataset: "images", Name: "predict", Rows: data.Side, Cols: data.Side, Classes: classes}
+	out := make([]Prediction, len(paths))
+	for i, path := range paths {
+		p, err := data.PrepareFile(path, prep)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		split.Pixels = append(split.Pixels, p.Pixels...)
 		split.Labels = append(split.Labels, 0)
 		out[i] = Prediction{Image: path, Inverted: p.Inverted}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	vs, net, err := LoadNetwork(o.Checkpoint, sc.Arch, o.Device)
+	return split, out, nil
+}
+
+// classify runs checkpoint pt's network over the images of split and
+// returns their softmax probabilities, arch.Classes per image, row-major.
+func classify(pt string, arch model.Arch, split *data.Split, device gotch.Device) ([]float64, error) {
+	vs, net, err := LoadNetwork(pt, arch, device)
 	if err != nil {
 		return nil, err
 	}
 	defer vs.Destroy()
-	x, y, err := split.Tensors(o.Device)
+	x, y, err := split.Tensors(device)
 	if err != nil {
 		return nil, err
 	}
 	defer x.MustDrop()
 	defer y.MustDrop()
-	probs, err := softmaxRows(net, x, len(o.Images), sc.Arch.Classes)
-	if err != nil {
-		return nil, err
+	return softmaxRows(net, x, split.Len(), arch.Classes)
+}
+
+// topClasses is the n most probable of one image's class probabilities,
+// most probable first (equal ones in class order).
+func topClasses(probs []float64, classes []string, n int) []ClassProb {
+	idx := make([]int, len(probs))
+	for j := range idx {
+		idx[j] = j
 	}
-	for i := range out {
-		row := probs[i*sc.Arch.Classes : (i+1)*sc.Arch.Classes]
-		idx := make([]int, len(row))
-		for j := range idx {
-			idx[j] = j
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]] > row[idx[b]] })
-		for _, j := range idx[:min(o.Top, len(idx))] {
-			out[i].Top = append(out[i].Top, ClassProb{Index: j, Class: sc.Classes[j], P: row[j]})
-		}
+	sort.SliceStable(idx, func(a, b int) bool { return probs[idx[a]] > probs[idx[b]] })
+	var top []ClassProb
+	for _, j := range idx[:min(n, len(idx))] {
+		top = append(top, ClassProb{Index: j, Class: classes[j], P: probs[j]})
 	}
-	return out, nil
+	return top
 }
 
 // predictClasses names the classes of a checkpoint without a sidecar: the

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -87,16 +88,9 @@ func Embed(ctx context.Context, o EmbedOptions) (e *Embedding, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Dataset == "" {
-		o.Dataset = sc.Dataset
+	if o, err = o.withDefaults(sc); err != nil {
+		return nil, err
 	}
-	if o.N == 0 {
-		o.N = DefaultEmbedN
-	}
-	if o.N < 3 {
-		return nil, fmt.Errorf("embed: %d images: give 3 or more", o.N)
-	}
-	o.Options = o.Options.WithDefaults()
 	var def string // the network's default layer
 	if _, _, err := embedLayer(sc.Arch, &def); err != nil {
 		return nil, err
@@ -105,48 +99,90 @@ func Embed(ctx context.Context, o EmbedOptions) (e *Embedding, err error) {
 	if err != nil {
 		return nil, err
 	}
-	test, err := data.Load(ctx, o.Dataset, data.SplitTest, o.Data)
-	if err != nil {
-		return nil, err
-	}
-	idx := embedSample(test.Len(), o.N, o.Seed)
-	sample, err := test.Subset(idx)
+	sample, idx, err := embedTestSample(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	e = &Embedding{Checkpoint: o.Checkpoint, Dataset: o.Dataset, Layer: o.Layer, Dim: dim,
-		Classes: test.Classes, Predicted: len(test.Classes) == sc.Arch.Classes, DefaultLayer: o.Layer == def}
+		Classes: sample.Classes, Predicted: len(sample.Classes) == sc.Arch.Classes, DefaultLayer: o.Layer == def}
 	if e.Predicted && sc.Classes != nil {
 		e.Classes = sc.Classes // the checkpoint's names, as eval shows them
 	}
-	vs, net, err := train.LoadNetwork(o.Checkpoint, sc.Arch, o.Options.Device)
+	acts, preds, err := sampleActivations(ctx, o, sc.Arch, sample, stage, dim)
 	if err != nil {
 		return nil, err
+	}
+	if err := e.place(acts, preds, idx, sample.Labels); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// withDefaults fills in what o leaves unset (the checkpoint's own dataset,
+// DefaultEmbedN images) and checks the sample's size.
+func (o EmbedOptions) withDefaults(sc *model.Sidecar) (EmbedOptions, error) {
+	o.Dataset = cmp.Or(o.Dataset, sc.Dataset)
+	if o.N == 0 {
+		o.N = DefaultEmbedN
+	}
+	if o.N < 3 {
+		return o, fmt.Errorf("embed: %d images: give 3 or more", o.N)
+	}
+	o.Options = o.Options.WithDefaults()
+	return o, nil
+}
+
+// embedTestSample loads the seeded sample of o.N test images (embedSample)
+// and returns it with each image's index in the test split.
+func embedTestSample(ctx context.Context, o EmbedOptions) (*data.Split, []int, error) {
+	test, err := data.Load(ctx, o.Dataset, data.SplitTest, o.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	idx := embedSample(test.Len(), o.N, o.Seed)
+	sample, err := test.Subset(idx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sample, idx, nil
+}
+
+// sampleActivations loads the checkpoint's network and runs it over the
+// sample: the first stage layers' output (dim numbers per image) and the
+// predicted classes (activations).
+func sampleActivations(ctx context.Context, o EmbedOptions, arch model.Arch, sample *data.Split, stage, dim int) ([]float64, []int, error) {
+	vs, net, err := train.LoadNetwork(o.Checkpoint, arch, o.Options.Device)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer vs.Destroy()
-	o.Options.Log.Printf("embedding %s at %s (%d numbers) on %d %s test images", o.Checkpoint, o.Layer, dim, len(idx), o.Dataset)
-	x, _, err := sample.Tensors(o.Options.Device)
+	o.Options.Log.Printf("embedding %s at %s (%d numbers) on %d %s test images", o.Checkpoint, o.Layer, dim, sample.Len(), o.Dataset)
+	x, y, err := sample.Tensors(o.Options.Device)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer x.MustDrop()
-	acts, preds, err := activations(ctx, net, stage, x, len(idx), dim)
+	defer y.MustDrop()
+	return activations(ctx, net, stage, x, sample.Len(), dim)
+}
+
+// place projects the activations (one row of e.Dim per image) onto their
+// first two principal components and sets e's points: the images at idx
+// of the test split, with their labels and the network's predictions.
+func (e *Embedding) place(acts []float64, preds, idx []int, labels []int64) error {
+	res, err := pca.Fit(acts, len(idx), e.Dim, 2)
 	if err != nil {
-		return nil, err
-	}
-	res, err := pca.Fit(acts, len(idx), dim, 2)
-	if err != nil {
-		return nil, fmt.Errorf("%s at %s: %w", o.Checkpoint, o.Layer, err)
+		return fmt.Errorf("%s at %s: %w", e.Checkpoint, e.Layer, err)
 	}
 	e.Explained = [2]float64{res.Explained(0), res.Explained(1)}
 	for i, ti := range idx {
-		p := EmbedPoint{Index: ti, Label: int(sample.Labels[i]), Pred: -1, X: res.Points[2*i], Y: res.Points[2*i+1]}
+		p := EmbedPoint{Index: ti, Label: int(labels[i]), Pred: -1, X: res.Points[2*i], Y: res.Points[2*i+1]}
 		if e.Predicted {
 			p.Pred = preds[i]
 		}
 		e.Points = append(e.Points, p)
 	}
-	return e, nil
+	return nil
 }
 
 // embedLayer resolves *layer (filling in the default) to the number of

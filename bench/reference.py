@@ -4,6 +4,7 @@ benchmarks in train/bench_test.go: random images, same networks, batch
 sizes and thread count. Prints one JSON object of images per second and RSS.
 
   reference.py THREADS [STEPS [BF16_STEPS]] [--no-bf16] [--peak]
+  reference.py --full [--threads N] [--precision fp32|bf16] [--quick] [--target T]
 
 The CNN is measured in fp32 and in bfloat16 autocast (torch.autocast("cpu",
 dtype=torch.bfloat16), fp32 master weights, loss and Adam, as transferlab's
@@ -12,6 +13,10 @@ ending in BF16, CL, BF16CL). BF16_STEPS (default STEPS) is separate because
 on a CPU without bf16 instructions oneDNN emulates bf16 many times slower
 than fp32. --no-bf16 leaves the bf16 rows out. --peak adds the machine's
 torch.mm peak in GFLOP/s, fp32 and bf16, for bench/run.sh's roofline.
+
+--full runs the whole homework instead, the work of `transferlab reproduce
+--retrain` (bench/pipeline_reference.py, for bench/pipeline.sh; hours at
+full scale, minutes with --quick).
 """
 import json
 import os
@@ -24,7 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # The seed's Q5 CNN, shared with the interop test.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "transfer", "testdata"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train", "testdata"))
 from interop import Network  # noqa: E402
 
 
@@ -132,6 +137,9 @@ def last_layer_ips(n=6500, batch=32):
 
 
 def main():
+    if "--full" in sys.argv[1:]:
+        import pipeline_reference
+        return pipeline_reference.main([a for a in sys.argv[1:] if a != "--full"])
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     threads = int(args[0])

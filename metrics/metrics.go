@@ -49,22 +49,25 @@ type Recipe struct {
 
 // Config is the recipe and hyperparameters a run used.
 type Config struct {
-	Model       string  `json:"model"`            // "ffn" or "cnn"
-	Hidden      []int   `json:"hidden,omitempty"` // FFN hidden sizes
-	Dataset     string  `json:"dataset"`          // training data, e.g. "mnist", "emnist-letters"
-	Source      string  `json:"source,omitempty"` // finetune: "none", "mnist", "fashion" or a path
-	Layers      string  `json:"layers,omitempty"` // finetune: "last" or "all"
-	Epochs      int     `json:"epochs"`
-	BatchSize   int     `json:"batch_size"`
-	LR          float64 `json:"lr"`
-	Optimizer   string  `json:"optimizer"`
-	ValFraction float64 `json:"val_fraction"`        // 0.2: 80/20 split of the training set; 0: none
-	PerClass    int     `json:"per_class,omitempty"` // reduced training set: first N per class
-	Limit       int     `json:"limit,omitempty"`     // only the first N training images
-	Seed        int64   `json:"seed"`
-	Precision   string  `json:"precision"` // "fp32" or "bf16"
-	Threads     int     `json:"threads"`
-	Device      string  `json:"device"`
+	Model   string `json:"model"`            // "ffn" or "cnn"
+	Hidden  []int  `json:"hidden,omitempty"` // FFN hidden sizes
+	Dataset string `json:"dataset"`          // training data, e.g. "mnist", "emnist-letters"
+	Source  string `json:"source,omitempty"` // finetune: "none", "mnist", "fashion" or a path
+	// SourceCheckpoint is the file a finetune's source weights came from
+	// (pretrained/mnist-cnn.pt for --from mnist); empty for --from none.
+	SourceCheckpoint string  `json:"source_checkpoint,omitempty"`
+	Layers           string  `json:"layers,omitempty"` // finetune: "last" or "all"
+	Epochs           int     `json:"epochs"`
+	BatchSize        int     `json:"batch_size"`
+	LR               float64 `json:"lr"`
+	Optimizer        string  `json:"optimizer"`
+	ValFraction      float64 `json:"val_fraction"`        // 0.2: 80/20 split of the training set; 0: none
+	PerClass         int     `json:"per_class,omitempty"` // reduced training set: first N per class
+	Limit            int     `json:"limit,omitempty"`     // only the first N training images
+	Seed             int64   `json:"seed"`
+	Precision        string  `json:"precision"` // "fp32" or "bf16"
+	Threads          int     `json:"threads"`
+	Device           string  `json:"device"`
 	// EvalSplit is the split of the per-epoch ValLoss/ValAcc curve: "val"
 	// (held out of the training set) or "test" when the recipe has none.
 	EvalSplit string `json:"eval_split"`

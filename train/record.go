@@ -53,6 +53,7 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
 		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
 		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
+		SourceCheckpoint: SourceCheckpoint(r, o.PretrainedDir),
 	}
 }
 

@@ -115,6 +115,9 @@ func loadResumePoint(dir string, vs *nn.VarStore, cfg metrics.Config) (*resumePo
 	}
 	saved := rp.Config
 	saved.Threads, cfg.Threads = 0, 0 // the thread count may differ
+	// and so may the source's path (another working folder): a resume
+	// loads its weights from the resume point, not from the source.
+	saved.SourceCheckpoint, cfg.SourceCheckpoint = "", ""
 	a, _ := json.Marshal(saved)
 	b, _ := json.Marshal(cfg)
 	if !bytes.Equal(a, b) {

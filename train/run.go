@@ -201,7 +201,7 @@ func (j *job) loadWeights() error {
 	if j.r.Kind != "finetune" || j.r.Source == "none" {
 		return nil
 	}
-	src := sourceCheckpoint(j.r.Source, j.o.PretrainedDir)
+	src := SourceCheckpoint(j.r, j.o.PretrainedDir)
 	j.o.Log.Printf("loading %s (all but the %s head)", src, strings.TrimSuffix(j.arch.HeadPrefix(), "."))
 	err := model.LoadWeights(j.vs, src, j.arch.HeadPrefix())
 	if errors.Is(err, os.ErrNotExist) && (j.r.Source == "mnist" || j.r.Source == "fashion") {
@@ -347,13 +347,17 @@ func (j *job) finish() error {
 	return writeRun(j.dir, run, j.o)
 }
 
-// sourceCheckpoint resolves --from: a pretrained dataset name or a path.
-func sourceCheckpoint(source, pretrainedDir string) string {
-	switch source {
-	case "mnist", "fashion":
-		return PretrainedPath(pretrainedDir, source)
+// SourceCheckpoint is the file a finetune loads its source weights from
+// (--from: a pretrained dataset's network or a path), "" when there is
+// none (a pretraining, an overfit, --from none).
+func SourceCheckpoint(r Recipe, pretrainedDir string) string {
+	switch {
+	case r.Kind != "finetune" || r.Source == "none" || r.Source == "":
+		return ""
+	case r.Source == "mnist" || r.Source == "fashion":
+		return PretrainedPath(pretrainedDir, r.Source)
 	}
-	return source
+	return r.Source
 }
 
 // PretrainedPath is where the network pretrained on dataset lives.

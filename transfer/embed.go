@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"transferlab/internal/names"
 	"transferlab/internal/pca"
 	"transferlab/internal/torchenv"
+	"transferlab/metrics"
 	"transferlab/model"
 	"transferlab/train"
 )
@@ -104,7 +106,7 @@ func Embed(ctx context.Context, o EmbedOptions) (e *Embedding, err error) {
 		return nil, err
 	}
 	e = &Embedding{Checkpoint: o.Checkpoint, Dataset: o.Dataset, Layer: o.Layer, Dim: dim,
-		Classes: sample.Classes, Predicted: len(sample.Classes) == sc.Arch.Classes, DefaultLayer: o.Layer == def}
+		Classes: sample.Classes, Predicted: sameClasses(sc, sample.Classes), DefaultLayer: o.Layer == def}
 	if e.Predicted && sc.Classes != nil {
 		e.Classes = sc.Classes // the checkpoint's names, as eval shows them
 	}
@@ -307,4 +309,35 @@ func forwardSplit(s *model.Scope, net model.Net, stages int, x *ts.Tensor) (h, l
 		}
 	}
 	return nil, nil, fmt.Errorf("embed: no layers to run in a %T", net)
+}
+
+// sameClasses says whether the checkpoint's head predicts the dataset's
+// classes: as many, and the same names where its sidecar names them. An
+// MNIST network's ten digits on Fashion-MNIST's ten garments are not.
+func sameClasses(sc *model.Sidecar, classes []string) bool {
+	return len(classes) == sc.Arch.Classes && (sc.Classes == nil || slices.Equal(sc.Classes, classes))
+}
+
+// TransferEmbeddings are the two feature spaces the transfer page links
+// for a finished fine-tuning run: its source network before fine-tuning
+// and the fine-tuned network after, each at fc2 on the same seeded sample
+// of the target's test images. before is nil for a run trained from
+// scratch. o gives the sample's size and seed, the data and device
+// options; the checkpoints and the dataset are the run's.
+func TransferEmbeddings(ctx context.Context, resultsDir string, run *metrics.Run, o EmbedOptions) (before, after *Embedding, err error) {
+	if run.Kind != "finetune" || run.Status != "done" {
+		return nil, nil, fmt.Errorf("run %s: a finished fine-tuning run has feature spaces before and after (this one is a %s run, %s)", run.Name, run.Kind, run.Status)
+	}
+	o.Dataset, o.Layer = run.Config.Dataset, ""
+	o.Checkpoint = filepath.Join(resultsDir, run.Name, "model.pt")
+	if after, err = Embed(ctx, o); err != nil {
+		return nil, nil, err
+	}
+	if o.Checkpoint = run.Config.SourceCheckpoint; o.Checkpoint == "" {
+		return nil, after, nil
+	}
+	if before, err = Embed(ctx, o); err != nil {
+		return nil, nil, fmt.Errorf("the source network of %s: %w", run.Name, err)
+	}
+	return before, after, nil
 }

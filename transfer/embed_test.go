@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"transferlab/metrics"
 	"transferlab/model"
+	"transferlab/train"
 )
 
 // The committed MNIST network's fc2 features separate MNIST's classes: on
@@ -103,5 +105,59 @@ func TestEmbedLayerChoices(t *testing.T) {
 	l = "fc3"
 	if _, _, err := embedLayer(ffn, &l); err == nil || !strings.Contains(err.Error(), "fc1, fc2") {
 		t.Errorf("ffn fc3 (the head): %v", err)
+	}
+}
+
+// A fine-tuning run's feature spaces: after is its model.pt on the target
+// with predictions; before is the committed MNIST network it started from,
+// on the same sample of Fashion-MNIST test images, without predictions
+// (its ten digits are not Fashion-MNIST's classes). A run from scratch has
+// no before.
+func TestTransferEmbeddingsBeforeAndAfter(t *testing.T) {
+	pin(t)
+	o := quick(t)
+	o.PretrainedDir = filepath.Join("..", "pretrained")
+	if _, err := os.Stat(train.PretrainedPath(o.PretrainedDir, "mnist")); err != nil {
+		t.Skipf("no committed MNIST network: %v", err)
+	}
+	o.Target, o.PerClass, o.Epochs, o.EvalLimit = "fashion", 10, 1, 200
+	eo := EmbedOptions{N: 150, Seed: 3, Data: o.Data, Options: o}
+	for _, c := range []struct {
+		source, layers string
+		before         bool
+	}{{"mnist", "last", true}, {"none", "all", false}} {
+		r, err := Finetune(c.source, c.layers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := train.Run(context.Background(), r, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, after, err := TransferEmbeddings(context.Background(), o.ResultsDir, run, eo)
+		if err != nil {
+			t.Fatalf("%s/%s: %v", c.source, c.layers, err)
+		}
+		if after == nil || after.Dataset != "fashion" || after.Layer != "fc2" || !after.Predicted || len(after.Points) != 150 ||
+			after.Checkpoint != filepath.Join(o.ResultsDir, run.Name, "model.pt") {
+			t.Fatalf("%s/%s after: %+v", c.source, c.layers, after)
+		}
+		if !c.before {
+			if before != nil {
+				t.Errorf("a run from scratch has a before page: %s", before.Checkpoint)
+			}
+			continue
+		}
+		if before == nil || before.Checkpoint != train.PretrainedPath(o.PretrainedDir, "mnist") || before.Predicted || before.Dataset != "fashion" {
+			t.Fatalf("before: %+v", before)
+		}
+		for i := range before.Points {
+			if before.Points[i].Index != after.Points[i].Index || before.Points[i].Label != after.Points[i].Label || before.Points[i].Pred != -1 {
+				t.Fatalf("point %d: before %+v, after %+v: not the same sample, or a prediction before", i, before.Points[i], after.Points[i])
+			}
+		}
+	}
+	if _, _, err := TransferEmbeddings(context.Background(), o.ResultsDir, &metrics.Run{Name: "x", Kind: "pretrain", Status: "done"}, eo); err == nil {
+		t.Error("a pretraining run has no before and after: want an error")
 	}
 }

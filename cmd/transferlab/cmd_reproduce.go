@@ -68,6 +68,7 @@ func runReproduce(ctx context.Context, o reproduceOptions, stdout, stderr io.Wri
 	for _, s := range stages {
 		runs = append(runs, s.Run)
 	}
+	drawTransferFeatures(ctx, o.resultsDir, runs, reproduceEmbedOptions(opts, o.quick), stderr)
 	if len(runs) > 0 {
 		_ = transfer.WriteTable(stdout, runs)
 	}
@@ -76,4 +77,14 @@ func runReproduce(ctx context.Context, o reproduceOptions, stdout, stderr io.Wri
 	}
 	rebuildReport(o.resultsDir, "", stderr)
 	return err
+}
+
+// reproduceEmbedOptions are the feature spaces reproduce draws: the
+// default sample, or a smaller one for --quick.
+func reproduceEmbedOptions(opts train.Options, quick bool) transfer.EmbedOptions {
+	eo := transfer.EmbedOptions{Seed: opts.Seed, Data: opts.Data, Options: opts}
+	if quick {
+		eo.N = 500
+	}
+	return eo
 }

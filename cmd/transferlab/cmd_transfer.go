@@ -65,6 +65,7 @@ func runTransfer(ctx context.Context, o transferOptions, stdout, stderr io.Write
 		return runBothOrientations(ctx, opts, o.seeds, o.resultsDir, stdout, stderr)
 	}
 	runs, err := transfer.RunTransfers(ctx, opts, o.seeds)
+	drawTransferFeatures(ctx, o.resultsDir, runs, transfer.EmbedOptions{Seed: opts.Seed, Data: opts.Data, Options: opts}, stderr)
 	if len(runs) > 0 {
 		_ = transfer.WriteTable(stdout, runs)
 		if o.seeds > 1 {

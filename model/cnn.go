@@ -55,6 +55,9 @@ func (n *CNN) UseChannelsLast() error {
 	return nil
 }
 
+// ChannelsLast says whether UseChannelsLast was called.
+func (n *CNN) ChannelsLast() bool { return n.channelsLast }
+
 // toChannelsLast returns a channels_last copy of x, or nil when libtorch
 // refuses (the caller then goes on with x: only speed is at stake).
 func toChannelsLast(x *ts.Tensor) *ts.Tensor {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
 
 	"transferlab/model"
@@ -33,12 +32,20 @@ func SidecarOrInferred(pt, dataset string) (*model.Sidecar, error) {
 }
 
 // LoadNetwork builds the network arch describes and loads checkpoint pt's
-// weights into it; the caller destroys the returned store.
-func LoadNetwork(pt string, arch model.Arch, device gotch.Device) (*nn.VarStore, model.Net, error) {
-	vs := nn.NewVarStore(device)
+// weights into it, on o's device; a CNN runs in the memory layout measured
+// fastest for evaluation on this machine (ChannelsLast), as a training run
+// uses the one fastest for training. The caller destroys the returned
+// store.
+func LoadNetwork(pt string, arch model.Arch, o Options) (*nn.VarStore, model.Net, error) {
+	o = o.WithDefaults()
+	channelsLast := arch.Model == "cnn" && ChannelsLast("fp32", false, o.Log)
+	vs := nn.NewVarStore(o.Device)
 	net, err := model.Build(vs.Root(), arch)
 	if err == nil {
 		err = model.LoadWeights(vs, pt)
+	}
+	if cnn, ok := net.(*model.CNN); ok && err == nil && channelsLast {
+		err = cnn.UseChannelsLast()
 	}
 	if err != nil {
 		vs.Destroy()

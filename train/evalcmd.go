@@ -58,7 +58,7 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 	if sc.Classes == nil { // no sidecar: the dataset's classes
 		sc.Classes = split.Classes
 	}
-	vs, net, err := LoadNetwork(o.Checkpoint, sc.Arch, o.Options.Device)
+	vs, net, err := LoadNetwork(o.Checkpoint, sc.Arch, o.Options)
 	if err != nil {
 		return nil, "", err
 	}

@@ -117,7 +117,7 @@ func prepareImages(paths []string, prep data.Prep, classes []string) (*data.Spli
 // classify runs checkpoint pt's network over the images of split and
 // returns their softmax probabilities, arch.Classes per image, row-major.
 func classify(pt string, arch model.Arch, split *data.Split, device gotch.Device) ([]float64, error) {
-	vs, net, err := LoadNetwork(pt, arch, device)
+	vs, net, err := LoadNetwork(pt, arch, Options{Device: device})
 	if err != nil {
 		return nil, err
 	}

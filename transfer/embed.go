@@ -153,7 +153,7 @@ func embedTestSample(ctx context.Context, o EmbedOptions) (*data.Split, []int, e
 // sample: the first stage layers' output (dim numbers per image) and the
 // predicted classes (activations).
 func sampleActivations(ctx context.Context, o EmbedOptions, arch model.Arch, sample *data.Split, stage, dim int) ([]float64, []int, error) {
-	vs, net, err := train.LoadNetwork(o.Checkpoint, arch, o.Options.Device)
+	vs, net, err := train.LoadNetwork(o.Checkpoint, arch, o.Options)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -44,8 +44,8 @@ func TestBF16LogitsStayWithinBF16ErrorOfFP32(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 256 images: where the CPU has no bf16 instructions oneDNN emulates
-	// them, and this forward pass runs at about 17 images/s.
+	// 256 images: where the CPU has no bf16 instructions bf16 takes slow
+	// paths, and this forward pass runs at about 17 images/s.
 	idx := make([]int, 256)
 	for i := range idx {
 		idx[i] = i * 39 // spread over the test set
@@ -122,7 +122,7 @@ func argmax(v []float64) int {
 // fp32 master weights that load as fp32.
 //
 // The margin, from measurements: on an AMD EPYC (Zen 3, AVX2 only, where
-// oneDNN emulates bf16), seeds 1 to 5 gave bf16 within 0.10 points of fp32
+// bf16 convolutions run on libtorch's portable bf16 matrix product), seeds 1 to 5 gave bf16 within 0.10 points of fp32
 // on 2,000 test images (0.37 on validation), while fp32's own results
 // spread over 1.15 points from seed to seed. A point is ten times the
 // measured gap and below the seed-to-seed spread: it fails a bf16 path that

@@ -116,7 +116,7 @@ func (j *job) check() error {
 		return fmt.Errorf("epochs (%d), batch size (%d) and learning rate (%g) must be positive", j.r.Epochs, j.r.BatchSize, j.r.LR)
 	}
 	if flag, known := torchenv.CPUBF16(); j.bf16() && known && flag == "" {
-		j.o.Log.Printf("warning: this CPU has no bf16 instructions (avx512_bf16, amx_bf16): oneDNN emulates them and --precision bf16 runs many times slower than fp32 here")
+		j.o.Log.Printf("warning: this CPU has no bf16 instructions (avx512_bf16, amx_bf16): bf16 takes slow paths and --precision bf16 runs many times slower than fp32 here (bench/RESULTS.md)")
 	}
 	return nil
 }

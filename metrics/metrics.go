@@ -56,7 +56,8 @@ type Config struct {
 	// SourceCheckpoint is the file a finetune's source weights came from
 	// (pretrained/mnist-cnn.pt for --from mnist); empty for --from none.
 	SourceCheckpoint string  `json:"source_checkpoint,omitempty"`
-	Layers           string  `json:"layers,omitempty"` // finetune: "last" or "all"
+	SourceSHA256     string  `json:"source_sha256,omitempty"` // the source file\'s SHA-256 when the run began
+	Layers           string  `json:"layers,omitempty"`        // finetune: "last" or "all"
 	Epochs           int     `json:"epochs"`
 	BatchSize        int     `json:"batch_size"`
 	LR               float64 `json:"lr"`

@@ -1,12 +1,15 @@
 package train
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 
 	"github.com/sugarme/gotch/nn"
 
+	"transferlab/data"
+	"transferlab/metrics"
 	"transferlab/model"
 )
 
@@ -38,7 +41,7 @@ func SidecarOrInferred(pt, dataset string) (*model.Sidecar, error) {
 // store.
 func LoadNetwork(pt string, arch model.Arch, o Options) (*nn.VarStore, model.Net, error) {
 	o = o.WithDefaults()
-	channelsLast := arch.Model == "cnn" && ChannelsLast("fp32", false, o.Log)
+	channelsLast := arch.Model == "cnn" && !o.Device.IsCuda() && ChannelsLast("fp32", false, o.Log)
 	vs := nn.NewVarStore(o.Device)
 	net, err := model.Build(vs.Root(), arch)
 	if err == nil {
@@ -74,4 +77,25 @@ func checkpointArch(pt string) (sc *model.Sidecar, inferred bool, err error) {
 		return nil, false, err
 	}
 	return &model.Sidecar{Format: model.SidecarFormat, Arch: arch}, true, nil
+}
+
+// RecordedData fills in the data options d leaves unset ("" or 0) with what
+// the run of cfg recorded about reading dataset, when it is the run's own:
+// a folder:DIR dataset's holdout (the run's seed and test share) and
+// preparation, and EMNIST's orientation. An evaluation or a drawing of the
+// run's network then reads the test images the run was tested on.
+func RecordedData(d data.Options, cfg metrics.Config, dataset string) data.Options {
+	if dataset != cfg.Dataset {
+		return d
+	}
+	if f := cfg.Folder; f != nil {
+		d.Seed = cfg.Seed
+		if d.TestFraction == 0 {
+			d.TestFraction = f.TestFraction
+		}
+		d.Invert = cmp.Or(d.Invert, f.Invert)
+		d.Fit = cmp.Or(d.Fit, f.Fit)
+	}
+	d.EMNISTOrientation = cmp.Or(d.EMNISTOrientation, cfg.EMNISTOrientation)
+	return d
 }

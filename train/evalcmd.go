@@ -93,14 +93,7 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 // preparation, so the test images are those training left out.
 func (o EvalOptions) withDefaults(sc *model.Sidecar) (EvalOptions, error) {
 	o.Dataset = cmp.Or(o.Dataset, sc.Dataset)
-	if f := sc.Config.Folder; f != nil && o.Dataset == sc.Dataset {
-		o.Data.Seed = sc.Seed
-		if o.Data.TestFraction == 0 {
-			o.Data.TestFraction = f.TestFraction
-		}
-		o.Data.Invert = cmp.Or(o.Data.Invert, f.Invert)
-		o.Data.Fit = cmp.Or(o.Data.Fit, f.Fit)
-	}
+	o.Data = RecordedData(o.Data, sc.Config, o.Dataset)
 	o.Options = o.Options.WithDefaults()
 	o.Split = cmp.Or(o.Split, "test")
 	if o.Split != "train" && o.Split != "test" {

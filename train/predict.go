@@ -23,7 +23,8 @@ type PredictOptions struct {
 	Data    data.Options // where Dataset is read from
 	Prep    data.Prep    // how the images are prepared (as folder:DIR datasets are)
 	Device  gotch.Device
-	Top     int // classes reported per image; 0 = 3
+	Top     int    // classes reported per image; 0 = 3
+	Log     Logger // the first run on a machine says that it measures the layout
 }
 
 // Prediction is one image's most likely classes, most likely first.
@@ -69,7 +70,7 @@ func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	probs, err := classify(o.Checkpoint, sc.Arch, split, o.Device)
+	probs, err := classify(o.Checkpoint, sc.Arch, split, Options{Device: o.Device, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +117,9 @@ func prepareImages(paths []string, prep data.Prep, classes []string) (*data.Spli
 
 // classify runs checkpoint pt's network over the images of split and
 // returns their softmax probabilities, arch.Classes per image, row-major.
-func classify(pt string, arch model.Arch, split *data.Split, device gotch.Device) ([]float64, error) {
-	vs, net, err := LoadNetwork(pt, arch, Options{Device: device})
+func classify(pt string, arch model.Arch, split *data.Split, o Options) ([]float64, error) {
+	device := o.WithDefaults().Device
+	vs, net, err := LoadNetwork(pt, arch, o)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"transferlab/data"
 	"transferlab/internal/torchenv"
 	"transferlab/metrics"
+	"transferlab/model"
 )
 
 // recordFailure marks a run that ends with err as failed, or interrupted
@@ -53,8 +54,24 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
 		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
 		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
-		SourceCheckpoint: SourceCheckpoint(r, o.PretrainedDir),
 	}
+}
+
+// withSource records the file a finetune's source weights come from, as
+// an absolute path (embed --run reads it from any working folder), and
+// its SHA-256, so that a later drawing of "before" knows whether the file
+// is still that network.
+func withSource(cfg metrics.Config, r Recipe, pretrainedDir string) metrics.Config {
+	src := SourceCheckpoint(r, pretrainedDir)
+	if src == "" {
+		return cfg
+	}
+	if abs, err := filepath.Abs(src); err == nil {
+		src = abs
+	}
+	cfg.SourceCheckpoint = src
+	cfg.SourceSHA256, _ = model.FileSHA256(src) // a missing source fails the run in loadWeights
+	return cfg
 }
 
 // rawOrNone is "raw" for a transposed dataset (EMNIST) used as its files

@@ -118,6 +118,7 @@ func loadResumePoint(dir string, vs *nn.VarStore, cfg metrics.Config) (*resumePo
 	// and so may the source's path (another working folder): a resume
 	// loads its weights from the resume point, not from the source.
 	saved.SourceCheckpoint, cfg.SourceCheckpoint = "", ""
+	saved.SourceSHA256, cfg.SourceSHA256 = "", ""
 	a, _ := json.Marshal(saved)
 	b, _ := json.Marshal(cfg)
 	if !bytes.Equal(a, b) {

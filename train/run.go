@@ -250,15 +250,18 @@ func (j *job) begin(recipe metrics.Recipe) {
 	r := j.r
 	j.run = &metrics.Run{
 		Name: r.Name, Kind: r.Kind, Status: "running", Classes: j.sp.classes,
-		Config:  runConfig(r, j.o, j.sp, cachesFeatures(r, j.o)),
+		Config:  withSource(runConfig(r, j.o, j.sp, cachesFeatures(r, j.o)), r, j.o.PretrainedDir),
 		Started: j.started.UTC(), Env: Env(), Reference: r.Reference,
 		Recipe: &recipe, Summary: model.Summary(j.vs),
 	}
 	if r.Reference != nil && r.Dataset != "emnist-letters" && r.Kind == "finetune" {
 		j.run.Reference = nil // the seed's numbers are for EMNIST letters only
 	}
-	if j.resume != nil {
-		j.run.History, j.run.Started = j.resume.History, j.resume.Started
+	if rp := j.resume; rp != nil {
+		j.run.History, j.run.Started = rp.History, rp.Started
+		if rp.Config.SourceCheckpoint != "" { // the source as it was when the run began
+			j.run.Config.SourceCheckpoint, j.run.Config.SourceSHA256 = rp.Config.SourceCheckpoint, rp.Config.SourceSHA256
+		}
 	}
 	j.resumable = len(j.run.History)
 	j.o.Log.Printf("%s: %s on %s, %d training images, %d per-epoch %s images, %d test images, %d trainable tensors",

@@ -131,6 +131,7 @@ func (o EmbedOptions) withDefaults(sc *model.Sidecar) (EmbedOptions, error) {
 		return o, fmt.Errorf("embed: %d images: give 3 or more", o.N)
 	}
 	o.Options = o.Options.WithDefaults()
+	o.Data = train.RecordedData(o.Data, sc.Config, o.Dataset)
 	return o, nil
 }
 
@@ -321,23 +322,51 @@ func sameClasses(sc *model.Sidecar, classes []string) bool {
 // TransferEmbeddings are the two feature spaces the transfer page links
 // for a finished fine-tuning run: its source network before fine-tuning
 // and the fine-tuned network after, each at fc2 on the same seeded sample
-// of the target's test images. before is nil for a run trained from
-// scratch. o gives the sample's size and seed, the data and device
-// options; the checkpoints and the dataset are the run's.
+// of the target's test images, read as the run read them. before is nil
+// for a run trained from scratch. o gives the sample's size and seed, the
+// data folder and the device; the checkpoints and the dataset are the
+// run's. Where only before fails, after is returned with the error.
 func TransferEmbeddings(ctx context.Context, resultsDir string, run *metrics.Run, o EmbedOptions) (before, after *Embedding, err error) {
 	if run.Kind != "finetune" || run.Status != "done" {
 		return nil, nil, fmt.Errorf("run %s: a finished fine-tuning run has feature spaces before and after (this one is a %s run, %s)", run.Name, run.Kind, run.Status)
 	}
 	o.Dataset, o.Layer = run.Config.Dataset, ""
+	o.Data.TestFraction, o.Data.Invert, o.Data.Fit, o.Data.EMNISTOrientation = 0, "", "", ""
+	o.Data = train.RecordedData(o.Data, run.Config, o.Dataset)
 	o.Checkpoint = filepath.Join(resultsDir, run.Name, "model.pt")
 	if after, err = Embed(ctx, o); err != nil {
 		return nil, nil, err
 	}
-	if o.Checkpoint = run.Config.SourceCheckpoint; o.Checkpoint == "" {
-		return nil, after, nil
+	src, err := runSource(run, o.Options.WithDefaults().PretrainedDir)
+	if src == "" || err != nil {
+		return nil, after, err
 	}
+	o.Checkpoint = src
 	if before, err = Embed(ctx, o); err != nil {
-		return nil, nil, fmt.Errorf("the source network of %s: %w", run.Name, err)
+		return nil, after, fmt.Errorf("the source network of %s: %w", run.Name, err)
 	}
 	return before, after, nil
+}
+
+// runSource is the file run's source weights came from, "" for a run from
+// scratch. A run from before transferlab recorded it names a pretrained
+// dataset, found in pretrainedDir. It is an error when the file is no
+// longer the network the run started from (retrained since).
+func runSource(run *metrics.Run, pretrainedDir string) (string, error) {
+	cfg := run.Config
+	src := cfg.SourceCheckpoint
+	if src == "" {
+		src = train.SourceCheckpoint(train.Recipe{Kind: run.Kind, Source: cfg.Source}, pretrainedDir)
+	}
+	if src == "" || cfg.SourceSHA256 == "" {
+		return src, nil
+	}
+	sum, err := model.FileSHA256(src)
+	if err != nil {
+		return "", fmt.Errorf("the source network of %s: %w", run.Name, err)
+	}
+	if sum != cfg.SourceSHA256 {
+		return "", fmt.Errorf("the source network of %s, %s, has changed since the run started from it (SHA-256 %.12s..., was %.12s...): its feature space before fine-tuning is gone", run.Name, src, sum, cfg.SourceSHA256)
+	}
+	return src, nil
 }

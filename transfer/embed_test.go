@@ -148,7 +148,11 @@ func TestTransferEmbeddingsBeforeAndAfter(t *testing.T) {
 			}
 			continue
 		}
-		if before == nil || before.Checkpoint != train.PretrainedPath(o.PretrainedDir, "mnist") || before.Predicted || before.Dataset != "fashion" {
+		src, _ := filepath.Abs(train.PretrainedPath(o.PretrainedDir, "mnist"))
+		if run.Config.SourceCheckpoint != src || run.Config.SourceSHA256 == "" {
+			t.Errorf("the run records its source as %q (SHA-256 %q), want %s and its sum", run.Config.SourceCheckpoint, run.Config.SourceSHA256, src)
+		}
+		if before == nil || before.Checkpoint != src || before.Predicted || before.Dataset != "fashion" {
 			t.Fatalf("before: %+v", before)
 		}
 		for i := range before.Points {
@@ -159,5 +163,40 @@ func TestTransferEmbeddingsBeforeAndAfter(t *testing.T) {
 	}
 	if _, _, err := TransferEmbeddings(context.Background(), o.ResultsDir, &metrics.Run{Name: "x", Kind: "pretrain", Status: "done"}, eo); err == nil {
 		t.Error("a pretraining run has no before and after: want an error")
+	}
+}
+
+// A source network retrained (or replaced) since the run started from it
+// is not drawn as "before"; "after" still is.
+func TestTransferEmbeddingsRefuseAChangedSource(t *testing.T) {
+	pin(t)
+	o := quick(t)
+	committed, err := os.ReadFile(filepath.Join("..", "pretrained", "mnist-cnn.pt"))
+	if err != nil {
+		t.Skipf("no committed MNIST network: %v", err)
+	}
+	sidecar, err := os.ReadFile(model.SidecarPath(filepath.Join("..", "pretrained", "mnist-cnn.pt")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := train.PretrainedPath(o.PretrainedDir, "mnist")
+	if err := os.WriteFile(src, committed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(model.SidecarPath(src), sidecar, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.Target, o.PerClass, o.Epochs, o.EvalLimit = "fashion", 5, 1, 100
+	r, _ := Finetune("mnist", "last")
+	run, err := train.Run(context.Background(), r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src, append(committed, 0), 0o644); err != nil { // another file now
+		t.Fatal(err)
+	}
+	before, after, err := TransferEmbeddings(context.Background(), o.ResultsDir, run, EmbedOptions{N: 50, Data: o.Data, Options: o})
+	if err == nil || !strings.Contains(err.Error(), "has changed since the run started from it") || before != nil || after == nil {
+		t.Fatalf("before %v, after %v, error %v; want after only and an error saying the source changed", before != nil, after != nil, err)
 	}
 }

@@ -17,7 +17,11 @@ import (
 
 // embedOptions are the flags of 'transferlab embed'.
 type embedOptions struct {
+	// flags is the set AddFlags registered on: the data flags the user
+	// left unset keep the checkpoint's record.
+	flags                           *pflag.FlagSet
 	checkpoint, run, dataset, layer string
+	pretrainedDir                   string
 	n                               int
 	seed                            int64
 	device                          choiceFlag
@@ -26,6 +30,7 @@ type embedOptions struct {
 }
 
 func (o *embedOptions) AddFlags(f *pflag.FlagSet) {
+	o.flags = f
 	f.StringVar(&o.checkpoint, "checkpoint", "", "the .pt file (with its sidecar, or a plain state_dict of the seed's CNN or FFN and --dataset)")
 	f.StringVar(&o.run, "run", "", "instead of --checkpoint: a fine-tuning run's folder name under --results-dir; draws its source network before fine-tuning and the fine-tuned network after, at fc2 on the target's test images, for the transfer page")
 	f.StringVar(&o.dataset, "dataset", "", "the test images to draw (default: the checkpoint's own dataset)")
@@ -34,6 +39,7 @@ func (o *embedOptions) AddFlags(f *pflag.FlagSet) {
 	f.Int64Var(&o.seed, "seed", train.DefaultSeed, "the sample's seed")
 	addDeviceFlag(f, &o.device)
 	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for the page")
+	f.StringVar(&o.pretrainedDir, "pretrained-dir", "pretrained", "--run: where a run that did not record its source file finds its pretrained network")
 	o.data.AddFlags(f)
 }
 
@@ -78,6 +84,8 @@ func runEmbed(ctx context.Context, o embedOptions, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	unsetAsRecorded(o.flags, &d)
+	base.PretrainedDir = o.pretrainedDir
 	eo := transfer.EmbedOptions{Checkpoint: o.checkpoint, Dataset: o.dataset, Layer: o.layer,
 		N: o.n, Seed: o.seed, ResultsDir: o.resultsDir, Data: d, Options: base}
 	if o.run != "" {
@@ -106,11 +114,10 @@ func embedRun(ctx context.Context, resultsDir, name string, eo transfer.EmbedOpt
 	for _, p := range paths {
 		fmt.Fprintf(stdout, "wrote %s\n", p)
 	}
-	if err != nil {
-		return err
+	if len(paths) > 0 {
+		rebuildReport(resultsDir, filepath.Join(resultsDir, charts.TransferPageName), stderr)
 	}
-	rebuildReport(resultsDir, filepath.Join(resultsDir, charts.TransferPageName), stderr)
-	return nil
+	return err
 }
 
 // drawTransferFeatures writes the before and after pages of every finished
@@ -122,7 +129,7 @@ func drawTransferFeatures(ctx context.Context, resultsDir string, runs []*metric
 			continue
 		}
 		if _, err := writeTransferEmbeddings(ctx, resultsDir, r, eo); err != nil {
-			fmt.Fprintf(stderr, "warning: %s: feature spaces not drawn: %v\n", r.Name, err)
+			fmt.Fprintf(stderr, "transferlab: warning: %s: feature space not drawn: %v\n", r.Name, err)
 		}
 	}
 }
@@ -132,7 +139,7 @@ func drawTransferFeatures(ctx context.Context, resultsDir string, runs []*metric
 // transfer page links (charts.TransferEmbedPages).
 func writeTransferEmbeddings(ctx context.Context, resultsDir string, run *metrics.Run, eo transfer.EmbedOptions) ([]string, error) {
 	before, after, err := transfer.TransferEmbeddings(ctx, resultsDir, run, eo)
-	if err != nil {
+	if after == nil {
 		return nil, err
 	}
 	beforePage, afterPage := charts.TransferEmbedPages(run.Name, run.Config.Dataset)
@@ -150,7 +157,7 @@ func writeTransferEmbeddings(ctx context.Context, resultsDir string, run *metric
 		}
 		paths = append(paths, p)
 	}
-	return paths, nil
+	return paths, err // before's, where only before failed
 }
 
 // writeEmbedding computes the embedding eo asks for and writes its page.
@@ -170,4 +177,10 @@ func chartsEmbedding(e *transfer.Embedding) charts.Embedding {
 		ce.Points = append(ce.Points, charts.EmbedPoint(p))
 	}
 	return ce
+}
+
+// addNoEmbedFlag adds --no-embed to a command that draws its fine-tuning
+// runs' feature spaces.
+func addNoEmbedFlag(f *pflag.FlagSet, noEmbed *bool) {
+	f.BoolVar(noEmbed, "no-embed", false, "do not draw each fine-tuning run's feature space before and after fine-tuning (embed --run) for the transfer page")
 }

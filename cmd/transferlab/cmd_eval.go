@@ -63,16 +63,7 @@ func runEval(ctx context.Context, o evalOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	// A folder:DIR checkpoint records how its folder was prepared and
-	// split; flags the user did not set leave that as recorded.
-	for flag, v := range map[string]*string{"invert": &d.Invert, "fit": &d.Fit} {
-		if !o.flags.Changed(flag) {
-			*v = ""
-		}
-	}
-	if !o.flags.Changed("test-fraction") {
-		d.TestFraction = 0
-	}
+	unsetAsRecorded(o.flags, &d)
 	d.Seed = o.seed
 	ev, path, err := train.EvalCheckpoint(ctx, train.EvalOptions{Checkpoint: o.checkpoint, Dataset: o.dataset,
 		Split: o.split.value, ResultsDir: o.resultsDir, Data: d, Options: base})

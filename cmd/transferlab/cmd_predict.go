@@ -67,7 +67,7 @@ func runPredict(ctx context.Context, o predictOptions, images []string, stdout, 
 	preds, err := train.Predict(ctx, train.PredictOptions{Checkpoint: o.checkpoint, Images: images, Dataset: o.dataset,
 		Data:   data.Options{DataDir: o.dataDir, Download: true, Progress: stderr},
 		Prep:   data.Prep{Invert: o.invert.value, Fit: o.fit.value},
-		Device: base.Device, Top: o.top})
+		Device: base.Device, Top: o.top, Log: base.Log})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 type reproduceOptions struct {
 	trainOptions
 	quick, retrain bool
+	noEmbed        bool
 	seeds          int
 	target         string
 }
@@ -29,6 +30,7 @@ func (o *reproduceOptions) AddFlags(f *pflag.FlagSet) {
 	f.Lookup("lr").Hidden = true
 	f.BoolVar(&o.quick, "quick", false, "small subsets, one epoch: a smoke test of a few minutes")
 	f.BoolVar(&o.retrain, "retrain", false, "pretrain even when pretrained/ holds a matching checkpoint")
+	addNoEmbedFlag(f, &o.noEmbed)
 	addSeedsFlag(f, &o.seeds)
 	f.Lookup("seeds").Usage = fmt.Sprintf("run each of the five transfers with seeds --seed, --seed+1, ... (1 to %d; Q4 and the pretrainings run once); with 2 or more a table gives mean ± sd and the 95%% interval", metrics.MaxSeeds)
 	f.StringVar(&o.target, "target", "", "transfer target when EMNIST letters cannot be had (not in the data folder and not downloadable): mnist, fashion, idx:DIR or folder:DIR (default: skip the transfers)")
@@ -68,12 +70,14 @@ func runReproduce(ctx context.Context, o reproduceOptions, stdout, stderr io.Wri
 	for _, s := range stages {
 		runs = append(runs, s.Run)
 	}
-	drawTransferFeatures(ctx, o.resultsDir, runs, reproduceEmbedOptions(opts, o.quick), stderr)
 	if len(runs) > 0 {
 		_ = transfer.WriteTable(stdout, runs)
 	}
 	if o.seeds > 1 && len(runs) > 0 {
 		_ = transfer.WriteSeedTable(stdout, runs)
+	}
+	if !o.noEmbed {
+		drawTransferFeatures(ctx, o.resultsDir, runs, reproduceEmbedOptions(opts, o.quick), stderr)
 	}
 	rebuildReport(o.resultsDir, "", stderr)
 	return err

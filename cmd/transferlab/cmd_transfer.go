@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"transferlab/data"
+	"transferlab/metrics"
 	"transferlab/transfer"
 )
 
@@ -19,6 +20,7 @@ type transferOptions struct {
 	target   string
 	perClass perClassFlag
 	seeds    int
+	noEmbed  bool
 }
 
 func (o *transferOptions) AddFlags(f *pflag.FlagSet) {
@@ -27,6 +29,7 @@ func (o *transferOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(f, &o.perClass, def.PerClass)
 	addSeedsFlag(f, &o.seeds)
+	addNoEmbedFlag(f, &o.noEmbed)
 	// Here --emnist-orientation also takes both.
 	o.data.orientation.choices = []string{data.OrientationUpright, data.OrientationRaw, orientationBoth}
 	f.Lookup("emnist-orientation").Usage = "EMNIST images: upright (as MNIST), raw (transposed, as the files store them), or both (each configuration in each, side by side)"
@@ -61,17 +64,22 @@ func runTransfer(ctx context.Context, o transferOptions, stdout, stderr io.Write
 	}
 	opts.Target, opts.PerClass = o.target, o.perClass.n
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
+	draw := func(runs []*metrics.Run) {
+		if !o.noEmbed {
+			drawTransferFeatures(ctx, o.resultsDir, runs, transfer.EmbedOptions{Seed: opts.Seed, Data: opts.Data, Options: opts}, stderr)
+		}
+	}
 	if both {
-		return runBothOrientations(ctx, opts, o.seeds, o.resultsDir, stdout, stderr)
+		return runBothOrientations(ctx, opts, o.seeds, o.resultsDir, draw, stdout, stderr)
 	}
 	runs, err := transfer.RunTransfers(ctx, opts, o.seeds)
-	drawTransferFeatures(ctx, o.resultsDir, runs, transfer.EmbedOptions{Seed: opts.Seed, Data: opts.Data, Options: opts}, stderr)
 	if len(runs) > 0 {
 		_ = transfer.WriteTable(stdout, runs)
 		if o.seeds > 1 {
 			fmt.Fprintln(stdout)
 			_ = transfer.WriteSeedTable(stdout, runs)
 		}
+		draw(runs)
 		rebuildReport(o.resultsDir, filepath.Join(o.resultsDir, "transfer.html"), stderr)
 	}
 	return err

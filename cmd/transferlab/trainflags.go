@@ -207,3 +207,18 @@ func addPerClassFlag(f *pflag.FlagSet, p *perClassFlag, def int) {
 	p.n = def
 	f.Var(p, "per-class", "training images per class, the first N in file order (a class with fewer is used whole), or all")
 }
+
+// unsetAsRecorded clears the data options whose flags the user left
+// unset: a checkpoint records how its run read its dataset (a folder:DIR
+// dataset's preparation and holdout, EMNIST's orientation), and
+// train.RecordedData fills the cleared ones from that record.
+func unsetAsRecorded(f *pflag.FlagSet, d *data.Options) {
+	for flag, v := range map[string]*string{"invert": &d.Invert, "fit": &d.Fit, "emnist-orientation": &d.EMNISTOrientation} {
+		if !f.Changed(flag) {
+			*v = ""
+		}
+	}
+	if !f.Changed("test-fraction") {
+		d.TestFraction = 0
+	}
+}

@@ -10,8 +10,8 @@ The CNN is measured in fp32 and in bfloat16 autocast (torch.autocast("cpu",
 dtype=torch.bfloat16), fp32 master weights, loss and Adam, as transferlab's
 --precision bf16), each in the standard layout and in channels_last (keys
 ending in BF16, CL, BF16CL). BF16_STEPS (default STEPS) is separate because
-on a CPU without bf16 instructions oneDNN emulates bf16 many times slower
-than fp32. --no-bf16 leaves the bf16 rows out. --peak adds the machine's
+on a CPU without bf16 instructions bf16 takes slow paths (libtorch's
+portable bf16 GEMM on an AVX2-only CPU), many times slower than fp32. --no-bf16 leaves the bf16 rows out. --peak adds the machine's
 torch.mm peak in GFLOP/s, fp32 and bf16, for bench/run.sh's roofline.
 
 --full runs the whole homework instead, the work of `transferlab reproduce

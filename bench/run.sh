@@ -28,7 +28,7 @@ py=/usr/bin/python3
 "$py" -c 'import torch' 2>/dev/null || { echo "bench: python3-torch is missing: run ./setup-libtorch.sh" >&2; exit 1; }
 
 echo "bench: $(date -u +%FT%TZ) on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $threads threads, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-echo "bench: $steps steps per workload, $bf16_steps per bf16 workload; bf16 instructions: $([ "$bf16_cpu" = 1 ] && echo yes || echo 'none (emulated)')"
+echo "bench: $steps steps per workload, $bf16_steps per bf16 workload; bf16 instructions: $([ "$bf16_cpu" = 1 ] && echo yes || echo 'none (slow bf16 paths)')"
 echo "bench: PyTorch reference..."
 ref=$("$py" bench/reference.py "$threads" "$steps" "$bf16_steps" "${as_installed_bf16[@]}")
 # transferlab keeps large buffers in glibc's heap (internal/torchenv); the

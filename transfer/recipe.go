@@ -42,13 +42,6 @@ var recipes = []train.Recipe{
 	finetune("fashion", "all", &metrics.Reference{TrainAcc: 96.62, TestAcc: 83.25}),
 }
 
-// Recipes lists every recipe in a stable order.
-func Recipes() []train.Recipe {
-	out := make([]train.Recipe, len(recipes))
-	copy(out, recipes)
-	return out
-}
-
 // TransferRecipes lists the five transfer configurations in the seed's
 // table order.
 func TransferRecipes() []train.Recipe {

@@ -63,7 +63,9 @@ say "adapting gotch to the installed libtorch (tools/gotchpatch)"
 go run ./tools/gotchpatch -out build/gotch || die "the gotch adaptation failed: see the messages above."
 
 say "building transferlab (the first build compiles gotch's C++ layer: a few minutes)"
-go build -o transferlab ./cmd/transferlab || die "go build failed: see the messages above."
+# -buildvcs=auto: stamp the commit into the binary (--version, sidecars) even
+# where GOFLAGS turns stamping off; a tree without git builds all the same.
+go build -buildvcs=auto -o transferlab ./cmd/transferlab || die "go build failed: see the messages above."
 
 say "copying MNIST and Fashion-MNIST into the data folder (verified by SHA-256)"
 ./transferlab data fetch mnist fashion || die "the datasets could not be installed: see the messages above."

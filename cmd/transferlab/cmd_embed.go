@@ -76,15 +76,10 @@ func runEmbed(ctx context.Context, o embedOptions, stdout, stderr io.Writer) err
 	if o.n < 3 {
 		return usageError{fmt.Errorf("--n %d: give 3 or more", o.n)}
 	}
-	base, err := deviceOptions(o.device, stderr)
+	base, d, err := checkpointOptions(o.device, o.data, o.flags, stderr)
 	if err != nil {
 		return err
 	}
-	d, err := o.data.options(stderr)
-	if err != nil {
-		return err
-	}
-	unsetAsRecorded(o.flags, &d)
 	base.PretrainedDir = o.pretrainedDir
 	eo := transfer.EmbedOptions{Checkpoint: o.checkpoint, Dataset: o.dataset, Layer: o.layer,
 		N: o.n, Seed: o.seed, ResultsDir: o.resultsDir, Data: d, Options: base}

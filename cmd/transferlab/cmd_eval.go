@@ -55,15 +55,10 @@ func runEval(ctx context.Context, o evalOptions, stdout, stderr io.Writer) error
 	if o.checkpoint == "" {
 		return usageError{fmt.Errorf("--checkpoint is required, for example --checkpoint pretrained/mnist-cnn.pt")}
 	}
-	base, err := deviceOptions(o.device, stderr)
+	base, d, err := checkpointOptions(o.device, o.data, o.flags, stderr)
 	if err != nil {
 		return err
 	}
-	d, err := o.data.options(stderr)
-	if err != nil {
-		return err
-	}
-	unsetAsRecorded(o.flags, &d)
 	d.Seed = o.seed
 	ev, path, err := train.EvalCheckpoint(ctx, train.EvalOptions{Checkpoint: o.checkpoint, Dataset: o.dataset,
 		Split: o.split.value, ResultsDir: o.resultsDir, Data: d, Options: base})

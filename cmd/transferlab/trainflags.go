@@ -208,6 +208,22 @@ func addPerClassFlag(f *pflag.FlagSet, p *perClassFlag, def int) {
 	f.Var(p, "per-class", "training images per class, the first N in file order (a class with fewer is used whole), or all")
 }
 
+// checkpointOptions are the options of a command that reads a saved
+// checkpoint (eval, embed): its device, and the data flags, with those the
+// user left unset cleared for the checkpoint's record (unsetAsRecorded).
+func checkpointOptions(device choiceFlag, ds datasetOptions, f *pflag.FlagSet, stderr io.Writer) (train.Options, data.Options, error) {
+	base, err := deviceOptions(device, stderr)
+	if err != nil {
+		return train.Options{}, data.Options{}, err
+	}
+	d, err := ds.options(stderr)
+	if err != nil {
+		return train.Options{}, data.Options{}, err
+	}
+	unsetAsRecorded(f, &d)
+	return base, d, nil
+}
+
 // unsetAsRecorded clears the data options whose flags the user left
 // unset: a checkpoint records how its run read its dataset (a folder:DIR
 // dataset's preparation and holdout, EMNIST's orientation), and

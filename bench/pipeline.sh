@@ -11,6 +11,13 @@
 #   bench/pipeline.sh --quick                      # reproduce --quick's subsets: minutes
 #   bench/pipeline.sh --quick --precision bf16
 #   bench/pipeline.sh [--target mnist] [--threads N]   # full scale: hours, by hand
+#   bench/pipeline.sh --reuse-pretrained           # full scale but the pretrainings: under an hour
+#
+# --reuse-pretrained runs `reproduce` without --retrain on a copy of the
+# committed pretrained/ folder, so both pretrainings are reused (fp32, seed
+# 42: their recipe), and the reference starts its transfers from the same
+# two networks and skips its pretrainings: Q4 and the five transfers at full
+# scale, the stages whose per-epoch evaluation is the largest share.
 #
 # --keep DIR keeps both sides' logs, transferlab's results folder and the
 # reference's JSON in DIR.
@@ -36,7 +43,7 @@
 # transferlab's runs used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-quick=() precision=fp32 target=mnist threads=$(nproc) keep=""
+quick=() precision=fp32 target=mnist threads=$(nproc) keep="" reuse=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
@@ -44,10 +51,15 @@ while [ $# -gt 0 ]; do
     --target) target="$2"; shift ;;
     --threads) threads="$2"; shift ;;
     --keep) keep="$2"; shift ;;
-    *) echo "usage: bench/pipeline.sh [--quick] [--precision fp32|bf16] [--target T] [--threads N] [--keep DIR]" >&2; exit 2 ;;
+    --reuse-pretrained) reuse=1 ;;
+    *) echo "usage: bench/pipeline.sh [--quick | --reuse-pretrained] [--precision fp32|bf16] [--target T] [--threads N] [--keep DIR]" >&2; exit 2 ;;
   esac
   shift
 done
+if [ -n "$reuse" ] && { [ ${#quick[@]} -gt 0 ] || [ "$precision" != fp32 ]; }; then
+  echo "bench/pipeline.sh: --reuse-pretrained reuses the committed fp32 networks at full scale: not with --quick or bf16" >&2
+  exit 2
+fi
 py=/usr/bin/python3
 bin="${TRANSFERLAB_BIN:-./transferlab}"
 [ -x "$bin" ] || go build -o "$bin" ./cmd/transferlab
@@ -61,19 +73,29 @@ echo "pipeline: $("$bin" --version), built $(date -u -r "$bin" +%FT%TZ); $precis
 echo "pipeline: load before: $(uptime)"
 # --no-embed: the feature-space pages reproduce draws after the transfers
 # are not part of the homework, and the reference does not draw them.
-go_cmd=("$bin" --threads "$threads" reproduce --retrain --no-embed "${quick[@]}" --precision "$precision" --target "$target"
+retrain=(--retrain) ref_pretrained=()
+if [ -n "$reuse" ]; then
+  cp -r pretrained "$tmp/pretrained"
+  retrain=() ref_pretrained=(--pretrained "$tmp/pretrained")
+fi
+go_cmd=("$bin" --threads "$threads" reproduce "${retrain[@]}" --no-embed "${quick[@]}" --precision "$precision" --target "$target"
   --results-dir "$tmp/results" --pretrained-dir "$tmp/pretrained")
 echo "pipeline: ${go_cmd[*]}"
 start=$(now)
 env -u GLIBC_TUNABLES "${go_cmd[@]}" >"$tmp/go.log" 2>&1 || { tail -30 "$tmp/go.log" >&2; exit 1; }
 go_total=$(elapsed "$start")
+if [ -n "$reuse" ] && ! grep -q "pretrain-mnist: .*reus" "$tmp/go.log"; then
+  echo "bench/pipeline.sh: transferlab did not reuse the committed pretrainings (see its log):" >&2
+  grep -i "pretrain" "$tmp/go.log" | head -5 >&2
+  exit 1
+fi
 ref_target=$("$py" -c '
 import glob, json, sys
 ds = {json.load(open(f))["config"]["dataset"] for f in glob.glob(sys.argv[1] + "/*/metrics.json")
       if json.load(open(f))["kind"] == "finetune"}
 print(ds.pop() if len(ds) == 1 else sys.argv[2])' "$tmp/results" "$target")
 echo "pipeline: load between: $(uptime)"
-ref_cmd=("$py" bench/reference.py --full --threads "$threads" --precision "$precision" "${quick[@]}" --target "$ref_target")
+ref_cmd=("$py" bench/reference.py --full --threads "$threads" --precision "$precision" "${quick[@]}" "${ref_pretrained[@]}" --target "$ref_target")
 echo "pipeline: GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824 ${ref_cmd[*]}"
 start=$(now)
 GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824 "${ref_cmd[@]}" >"$tmp/ref.json" 2>"$tmp/ref.log" ||

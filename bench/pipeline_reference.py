@@ -5,6 +5,12 @@ each stage timed from reading its data to saving its network. Run through
 
   pipeline_reference.py [--threads N] [--precision fp32|bf16] [--quick]
                         [--target mnist|fashion|emnist-letters] [--data-dir DIR] [--out DIR]
+                        [--pretrained DIR]
+
+--pretrained DIR skips both pretrainings and starts the transfers from the
+networks in DIR (mnist-cnn.pt and fashion-cnn.pt, transferlab's pretrained/
+folder, TorchScript archives), as `transferlab reproduce` without --retrain
+reuses them: Q4 and the transfers at full scale in under an hour here.
 
 Prints one JSON object: seconds per stage and in all, and per stage the
 seconds of its epochs, of their evaluation passes and of the final test
@@ -81,8 +87,9 @@ class Recipe:
     layers: str = "all"
 
 
-def recipes(target, quick):
-    """The stages of reproduce, in its order, shrunk as --quick shrinks them."""
+def recipes(target, quick, pretrain=True):
+    """The stages of reproduce, in its order, shrunk as --quick shrinks them;
+    without the pretrainings unless pretrain."""
     q4 = Recipe("overfit", "ffn", "mnist", 30, 2048, 0.006, val_fraction=0.2)
     pre = [Recipe("pretrain-" + ds, "cnn", ds, 20, 128, 1e-3) for ds in ("mnist", "fashion")]
     tr = [Recipe(f"transfer-{src}-{layers}", "cnn", target, 10, 32, 1e-3, per_class=250, source=src, layers=layers)
@@ -91,7 +98,7 @@ def recipes(target, quick):
         q4 = replace(q4, limit=QUICK_TRAIN_IMAGES, epochs=QUICK_FFN_EPOCHS)
         pre = [replace(r, limit=QUICK_TRAIN_IMAGES, epochs=QUICK_EPOCHS) for r in pre]
         tr = [replace(r, per_class=QUICK_PER_CLASS, epochs=QUICK_EPOCHS) for r in tr]
-    return [replace(r, test_limit=QUICK_TEST_IMAGES if quick else 0) for r in [q4] + pre + tr]
+    return [replace(r, test_limit=QUICK_TEST_IMAGES if quick else 0) for r in [q4] + (pre if pretrain else []) + tr]
 
 
 def read_idx(path):
@@ -162,10 +169,18 @@ def evaluate(net, x, y, bf16):
     return loss_sum / len(y), 100.0 * hits / len(y)
 
 
-def network(r, classes, out):
+def source_weights(source, out, pretrained):
+    """The source network's state: pretrained/<source>-cnn.pt (TorchScript, as
+    transferlab saves) with --pretrained, else this pipeline's pretraining."""
+    if pretrained:
+        return torch.jit.load(os.path.join(pretrained, f"{source}-cnn.pt")).state_dict()
+    return torch.load(os.path.join(out, f"pretrain-{source}.pt"))
+
+
+def network(r, classes, out, pretrained):
     net = FFN() if r.model == "ffn" else Network(classes)
     if r.source and r.source != "none":
-        state = torch.load(os.path.join(out, f"pretrain-{r.source}.pt"))
+        state = source_weights(r.source, out, pretrained)
         net.load_state_dict({k: v for k, v in state.items() if not k.startswith("fc3.")}, strict=False)
     if r.layers == "last":
         for name, p in net.named_parameters():
@@ -173,11 +188,11 @@ def network(r, classes, out):
     return net
 
 
-def run_stage(r, data_dir, out, seed, bf16):
+def run_stage(r, data_dir, out, seed, bf16, pretrained):
     start = time.perf_counter()
     (x, y), (xe, ye), (xt, yt), classes, eval_name = splits(r, data_dir, seed)
     torch.manual_seed(seed)
-    net = network(r, classes, out)
+    net = network(r, classes, out, pretrained)
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=r.lr)
     epoch_s = eval_s = 0.0
     for e in range(1, r.epochs + 1):
@@ -222,15 +237,17 @@ def main(argv):
     p.add_argument("--data-dir", default=default_data_dir())
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", help="folder for the networks (default: a temporary one, removed)")
+    p.add_argument("--pretrained", help="start the transfers from DIR/mnist-cnn.pt and DIR/fashion-cnn.pt; skip the pretrainings")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     with tempfile.TemporaryDirectory() as tmp:
         out = a.out or tmp
         os.makedirs(out, exist_ok=True)
-        stages = [run_stage(r, a.data_dir, out, a.seed, a.precision == "bf16") for r in recipes(a.target, a.quick)]
+        stages = [run_stage(r, a.data_dir, out, a.seed, a.precision == "bf16", a.pretrained)
+                  for r in recipes(a.target, a.quick, pretrain=not a.pretrained)]
     print(json.dumps({
         "torch": torch.__version__, "threads": torch.get_num_threads(), "precision": a.precision,
-        "quick": a.quick, "target": a.target, "last": "plain loop (no feature cache)",
+        "quick": a.quick, "target": a.target, "pretrained": a.pretrained, "last": "plain loop (no feature cache)",
         "stages": stages, "seconds": sum(s["seconds"] for s in stages),
         "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))

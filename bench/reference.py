@@ -4,7 +4,7 @@ benchmarks in train/bench_test.go: random images, same networks, batch
 sizes and thread count. Prints one JSON object of images per second and RSS.
 
   reference.py THREADS [STEPS [BF16_STEPS]] [--no-bf16] [--peak]
-  reference.py --full [--threads N] [--precision fp32|bf16] [--quick] [--target T]
+  reference.py --full [--threads N] [--precision fp32|bf16] [--quick] [--target T] [--pretrained DIR]
 
 The CNN is measured in fp32 and in bfloat16 autocast (torch.autocast("cpu",
 dtype=torch.bfloat16), fp32 master weights, loss and Adam, as transferlab's
@@ -16,7 +16,8 @@ torch.mm peak in GFLOP/s, fp32 and bf16, for bench/run.sh's roofline.
 
 --full runs the whole homework instead, the work of `transferlab reproduce
 --retrain` (bench/pipeline_reference.py, for bench/pipeline.sh; hours at
-full scale, minutes with --quick).
+full scale, minutes with --quick; --pretrained DIR: the transfers from DIR's
+networks, without the pretrainings).
 """
 import json
 import os

@@ -40,12 +40,15 @@ go_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench '^Benchmark(CNN
   -benchtime "${steps}x" ./train)
 go_out+=$'\n'$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench '^Benchmark(CNNTrainBatch128|CNNEvalBatch1024)BF16(CL)?$' \
   -benchtime "${bf16_steps}x" ./train)
+# EvalBatch is a fixed rule (128 images per forward pass); this checks it
+# on this machine: the CNN and the FFN evaluated in passes of 64 to 4096.
+chunk_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench '^BenchmarkEvalChunk$' -benchtime "$(( steps < 3 ? steps : 3 ))x" ./train)
 rss_out=""
 if [ "${LONG:-1}" != 0 ]; then
   rss_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench 'TrainingRSS|LastTenEpochs' -benchtime 1x ./train)
 fi
 
-REF="$ref" REF_HEAP="$ref_heap" GO_OUT="$go_out" RSS_OUT="$rss_out" "$py" - <<'PY'
+REF="$ref" REF_HEAP="$ref_heap" GO_OUT="$go_out" RSS_OUT="$rss_out" CHUNK_OUT="$chunk_out" "$py" - <<'PY'
 import json, os, re
 ref = json.loads(os.environ["REF"])
 heap = json.loads(os.environ["REF_HEAP"])
@@ -100,6 +103,15 @@ print(f"roofline: torch.mm 2048x2048 on {heap['threads']} threads peaks at {num(
       f" and {num(peaks['bf16'], '.1f')} in bf16; \"peak\" is the row's GFLOP/s as a share of its precision's."
       f" FLOPs per image (model/flops.go): training {num(go.get('CNNTrainBatch128:MFLOP/img'), '.1f')} M,"
       f" evaluation {num(go.get('CNNEvalBatch1024:MFLOP/img'), '.1f')} M")
+chunks = {}
+for net, size, ips in re.findall(r"BenchmarkEvalChunk/(\w+)/(\d+)(?:-\d+)?\s+\d+\s+.*?([\d.]+) img/s", os.environ["CHUNK_OUT"]):
+    chunks.setdefault(net, {})[int(size)] = float(ips)
+names = {"cnn": "CNN, fp32, 1024 images", "cnnCL": "CNN, fp32, channels_last, 1024 images", "ffn": "FFN, fp32, 4096 images"}
+for net, row in chunks.items():
+    best = max(row, key=row.get)
+    print(f"evaluation in passes of N images (Go, {names.get(net, net)}), img/s: "
+          + ", ".join(f"{n}: {v:.0f}" for n, v in sorted(row.items()))
+          + (f"; the best, {best}, is {row[best] / row[128]:.2f}x EvalBatch's 128" if 128 in row else ""))
 naive, cached = go.get("LastTenEpochsNaive:s/10epochs"), go.get("LastTenEpochsCached:s/10epochs")
 if naive and cached:
     print(f"'last' finetune, 10 epochs on 6,500 images: naive loop {naive:.1f}s, feature cache {cached:.1f}s ({naive / cached:.1f}x)")

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -128,6 +129,55 @@ func benchEval(b *testing.B, bf16, channelsLast bool) {
 	}
 	b.ReportMetric(float64(b.N*1024)/time.Since(start).Seconds(), "img/s")
 	b.ReportMetric(float64(model.CNNEvalFLOPs(10))/1e6, "MFLOP/img")
+}
+
+// BenchmarkEvalChunk evaluates in forward passes of 64 to 4096 images,
+// to check on each machine the rule EvalBatch fixes: the CNN (fp32, the
+// standard layout and channels_last) over 1024 images, the FFN over 4096.
+// bench/run.sh prints each size's images per second beside EvalBatch's.
+func BenchmarkEvalChunk(b *testing.B) {
+	ffn := model.Arch{Model: "ffn", Hidden: []int{4096}, Classes: 10}
+	for _, c := range []struct {
+		name   string
+		arch   model.Arch
+		cl     bool
+		images int
+		chunks []int
+	}{
+		{"cnn", cnn10, false, 1024, []int{64, 128, 256, 512, 1024}},
+		{"cnnCL", cnn10, true, 1024, []int{64, 128, 256, 512, 1024}},
+		{"ffn", ffn, false, 4096, []int{64, 128, 256, 512, 1024, 2048, 4096}},
+	} {
+		for _, chunk := range c.chunks {
+			b.Run(fmt.Sprintf("%s/%d", c.name, chunk), func(b *testing.B) {
+				benchEvalChunk(b, c.arch, c.cl, c.images, chunk)
+			})
+		}
+	}
+}
+
+func benchEvalChunk(b *testing.B, arch model.Arch, channelsLast bool, images, chunk int) {
+	_, net := benchNet(b, arch)
+	if channelsLast {
+		if err := net.(*model.CNN).UseChannelsLast(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	x, y := randomImages(images, 10)
+	defer x.MustDrop()
+	defer y.MustDrop()
+	pass := func() {
+		if _, err := evaluateInChunks(context.Background(), net, x, y, 10, false, chunk, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pass() // warm-up: oneDNN picks its kernels per shape
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		pass()
+	}
+	b.ReportMetric(float64(b.N*images)/time.Since(start).Seconds(), "img/s")
 }
 
 // One "last" finetune epoch: 26-way head, every other parameter frozen,

@@ -70,7 +70,8 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 	}
 	defer x.MustDrop()
 	defer y.MustDrop()
-	obs := o.Options.Log.Task("evaluating", (split.Len()+EvalBatch-1)/EvalBatch)
+	chunk := evalChunk(net)
+	obs := o.Options.Log.Task("evaluating", (split.Len()+chunk-1)/chunk)
 	ev, err := evaluateObserved(ctx, net, x, y, sc.Arch.Classes, false, obs)
 	if ctx.Err() != nil {
 		return nil, "", fmt.Errorf("interrupted: the evaluation of %s stopped and wrote nothing", o.Checkpoint)

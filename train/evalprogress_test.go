@@ -2,8 +2,15 @@ package train
 
 import (
 	"context"
+	"math"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+
+	"transferlab/model"
 )
 
 // batches records what an observer is told.
@@ -49,5 +56,46 @@ func TestEvalReportsItsProgress(t *testing.T) {
 	want := (ef.Eval.N + EvalBatch - 1) / EvalBatch
 	if b.done != want || b.last != want || !b.finished || b.acc != ef.Eval.Accuracy {
 		t.Errorf("progress: %d of %d batches, finished %v, accuracy %.2f; want all %d, finished, %.2f", b.done, b.last, b.finished, b.acc, want, ef.Eval.Accuracy)
+	}
+}
+
+// The fully connected network is evaluated in passes of FFNEvalBatch
+// images, the CNN in passes of EvalBatch; the pass size changes nothing
+// but the time.
+func TestEvaluationPassSizeFollowsTheNetwork(t *testing.T) {
+	pin(t)
+	for _, c := range []struct {
+		arch   model.Arch
+		images int
+		pass   int
+	}{
+		{model.Arch{Model: "ffn", Hidden: []int{4096}, Classes: 10}, 3000, FFNEvalBatch},
+		{cnn10, 300, EvalBatch},
+	} {
+		vs := nn.NewVarStore(gotch.CPU)
+		defer vs.Destroy()
+		net, err := model.Build(vs.Root(), c.arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := randomImages(c.images, 10)
+		defer x.MustDrop()
+		defer y.MustDrop()
+		obs := &batches{}
+		ev, err := evaluateObserved(context.Background(), net, x, y, 10, false, obs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (c.images + c.pass - 1) / c.pass; obs.done != want || obs.last != want {
+			t.Errorf("%s: %d of %d passes over %d images, want %d of %d images each", c.arch.Model, obs.done, obs.last, c.images, want, c.pass)
+		}
+		small, err := evaluateInChunks(context.Background(), net, x, y, 10, false, 64, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if small.Accuracy != ev.Accuracy || math.Abs(small.Loss-ev.Loss) > 1e-5*math.Abs(ev.Loss) || !slices.Equal(small.Pred, ev.Pred) {
+			t.Errorf("%s: passes of 64 give accuracy %.2f%% loss %.6f, passes of %d %.2f%% loss %.6f", c.arch.Model,
+				small.Accuracy, small.Loss, c.pass, ev.Accuracy, ev.Loss)
+		}
 	}
 }

@@ -15,13 +15,32 @@ import (
 
 const gotchInt64 = gotch.Int64
 
-// EvalBatch is the number of images per no-grad forward pass in
-// evaluation and feature caching. Not larger: on the 2-CPU machine this was
-// built on, the CNN's forward ran 2 to 4 times faster per image in batches
-// of 64 to 256 than in batches of 1024, whose activations (conv2's output
-// alone is 1024x150x14x14 floats, 120 MB) stream through memory instead of
-// staying in cache.
+// EvalBatch is the number of images per no-grad forward pass of the CNN
+// (and of any network but the FFN: FFNEvalBatch) in evaluation, feature
+// caching and prediction. A fixed rule, not a per-machine
+// measurement, because bench shows it right on both CPU kinds measured
+// (BenchmarkEvalChunk, bench/RESULTS.md): on an AVX512-BF16 EPYC the
+// CNN's forward ran 2 to 4 times faster per image in batches of 64 to 256
+// than in batches of 1024, whose activations (conv2's output alone is
+// 1024x150x14x14 floats, 120 MB) stream through memory instead of staying
+// in cache; on an AVX2-only Zen 3 no size from 64 to 2048 was faster
+// beyond the noise between runs.
 const EvalBatch = 128
+
+// FFNEvalBatch is EvalBatch for the fully connected network: it keeps
+// little per image (4096 activations) and reads its 784x4096 weights once
+// per pass, so larger passes pay. Q4's per-epoch validation pass of 12,000
+// images ran about three times faster in passes of 2048 (its training
+// batch) than of 128, to the same accuracy and loss (bench/RESULTS.md).
+const FFNEvalBatch = 2048
+
+// evalChunk is the number of images per no-grad forward pass of net.
+func evalChunk(net model.Net) int {
+	if _, ok := net.(*model.FFN); ok {
+		return FFNEvalBatch
+	}
+	return EvalBatch
+}
 
 // evaluation is one pass over a split: its metrics and each image's
 // predicted class.
@@ -37,9 +56,16 @@ func evaluate(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, 
 	return evaluateObserved(ctx, net, x, y, classes, bf16, nil)
 }
 
-// evaluateObserved is evaluate reporting each batch to obs (nil: none),
-// for an evaluation long enough to show progress.
-func evaluateObserved(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, bf16 bool, obs EpochObserver) (ev evaluation, err error) {
+// evaluateObserved is evaluate reporting each batch (of evalChunk images)
+// to obs (nil: none), for an evaluation long enough to show progress.
+func evaluateObserved(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, bf16 bool, obs EpochObserver) (evaluation, error) {
+	return evaluateInChunks(ctx, net, x, y, classes, bf16, evalChunk(net), obs)
+}
+
+// evaluateInChunks is evaluateObserved with forward passes of chunk images
+// (the last one smaller); the benchmark that checks evalChunk's sizes
+// calls it directly.
+func evaluateInChunks(ctx context.Context, net model.Net, x, y *ts.Tensor, classes int, bf16 bool, chunk int, obs EpochObserver) (ev evaluation, err error) {
 	start := time.Now()
 	n := int(x.MustSize()[0])
 	if n == 0 {
@@ -49,13 +75,13 @@ func evaluateObserved(ctx context.Context, net model.Net, x, y *ts.Tensor, class
 	var lossSum float64
 	correct := 0
 	ts.NoGrad(func() {
-		for lo := 0; lo < n && err == nil; lo += EvalBatch {
+		for lo := 0; lo < n && err == nil; lo += chunk {
 			if err = ctx.Err(); err != nil {
 				break
 			}
 			var loss float64
 			var pred []int64
-			size := min(EvalBatch, n-lo)
+			size := min(chunk, n-lo)
 			loss, pred, err = evalBatch(net, x, y, lo, size, bf16)
 			lossSum += loss * float64(size)
 			ev.Pred = append(ev.Pred, pred...)
@@ -66,7 +92,7 @@ func evaluateObserved(ctx context.Context, net model.Net, x, y *ts.Tensor, class
 			}
 			if obs != nil && err == nil {
 				done := lo + size
-				obs.Batch((done+EvalBatch-1)/EvalBatch, (n+EvalBatch-1)/EvalBatch, lossSum/float64(done),
+				obs.Batch((done+chunk-1)/chunk, (n+chunk-1)/chunk, lossSum/float64(done),
 					100*float64(correct)/float64(done), float64(done)/time.Since(start).Seconds())
 			}
 		}

@@ -28,10 +28,13 @@
 # metrics.json, written by the run itself: wall_seconds (from the run's
 # start to its checkpoint: data, network, epochs, resume points, final test
 # pass); its epochs' seconds (training and the per-epoch evaluation); and
-# of each epoch the evaluation's seconds, its seconds less its training
-# images over its training images per second. PyTorch's stages: the same
+# of each epoch the evaluation's seconds, eval_seconds (or, in runs from
+# before it was recorded, its seconds less its training images over its
+# training images per second). PyTorch's stages: the same
 # spans, timed by the reference (perf_counter). The final test pass is
-# final.test.seconds; "other" is what is left of a stage: reading the data,
+# final.test.seconds, or 0 where it is the last epoch's test pass taken
+# over (final.test.from_epoch; the reference does the same); "other" is
+# what is left of a stage: reading the data,
 # setting up (Go: the "last" feature cache), saving (Go: also a resume point
 # after every epoch).
 #
@@ -114,8 +117,11 @@ def go_stage(run):
         "dataset": c["dataset"], "epochs": len(h), "train_n": n, "eval_split": c["eval_split"],
         "eval_n": (final.get("val") or final["test"])["n"], "test_n": final["test"]["n"],
         "seconds": run["wall_seconds"], "epoch_seconds": sum(e["seconds"] for e in h),
-        "epoch_eval_seconds": sum(e["seconds"] - n / e["images_per_sec"] for e in h),
-        "test_seconds": final["test"]["seconds"], "test_acc": final["test"]["accuracy"],
+        "epoch_eval_seconds": sum(e.get("eval_seconds") or e["seconds"] - n / e["images_per_sec"] for e in h),
+        # A final test pass taken over from the last epoch (from_epoch) took
+        # no time of its own: its seconds are in that epoch's.
+        "test_seconds": 0.0 if final["test"].get("from_epoch") else final["test"]["seconds"],
+        "test_acc": final["test"]["accuracy"],
         "feature_cache": c.get("feature_cache", False),
     }
 

@@ -24,8 +24,11 @@ build the network (a transfer: the source's weights but the head), freeze
 (last: every parameter but fc3's), Adam over the trainable ones; each epoch
 a seeded shuffle, one step per batch (gather, forward, cross entropy,
 backward, Adam, read the loss and hits), then a no-grad pass over the
-validation split, or the test split where there is none, in chunks of 128;
-at the end a pass over the test split and the network saved.
+validation split, or the test split where there is none, in chunks of 128
+(2048 for the FFN); at the end a pass over the test split (where the
+epochs evaluate on the test split, the last epoch's pass is that pass, as
+transferlab takes it over: the same network on the same images) and the
+network saved.
 
 "last" runs the plain loop, the frozen backbone in every step, as the
 seed's notebook does; transferlab computes the frozen features once.
@@ -52,7 +55,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference import FFN, Network, forward, train_step  # noqa: E402
 
-EVAL_BATCH = 128  # train/evaluate.go EvalBatch
+EVAL_BATCH = 128  # train/evaluate.go EvalBatch (the CNN)
+FFN_EVAL_BATCH = 2048  # and FFNEvalBatch
 
 # transfer/reproduce.go's quickLimits.
 QUICK_TRAIN_IMAGES = 2000
@@ -158,12 +162,14 @@ def splits(r, data_dir, seed):
 
 
 def evaluate(net, x, y, bf16):
-    """Mean loss and accuracy of a no-grad pass in chunks of EVAL_BATCH."""
+    """Mean loss and accuracy of a no-grad pass in chunks of EVAL_BATCH
+    (FFN_EVAL_BATCH for the FFN), as transferlab's."""
+    chunk = FFN_EVAL_BATCH if isinstance(net, FFN) else EVAL_BATCH
     loss_sum, hits = 0.0, 0
     with torch.no_grad():
-        for lo in range(0, len(y), EVAL_BATCH):
-            yb = y[lo:lo + EVAL_BATCH]
-            logits = forward(net, x[lo:lo + EVAL_BATCH], bf16, False)
+        for lo in range(0, len(y), chunk):
+            yb = y[lo:lo + chunk]
+            logits = forward(net, x[lo:lo + chunk], bf16, False)
             loss_sum += F.cross_entropy(logits, yb).item() * len(yb)
             hits += (logits.argmax(1) == yb).sum().item()
     return loss_sum / len(y), 100.0 * hits / len(y)
@@ -210,7 +216,7 @@ def run_stage(r, data_dir, out, seed, bf16, pretrained):
         print(f"{r.name}: epoch {e}/{r.epochs} train loss {loss_sum / len(y):.4f} acc {100 * hits / len(y):.2f}%"
               f" {eval_name} loss {ev_loss:.4f} acc {ev_acc:.2f}% {t2 - t0:.1f}s", file=sys.stderr)
     t3 = time.perf_counter()
-    _, test_acc = evaluate(net, xt, yt, bf16)
+    test_acc = ev_acc if eval_name == "test" else evaluate(net, xt, yt, bf16)[1]
     test_s = time.perf_counter() - t3
     torch.save(net.state_dict(), os.path.join(out, r.name + ".pt"))
     return {

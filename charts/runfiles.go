@@ -50,23 +50,28 @@ func writeRunFiles(dir string, run *metrics.Run, p *htmlPage) error {
 
 // writeHistoryCSV writes one row per epoch. The held-out columns are named
 // after the split the run evaluated per epoch (val_ or test_) and are
-// empty for an epoch without one; elapsed_seconds sums the epochs' times.
+// empty for an epoch without one; elapsed_seconds sums the epochs' times,
+// and <split>_seconds is the part of an epoch's seconds its held-out pass
+// took (empty where a run recorded none).
 func writeHistoryCSV(w io.Writer, run *metrics.Run) error {
 	split := "val"
 	if run.Config.EvalSplit == "test" {
 		split = "test"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "epoch,train_loss,train_acc,%[1]s_loss,%[1]s_acc,seconds,elapsed_seconds,images_per_sec\n", split)
+	fmt.Fprintf(&b, "epoch,train_loss,train_acc,%[1]s_loss,%[1]s_acc,seconds,elapsed_seconds,images_per_sec,%[1]s_seconds\n", split)
 	elapsed := 0.0
 	for _, e := range run.History {
 		elapsed += e.Seconds
-		val, vacc := "", ""
+		val, vacc, vsecs := "", "", ""
 		if e.HasVal {
 			val, vacc = csvNum(e.ValLoss), csvNum(e.ValAcc)
 		}
-		fmt.Fprintf(&b, "%d,%s,%s,%s,%s,%s,%s,%s\n", e.Epoch, csvNum(e.TrainLoss), csvNum(e.TrainAcc), val, vacc,
-			csvNum(e.Seconds), csvNum(elapsed), csvNum(e.ImagesPerSec))
+		if e.EvalSeconds > 0 {
+			vsecs = csvNum(e.EvalSeconds)
+		}
+		fmt.Fprintf(&b, "%d,%s,%s,%s,%s,%s,%s,%s,%s\n", e.Epoch, csvNum(e.TrainLoss), csvNum(e.TrainAcc), val, vacc,
+			csvNum(e.Seconds), csvNum(elapsed), csvNum(e.ImagesPerSec), vsecs)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

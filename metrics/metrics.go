@@ -106,6 +106,9 @@ type Epoch struct {
 	HasVal       bool    `json:"has_val"`
 	Seconds      float64 `json:"seconds"`        // training and validation of this epoch
 	ImagesPerSec float64 `json:"images_per_sec"` // training images per second
+	// EvalSeconds is the part of Seconds spent on the held-out pass (0 in
+	// runs recorded before it was measured).
+	EvalSeconds float64 `json:"eval_seconds,omitempty"`
 }
 
 // Final holds end-of-run evaluations; absent ones are nil.
@@ -128,6 +131,11 @@ type Eval struct {
 	// Misclassified holds a few wrongly classified images for the report.
 	Misclassified []Mistake `json:"misclassified,omitempty"`
 	Seconds       float64   `json:"seconds"`
+	// FromEpoch, when set, says this is that epoch's held-out pass, taken
+	// over: a run that evaluates on the test split every epoch has made
+	// its final test pass already (same network, same images), so Seconds
+	// were spent in that epoch, not after it.
+	FromEpoch int `json:"from_epoch,omitempty"`
 }
 
 // Mistake is one misclassified image: its index in the split, the true and

@@ -69,6 +69,7 @@ type job struct {
 	resume    *resumePoint // the point a --resume continues from
 	run       *metrics.Run // nil until the run has begun
 	resumable int          // epochs whose resume point is on disk
+	lastTest  *evaluation  // the latest epoch's pass when it evaluates on the test split
 	closers   []func()     // locks and libtorch memory, released by close
 }
 
@@ -285,8 +286,8 @@ func (j *job) fit() error {
 		j.run.History = append(j.run.History, ep)
 		j.run.WallSeconds = time.Since(j.started).Seconds()
 		torchenv.ReleaseFreeMemory()
-		j.o.Log.Printf("epoch %d/%d  train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.0f img/s  %.1fs",
-			e, j.r.Epochs, ep.TrainLoss, ep.TrainAcc, j.sp.evalName, ep.ValLoss, ep.ValAcc, ep.ImagesPerSec, ep.Seconds)
+		j.o.Log.Printf("epoch %d/%d  train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.0f img/s  %.1fs (%s pass %.1fs)",
+			e, j.r.Epochs, ep.TrainLoss, ep.TrainAcc, j.sp.evalName, ep.ValLoss, ep.ValAcc, ep.ImagesPerSec, ep.Seconds, j.sp.evalName, ep.EvalSeconds)
 		if err := saveResumePoint(j.dir, j.vs, j.opt, j.run); err != nil {
 			return err
 		}
@@ -313,11 +314,17 @@ func (j *job) epoch(e int) (metrics.Epoch, error) {
 	}
 	ep.ValLoss, ep.ValAcc, ep.HasVal = ev.Loss, ev.Accuracy, true
 	ep.Seconds += ev.Seconds
+	ep.EvalSeconds = ev.Seconds
+	j.lastTest = nil
+	if sp.evalName == "test" {
+		ev.FromEpoch = e
+		j.lastTest = &ev
+	}
 	return ep, nil
 }
 
-// finish evaluates the trained network on the test split and writes its
-// checkpoint (and sidecar), then the final metrics.
+// finish evaluates the trained network on the test split (testPass) and
+// writes its checkpoint (and sidecar), then the final metrics.
 func (j *job) finish() error {
 	r, sp, run := j.r, j.sp, j.run
 	last := run.History[len(run.History)-1]
@@ -327,7 +334,7 @@ func (j *job) finish() error {
 	if sp.evalName == "val" {
 		run.Final.Val = &metrics.Eval{Dataset: r.Dataset, Split: "val", N: sp.evalN, Loss: last.ValLoss, Accuracy: last.ValAcc}
 	}
-	test, err := evaluate(j.ctx, j.net, sp.testX, sp.testY, len(sp.classes), j.bf16())
+	test, err := j.testPass()
 	if err != nil {
 		return err
 	}
@@ -348,6 +355,19 @@ func (j *job) finish() error {
 	run.WallSeconds = time.Since(j.started).Seconds()
 	j.o.Log.Printf("%s: checkpoint %s, metrics %s", r.Name, j.ckpt, filepath.Join(j.dir, metrics.FileName))
 	return writeRun(j.dir, run, j.o)
+}
+
+// testPass is the trained network's evaluation on the test split. Where
+// the epochs evaluate on the test split (no validation split held out),
+// the last epoch's pass is that evaluation, already made: the same
+// network on the same images, so it is taken over (FromEpoch says so)
+// instead of run again, one test pass fewer per run. A run resumed after
+// its last epoch has no such pass in memory and makes it.
+func (j *job) testPass() (evaluation, error) {
+	if t := j.lastTest; t != nil && t.FromEpoch == len(j.run.History) {
+		return *t, nil
+	}
+	return evaluate(j.ctx, j.net, j.sp.testX, j.sp.testY, len(j.sp.classes), j.bf16())
 }
 
 // SourceCheckpoint is the file a finetune loads its source weights from

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,6 +71,57 @@ func TestFFNFitsFiveHundredTwelveImages(t *testing.T) {
 	}
 	if acc := run.Final.Train.Accuracy; acc != 100 {
 		t.Errorf("training accuracy %.2f%%, want 100", acc)
+	}
+	// An epoch's seconds are its training (at images_per_sec) and its
+	// validation pass, which it records on its own.
+	for _, e := range run.History {
+		train := 512 / e.ImagesPerSec
+		if e.EvalSeconds <= 0 || math.Abs(e.Seconds-train-e.EvalSeconds) > 1e-6*e.Seconds {
+			t.Fatalf("epoch %d: %.6f s = training %.6f s + validation %.6f s?", e.Epoch, e.Seconds, train, e.EvalSeconds)
+		}
+	}
+}
+
+// A run that evaluates on the test split every epoch takes its last
+// epoch's pass as the final test evaluation instead of making it again:
+// the numbers are the checkpoint's own on that split, and the run says
+// which epoch they come from. With a validation split the test pass is
+// its own.
+func TestFinalTestPassIsTheLastEpochsWhenTheEpochsEvaluateOnTest(t *testing.T) {
+	pin(t)
+	r := overfitRecipe()
+	r.ValFraction = 0 // the epochs evaluate on the test split
+	o := quick(t)
+	o.Limit, o.Epochs, o.BatchSize = 640, 2, 128
+	run, err := Run(context.Background(), r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, test := run.History[1], run.Final.Test
+	if run.Config.EvalSplit != "test" || test.FromEpoch != 2 || test.Accuracy != last.ValAcc || test.Loss != last.ValLoss ||
+		test.Seconds != last.EvalSeconds || len(test.Confusion) != 10 {
+		t.Fatalf("final test %+v (from epoch %d), last epoch %+v: want that epoch's test pass", test.Accuracy, test.FromEpoch, last)
+	}
+	eo := EvalOptions{Checkpoint: run.Checkpoint, ResultsDir: t.TempDir(), Data: o.Data}
+	eo.Options.Log = Discard{}
+	ef, _, err := EvalCheckpoint(context.Background(), eo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ef.Eval.N != test.N || ef.Eval.Accuracy != test.Accuracy || math.Abs(ef.Eval.Loss-test.Loss) > 1e-6 {
+		t.Errorf("the checkpoint evaluates to %.2f%% (loss %.6f) on %d test images, the run recorded %.2f%% (loss %.6f) on %d",
+			ef.Eval.Accuracy, ef.Eval.Loss, ef.Eval.N, test.Accuracy, test.Loss, test.N)
+	}
+
+	r.ValFraction = 0.2
+	o = quick(t)
+	o.Limit, o.Epochs, o.BatchSize = 640, 1, 128
+	if run, err = Run(context.Background(), r, o); err != nil {
+		t.Fatal(err)
+	}
+	if run.Final.Test.FromEpoch != 0 || run.Final.Test.N != 10000 {
+		t.Errorf("with a validation split the final test pass is taken from epoch %d on %d images, want its own on 10000",
+			run.Final.Test.FromEpoch, run.Final.Test.N)
 	}
 }
 

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,9 +35,13 @@ type EvalOptions struct {
 // matrix, per-class accuracy, misclassified images). It returns the file's
 // content and path.
 func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, path string, err error) {
+	var madeResultsDir string // this call created it: a failed evaluation removes it again if empty
 	defer func() {
 		if p := recover(); p != nil {
 			err = torchenv.PanicError(p)
+		}
+		if err != nil && madeResultsDir != "" {
+			os.Remove(madeResultsDir) // removes only an empty folder
 		}
 	}()
 	sc, err := SidecarOrInferred(o.Checkpoint, o.Dataset) // a plain state_dict: checkpoint.go
@@ -45,8 +52,12 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 		return nil, "", err
 	}
 	outDir := filepath.Join(o.ResultsDir, CheckpointRunName(o.ResultsDir, o.Checkpoint))
+	_, statErr := os.Stat(o.ResultsDir)
 	if err := checkWritable(o.ResultsDir, "--results-dir"); err != nil {
 		return nil, "", err
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		madeResultsDir = o.ResultsDir
 	}
 	split, err := data.Load(ctx, o.Dataset, o.Split, o.Data)
 	if err != nil {

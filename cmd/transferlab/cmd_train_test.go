@@ -21,6 +21,7 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 	os.WriteFile(strings.TrimSuffix(garbage, ".pt")+".json", []byte(`{"format":1,"arch":{"model":"cnn","classes":10},"classes":["0","1","2","3","4","5","6","7","8","9"]}`), 0o644)
 	model := filepath.Join(results, "ft", "model.pt")
 	common := []string{"--results-dir", results, "--pretrained-dir", pretrained}
+	failedResults := filepath.Join(t.TempDir(), "results") // a failed eval leaves it uncreated
 	for _, c := range []struct {
 		args []string
 		code int
@@ -33,8 +34,8 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 		{[]string{"overfit", "--precision", "fp8"}, 2},
 		{[]string{"--threads", "-1", "doctor"}, 2},
 		{[]string{"eval"}, 2},
-		{[]string{"eval", "--checkpoint", garbage, "--dataset", idx}, 1},
-		{[]string{"eval", "--checkpoint", filepath.Join(pretrained, "missing.pt")}, 1},
+		{[]string{"eval", "--checkpoint", garbage, "--dataset", idx, "--results-dir", failedResults}, 1},
+		{[]string{"eval", "--checkpoint", filepath.Join(pretrained, "missing.pt"), "--results-dir", failedResults}, 1},
 		{append([]string{"finetune", "--from", "mnist", "--target", idx, "--per-class", "2"}, common...), 1},
 		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "3", "--epochs", "1"}, common...), 0}, // 2 images per class: used whole
 		{append([]string{"finetune", "--from", "none", "--layers", "all", "--target", idx, "--per-class", "2", "--epochs", "1", "--name", "ft"}, common...), 0},
@@ -49,6 +50,9 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 		if _, err := os.Stat(f); err != nil {
 			t.Errorf("finetune left no %s: %v", filepath.Base(f), err)
 		}
+	}
+	if _, err := os.Stat(failedResults); err == nil {
+		t.Errorf("a failed eval left %s behind", failedResults)
 	}
 	evals, _ := filepath.Glob(filepath.Join(results, "ft", "eval-idx*-test.json"))
 	if len(evals) != 1 {

@@ -138,7 +138,7 @@ func TestSameSeedGivesTheSameNumbers(t *testing.T) {
 			t.Fatal(err)
 		}
 		for j := range run.History {
-			run.History[j].Seconds, run.History[j].ImagesPerSec = 0, 0
+			run.History[j].Seconds, run.History[j].ImagesPerSec, run.History[j].EvalSeconds = 0, 0, 0
 		}
 		histories[i] = run.History
 	}

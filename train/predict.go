@@ -177,13 +177,15 @@ func predictClasses(ctx context.Context, o PredictOptions, k int) ([]string, err
 }
 
 // softmaxRows runs net over x (n images) under no-grad in batches of
-// EvalBatch and returns the n x classes softmax probabilities, row-major.
+// evalChunk images and returns the n x classes softmax probabilities,
+// row-major.
 func softmaxRows(net model.Net, x *ts.Tensor, n, classes int) ([]float64, error) {
 	out := make([]float64, 0, n*classes)
+	chunk := evalChunk(net)
 	var err error
 	ts.NoGrad(func() {
-		for lo := 0; lo < n; lo += EvalBatch {
-			size := min(EvalBatch, n-lo)
+		for lo := 0; lo < n; lo += chunk {
+			size := min(chunk, n-lo)
 			s := model.NewScope()
 			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
 			logits := s.T(net.ForwardT(xb, false))

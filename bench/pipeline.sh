@@ -74,13 +74,13 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { print b - a }'; }
 echo "pipeline: $(date -u +%FT%TZ) on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $threads threads, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "pipeline: $("$bin" --version), built $(date -u -r "$bin" +%FT%TZ); $precision${quick:+, quick}; bf16 instructions: $(grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo && echo yes || echo 'none (slow bf16 paths)')"
 echo "pipeline: load before: $(uptime)"
-# --no-embed: the feature-space pages reproduce draws after the transfers
-# are not part of the homework, and the reference does not draw them.
 retrain=(--retrain) ref_pretrained=()
 if [ -n "$reuse" ]; then
   cp -r pretrained "$tmp/pretrained"
   retrain=() ref_pretrained=(--pretrained "$tmp/pretrained")
 fi
+# --no-embed: the feature-space pages reproduce draws after the transfers
+# are not part of the homework, and the reference does not draw them.
 go_cmd=("$bin" --threads "$threads" reproduce "${retrain[@]}" --no-embed "${quick[@]}" --precision "$precision" --target "$target"
   --results-dir "$tmp/results" --pretrained-dir "$tmp/pretrained")
 echo "pipeline: ${go_cmd[*]}"

@@ -40,8 +40,9 @@ go_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench '^Benchmark(CNN
   -benchtime "${steps}x" ./train)
 go_out+=$'\n'$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench '^Benchmark(CNNTrainBatch128|CNNEvalBatch1024)BF16(CL)?$' \
   -benchtime "${bf16_steps}x" ./train)
-# EvalBatch is a fixed rule (128 images per forward pass); this checks it
-# on this machine: the CNN and the FFN evaluated in passes of 64 to 4096.
+# The evaluation pass sizes are fixed rules (train/evaluate.go: EvalBatch,
+# 128 images, for the CNN; FFNEvalBatch, 2048, for the FFN); this checks
+# them on this machine: each evaluated in passes of 64 to 4096.
 chunk_out=$(TRANSFERLAB_THREADS="$threads" go test -run '^$' -bench '^BenchmarkEvalChunk$' -benchtime "$(( steps < 3 ? steps : 3 ))x" ./train)
 rss_out=""
 if [ "${LONG:-1}" != 0 ]; then
@@ -107,11 +108,13 @@ chunks = {}
 for net, size, ips in re.findall(r"BenchmarkEvalChunk/(\w+)/(\d+)(?:-\d+)?\s+\d+\s+.*?([\d.]+) img/s", os.environ["CHUNK_OUT"]):
     chunks.setdefault(net, {})[int(size)] = float(ips)
 names = {"cnn": "CNN, fp32, 1024 images", "cnnCL": "CNN, fp32, channels_last, 1024 images", "ffn": "FFN, fp32, 4096 images"}
+rules = {"cnn": ("EvalBatch", 128), "cnnCL": ("EvalBatch", 128), "ffn": ("FFNEvalBatch", 2048)}
 for net, row in chunks.items():
     best = max(row, key=row.get)
+    rule, size = rules.get(net, ("EvalBatch", 128))
     print(f"evaluation in passes of N images (Go, {names.get(net, net)}), img/s: "
           + ", ".join(f"{n}: {v:.0f}" for n, v in sorted(row.items()))
-          + (f"; the best, {best}, is {row[best] / row[128]:.2f}x EvalBatch's 128" if 128 in row else ""))
+          + (f"; the best, {best}, is {row[best] / row[size]:.2f}x {rule}'s {size}" if size in row else ""))
 naive, cached = go.get("LastTenEpochsNaive:s/10epochs"), go.get("LastTenEpochsCached:s/10epochs")
 if naive and cached:
     print(f"'last' finetune, 10 epochs on 6,500 images: naive loop {naive:.1f}s, feature cache {cached:.1f}s ({naive / cached:.1f}x)")

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,7 @@ type libtorch struct {
 	IncludeDir []string // -I paths
 	LibDir     string   // -L path
 	CUDA       bool     // libtorch_cuda is present
+	CUDALibs   []string `json:",omitempty"` // its CUDA libraries, as -l names: c10_cuda, torch_cuda
 	CXX11ABI   bool     // built with the C++11 std::string ABI
 }
 
@@ -31,6 +33,9 @@ func findLibtorch(dir string) (libtorch, error) {
 	return debianLibtorch()
 }
 
+// officialLibtorch reads a libtorch folder: an official libtorch zip
+// unpacked, or the torch folder of a pip-installed PyTorch (whose include/
+// and lib/ have the same layout).
 func officialLibtorch(dir string) (libtorch, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -42,11 +47,9 @@ func officialLibtorch(dir string) (libtorch, error) {
 		LibDir:     filepath.Join(abs, "lib"),
 	}
 	if _, err := os.Stat(filepath.Join(lt.IncludeDir[1], "torch", "torch.h")); err != nil {
-		return libtorch{}, fmt.Errorf("LIBTORCH=%s does not look like libtorch (no include/torch/csrc/api/include/torch/torch.h): unpack an official libtorch 2.1.x there or unset LIBTORCH to use Debian's libtorch-dev", dir)
+		return libtorch{}, fmt.Errorf("LIBTORCH=%s does not look like libtorch (no include/torch/csrc/api/include/torch/torch.h): unpack an official libtorch (1.13 to 2.11) there, point it at a pip-installed torch folder, or unset LIBTORCH to use Debian's libtorch-dev", dir)
 	}
-	if b, err := os.ReadFile(filepath.Join(abs, "build-version")); err == nil {
-		lt.Version = strings.SplitN(strings.TrimSpace(string(b)), "+", 2)[0]
-	} else if lt.Version, err = headerVersion(lt.IncludeDir[1]); err != nil {
+	if lt.Version, err = folderVersion(abs); err != nil {
 		return libtorch{}, err
 	}
 	return lt, finishLibtorch(&lt)
@@ -66,7 +69,7 @@ func debianLibtorch() (libtorch, error) {
 	// version is the one users know.
 	if v, err := exec.Command("dpkg-query", "-W", "-f", "${Version}", "libtorch-dev").Output(); err == nil && len(v) > 0 {
 		lt.Version = strings.SplitN(strings.SplitN(string(v), "+", 2)[0], "-", 2)[0]
-	} else if lt.Version, err = headerVersion(lt.IncludeDir[1]); err != nil {
+	} else if lt.Version, err = folderVersion("/usr"); err != nil {
 		return libtorch{}, err
 	}
 	return lt, finishLibtorch(&lt)
@@ -81,15 +84,57 @@ func finishLibtorch(lt *libtorch) error {
 	// Symbols of a C++11-ABI build mention std::__cxx11; the pre-C++11
 	// builds of the official site do not.
 	lt.CXX11ABI = bytes.Contains(b, []byte("__cxx11"))
-	_, err = os.Stat(filepath.Join(lt.LibDir, "libtorch_cuda.so"))
-	lt.CUDA = err == nil
+	lt.CUDALibs = cudaLibs(lt.LibDir)
+	lt.CUDA = slices.Contains(lt.CUDALibs, "torch_cuda")
 	return nil
+}
+
+// cudaLibs lists the CUDA libraries of the libtorch in libDir, as -l
+// names: c10_cuda and torch_cuda, and the torch_cuda_cpp/_cu halves some
+// releases split it into.
+func cudaLibs(libDir string) []string {
+	var libs []string
+	for _, name := range []string{"c10_cuda", "torch_cuda", "torch_cuda_cpp", "torch_cuda_cu"} {
+		if _, err := os.Stat(filepath.Join(libDir, "lib"+name+".so")); err == nil {
+			libs = append(libs, name)
+		}
+	}
+	return libs
 }
 
 var versionDefine = regexp.MustCompile(`#define TORCH_VERSION_(MAJOR|MINOR|PATCH) (\d+)`)
 
-func headerVersion(apiInclude string) (string, error) {
-	p := filepath.Join(apiInclude, "torch", "version.h")
+// pipVersion is version.py's __version__ = '2.11.0+cu130'.
+var pipVersion = regexp.MustCompile(`(?m)^__version__\s*=\s*['"]([0-9]+\.[0-9]+\.[0-9]+)`)
+
+// folderVersion reads the version of the libtorch in folder root from
+// the first of its layouts that exists: an official zip's build-version
+// file; the headers' TORCH_VERSION_* defines, in torch/headeronly/version.h
+// (libtorch 2.10 on; the old file only includes it) or the C++ API's
+// torch/version.h (before); a pip-installed torch's version.py.
+func folderVersion(root string) (string, error) {
+	if b, err := os.ReadFile(filepath.Join(root, "build-version")); err == nil {
+		return strings.SplitN(strings.TrimSpace(string(b)), "+", 2)[0], nil
+	}
+	headers := []string{
+		filepath.Join(root, "include", "torch", "headeronly", "version.h"),
+		filepath.Join(root, "include", "torch", "csrc", "api", "include", "torch", "version.h"),
+	}
+	for _, h := range headers {
+		if v, err := headerVersion(h); err == nil {
+			return v, nil
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "version.py")); err == nil {
+		if m := pipVersion.FindSubmatch(b); m != nil {
+			return string(m[1]), nil
+		}
+	}
+	return "", fmt.Errorf("libtorch version: none of build-version, %s, %s or version.py in %s names it", headers[0], headers[1], root)
+}
+
+// headerVersion reads TORCH_VERSION_MAJOR/MINOR/PATCH from the header p.
+func headerVersion(p string) (string, error) {
 	b, err := os.ReadFile(p)
 	if err != nil {
 		return "", fmt.Errorf("libtorch version: %w", err)
@@ -102,6 +147,20 @@ func headerVersion(apiInclude string) (string, error) {
 		return "", fmt.Errorf("libtorch version: %s has no TORCH_VERSION_MAJOR/MINOR/PATCH", p)
 	}
 	return parts["MAJOR"] + "." + parts["MINOR"] + "." + parts["PATCH"], nil
+}
+
+// cudaLinkFlags link libs even though nothing in gotch calls them:
+// libtorch_cuda registers CUDA with libtorch when it is loaded, and a
+// linker that drops unreferenced libraries (Ubuntu's g++ passes
+// --as-needed by default) would leave it out, and CUDA with it. PyTorch's
+// own error for that case names -Wl,--no-as-needed. libcudart needs no
+// flag: libtorch_cuda brings it.
+func cudaLinkFlags(libs []string) []string {
+	f := []string{"-Wl,--push-state,--no-as-needed"}
+	for _, l := range libs {
+		f = append(f, "-l"+l)
+	}
+	return append(f, "-Wl,--pop-state")
 }
 
 // cxxFlags are the flags that compile gotch's C++ against lt.
@@ -130,7 +189,7 @@ func (lt libtorch) libGo() string {
 	}
 	fmt.Fprintf(&b, "// #cgo LDFLAGS: %s\n", ld)
 	if lt.CUDA {
-		b.WriteString("// #cgo LDFLAGS: -L/usr/local/cuda/lib64 -lc10_cuda -ltorch_cuda -lcudart\n")
+		fmt.Fprintf(&b, "// #cgo LDFLAGS: %s\n", strings.Join(cudaLinkFlags(lt.CUDALibs), " "))
 	}
 	b.WriteString("// #cgo CFLAGS: -I${SRCDIR} -O2 -Wall -Wno-unused-variable -Wno-deprecated-declarations -Wno-sign-compare -Wno-unused-function\n")
 	// The wrappers only forward to libtorch: optimizing or debugging them

@@ -93,7 +93,7 @@ func run(out, version, dir string, force bool) error {
 	if err != nil {
 		return err
 	}
-	ext := strings.NewReplacer("{{VERSION}}", lt.Version, "{{SOURCE}}", sourceName(lt), "{{STUBBED}}", quoteList(stubbed)).Replace(extTemplate)
+	ext := strings.NewReplacer("{{VERSION}}", lt.Version, "{{SOURCE}}", sourceName(lt), "{{CUDA}}", strconv.FormatBool(lt.CUDA), "{{STUBBED}}", quoteList(stubbed)).Replace(extTemplate)
 	if err := os.WriteFile(filepath.Join(libtch, "transferlab_ext.go"), []byte(ext), 0o644); err != nil {
 		return err
 	}

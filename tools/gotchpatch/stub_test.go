@@ -103,7 +103,7 @@ func TestLibGoLinksCUDAOnlyWhenPresent(t *testing.T) {
 		t.Errorf("CPU lib.go:\n%s", g)
 	}
 	gpu := cpu
-	gpu.Source, gpu.CUDA, gpu.CXX11ABI, gpu.LibDir = "LIBTORCH", true, false, "/opt/libtorch/lib"
+	gpu.Source, gpu.CUDA, gpu.CUDALibs, gpu.CXX11ABI, gpu.LibDir = "LIBTORCH", true, []string{"c10_cuda", "torch_cuda"}, false, "/opt/libtorch/lib"
 	if g := gpu.libGo(); !strings.Contains(g, "-ltorch_cuda") || !strings.Contains(g, "-rpath,/opt/libtorch/lib") || !strings.Contains(g, "_GLIBCXX_USE_CXX11_ABI=0") {
 		t.Errorf("CUDA lib.go:\n%s", g)
 	}

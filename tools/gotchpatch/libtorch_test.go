@@ -75,7 +75,7 @@ func TestOfficialLibtorchTakesAPipTorchFolder(t *testing.T) {
 	writeFiles(t, root, map[string]string{
 		csrc: csrcIncludesHeaderonly, "include/torch/headeronly/version.h": headeronlyVersionH,
 		"include/torch/csrc/api/include/torch/torch.h": "",
-		"version.py": "__version__ = '2.11.0+cu130'\n",
+		"version.py":    "__version__ = '2.11.0+cu130'\n",
 		"lib/libc10.so": "std::__cxx11::basic_string", "lib/libc10_cuda.so": "", "lib/libtorch_cuda.so": "",
 	})
 	lt, err := officialLibtorch(root)

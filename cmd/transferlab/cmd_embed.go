@@ -24,7 +24,7 @@ type embedOptions struct {
 	pretrainedDir                   string
 	n                               int
 	seed                            int64
-	device                          choiceFlag
+	device                          deviceFlag
 	resultsDir                      string
 	data                            datasetOptions
 }

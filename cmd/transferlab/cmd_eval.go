@@ -20,7 +20,8 @@ type evalOptions struct {
 	// data flags the user set (the others keep the checkpoint's record).
 	flags               *pflag.FlagSet
 	checkpoint, dataset string
-	split, device       choiceFlag
+	split               choiceFlag
+	device              deviceFlag
 	seed                int64
 	resultsDir          string
 	data                datasetOptions

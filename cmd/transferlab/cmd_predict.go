@@ -19,7 +19,8 @@ import (
 // images' own, whatever the data flags become.
 type predictOptions struct {
 	checkpoint, dataset, dataDir string
-	device, invert, fit          choiceFlag
+	invert, fit                  choiceFlag
+	device                       deviceFlag
 	top                          int
 	asJSON                       bool
 }

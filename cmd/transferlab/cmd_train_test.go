@@ -31,6 +31,8 @@ func TestTrainingCommandsExitCodes(t *testing.T) {
 		{[]string{"finetune", "--from", "none", "--layers", "last"}, 2},
 		{[]string{"overfit", "--epochs", "-1"}, 2},
 		{[]string{"overfit", "--device", "tpu"}, 2},
+		{[]string{"overfit", "--device", "cuda:x"}, 2},
+		{[]string{"overfit", "--device", "cuda:99", "--results-dir", failedResults}, 2}, // no such GPU here, or anywhere
 		{[]string{"overfit", "--precision", "fp8"}, 2},
 		{[]string{"--threads", "-1", "doctor"}, 2},
 		{[]string{"eval"}, 2},

@@ -20,7 +20,7 @@ func TestChoiceFlagsListTheirChoices(t *testing.T) {
 		want    string // in the error
 	}{
 		{[]string{"overfit"}, "precision", "fp32|bf16", "fp8", "choose fp32 or bf16"},
-		{[]string{"overfit"}, "device", "cpu|cuda", "tpu", "choose cpu or cuda"},
+		{[]string{"overfit"}, "device", "auto|cpu|cuda|cuda:N", "tpu", "choose auto, cpu, cuda or cuda:N"},
 		{[]string{"finetune"}, "emnist-orientation", "upright|raw", "both", "choose upright or raw"},
 		{[]string{"transfer"}, "emnist-orientation", "upright|raw|both", "sideways", "choose upright, raw or both"},
 		{[]string{"data", "list"}, "emnist-orientation", "upright|raw", "sideways", "choose upright or raw"},
@@ -29,9 +29,9 @@ func TestChoiceFlagsListTheirChoices(t *testing.T) {
 		{[]string{"pretrain"}, "dataset", "mnist|fashion", "cifar", "choose mnist or fashion"},
 		{[]string{"predict"}, "invert", "auto|yes|no", "maybe", "choose auto, yes or no"},
 		{[]string{"predict"}, "fit", "pad|mnist", "stretch", "choose pad or mnist"},
-		{[]string{"predict"}, "device", "cpu|cuda", "tpu", "choose cpu or cuda"},
+		{[]string{"predict"}, "device", "auto|cpu|cuda|cuda:N", "tpu", "choose auto, cpu, cuda or cuda:N"},
 		{[]string{"eval"}, "split", "train|test", "val", "choose train or test"},
-		{[]string{"embed"}, "device", "cpu|cuda", "tpu", "choose cpu or cuda"},
+		{[]string{"embed"}, "device", "auto|cpu|cuda|cuda:N", "tpu", "choose auto, cpu, cuda or cuda:N"},
 		{[]string{"data", "show"}, "split", "train|test", "val", "choose train or test"},
 		{[]string{"sweep", "depth"}, "from", "mnist|fashion", "mnist,bogus", `unknown "bogus": choose mnist or fashion`},
 	} {

@@ -26,7 +26,7 @@ type trainOptions struct {
 	lr             float64
 	seed           int64
 	limit          int
-	device         choiceFlag
+	device         deviceFlag
 	precision      choiceFlag
 	data           datasetOptions
 	resultsDir     string
@@ -113,19 +113,35 @@ func (o trainOptions) checkRanges() error {
 	return nil
 }
 
-// addDeviceFlag adds --device: cpu or cuda.
-func addDeviceFlag(f *pflag.FlagSet, device *choiceFlag) {
-	*device = newChoice(torchenv.DeviceCPU, torchenv.DeviceNames()...)
-	f.Var(device, "device", "the device to run on")
+// deviceFlag is --device: auto, cpu, cuda or cuda:N. A name of no device
+// fails when the command line is parsed; a GPU the machine lacks, when
+// the command starts (deviceOptions). Both are usage errors.
+type deviceFlag struct{ value string }
+
+func (d *deviceFlag) String() string { return d.value }
+func (d *deviceFlag) Type() string   { return "auto|cpu|cuda|cuda:N" }
+func (d *deviceFlag) Set(s string) error {
+	if err := torchenv.CheckDeviceName(s); err != nil {
+		return err
+	}
+	d.value = s
+	return nil
+}
+
+// addDeviceFlag adds --device, auto by default: a GPU where libtorch sees
+// one, as PyTorch scripts choose.
+func addDeviceFlag(f *pflag.FlagSet, device *deviceFlag) {
+	*device = deviceFlag{torchenv.DeviceAuto}
+	f.Var(device, "device", "the device to run on: auto is the first GPU libtorch sees, else the CPU")
 }
 
 // deviceOptions are the options of every command that runs a network: the
-// device, which fails (exit 1) for cuda where libtorch sees none, and a
-// logger that prints the run's lines to stderr.
-func deviceOptions(device choiceFlag, stderr io.Writer) (train.Options, error) {
+// device, which fails (a usage error) for a GPU libtorch does not see,
+// and a logger that prints the run's lines to stderr.
+func deviceOptions(device deviceFlag, stderr io.Writer) (train.Options, error) {
 	dev, err := torchenv.ParseDevice(device.value)
 	if err != nil {
-		return train.Options{}, fmt.Errorf("--device %s: %w", device.value, err)
+		return train.Options{}, usageError{fmt.Errorf("--device %s: %w", device.value, err)}
 	}
 	return train.Options{Device: dev, Log: train.NewConsoleLogger(stderr)}, nil
 }
@@ -211,7 +227,7 @@ func addPerClassFlag(f *pflag.FlagSet, p *perClassFlag, def int) {
 // checkpointOptions are the options of a command that reads a saved
 // checkpoint (eval, embed): its device, and the data flags, with those the
 // user left unset cleared for the checkpoint's record (unsetAsRecorded).
-func checkpointOptions(device choiceFlag, ds datasetOptions, f *pflag.FlagSet, stderr io.Writer) (train.Options, data.Options, error) {
+func checkpointOptions(device deviceFlag, ds datasetOptions, f *pflag.FlagSet, stderr io.Writer) (train.Options, data.Options, error) {
 	base, err := deviceOptions(device, stderr)
 	if err != nil {
 		return train.Options{}, data.Options{}, err

@@ -16,6 +16,8 @@ type Report struct {
 	InteropThreads int
 	BLAS           string
 	Devices        []string
+	GPUs           []GPU  // as the driver names them, where libtorch uses them
+	NoGPU          string // why libtorch sees no GPU, where it sees none
 	Gotch          string
 	CPUBF16        string // "amx_bf16", "avx512_bf16" or ""
 	CPUBF16Known   bool
@@ -32,6 +34,11 @@ func Collect() Report {
 		BLAS:           BLASLibrary(),
 		Devices:        Devices(),
 		Gotch:          GotchVersion(),
+	}
+	if CUDADeviceCount() > 0 {
+		r.GPUs, _ = DriverGPUs()
+	} else {
+		r.NoGPU = NoGPUReason()
 	}
 	r.CPUBF16, r.CPUBF16Known = CPUBF16()
 	return r
@@ -52,6 +59,12 @@ func WriteReport(w io.Writer, r Report) error {
 	fmt.Fprintf(tw, "threads\t%d intra-op, %d inter-op\n", r.Threads, r.InteropThreads)
 	fmt.Fprintf(tw, "blas\t%s\n", blas)
 	fmt.Fprintf(tw, "devices\t%s\n", strings.Join(r.Devices, ", "))
+	for _, g := range r.GPUs {
+		fmt.Fprintf(tw, "gpu\t%s\n", g)
+	}
+	if r.NoGPU != "" {
+		fmt.Fprintf(tw, "gpu\tnone: %s\n", r.NoGPU)
+	}
 	fmt.Fprintf(tw, "gotch\t%s\n", r.Gotch)
 	if r.CPUBF16Known {
 		bf16 := r.CPUBF16 + " (native)"

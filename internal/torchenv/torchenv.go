@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/sugarme/gotch"
 	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 )
@@ -68,11 +69,9 @@ func InteropThreads() int { return lib.AtGetNumInteropThreads() }
 
 // Devices lists the devices libtorch can use here.
 func Devices() []string {
-	d := []string{"cpu"}
-	if n := lib.AtcCudaDeviceCount(); n > 0 {
-		for i := 0; i < int(n); i++ {
-			d = append(d, fmt.Sprintf("cuda:%d", i))
-		}
+	d := []string{DeviceCPU}
+	for i := 0; i < CUDADeviceCount(); i++ {
+		d = append(d, fmt.Sprintf("cuda:%d", i))
 	}
 	return d
 }
@@ -82,6 +81,21 @@ func Devices() []string {
 // Debian's default libblas is the slow reference implementation; the
 // OpenBLAS one is about 25x faster for fp32 matrix products.
 func BLASLibrary() string {
+	p := mappedLibrary(func(base string) bool {
+		return strings.HasPrefix(base, "libblas.so") || strings.HasPrefix(base, "libopenblas") || strings.HasPrefix(base, "libmkl_rt") || strings.HasPrefix(base, "libblis")
+	})
+	if p == "" {
+		return ""
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
+}
+
+// mappedLibrary is the path of the first file mapped into this process
+// whose base name matches, or "".
+func mappedLibrary(match func(base string) bool) string {
 	f, err := os.Open("/proc/self/maps")
 	if err != nil {
 		return ""
@@ -90,16 +104,8 @@ func BLASLibrary() string {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 {
-			continue
-		}
-		p := fields[5]
-		base := filepath.Base(p)
-		if strings.HasPrefix(base, "libblas.so") || strings.HasPrefix(base, "libopenblas") || strings.HasPrefix(base, "libmkl_rt") || strings.HasPrefix(base, "libblis") {
-			if r, err := filepath.EvalSymlinks(p); err == nil {
-				return r
-			}
-			return p
+		if len(fields) >= 6 && match(filepath.Base(fields[5])) {
+			return fields[5]
 		}
 	}
 	return ""
@@ -159,18 +165,23 @@ func Commit() string {
 	return strings.TrimSpace(string(out))
 }
 
-// Autocast runs fn inside a bfloat16 CPU autocast region, as PyTorch's
-// torch.autocast("cpu", dtype=torch.bfloat16): convolutions and matrix
-// products in bfloat16, fp32 where precision matters (losses, softmax).
-// The state is per OS thread: the caller must be pinned to its thread.
-func Autocast(fn func()) error {
-	if err := lib.TransferlabSetAutocastCPU(true); err != nil {
-		return fmt.Errorf("enable bf16 autocast: %w", err)
+// Autocast runs fn inside a bfloat16 autocast region for device (the CPU
+// or CUDA), as PyTorch's torch.autocast(device.type, dtype=torch.bfloat16):
+// convolutions and matrix products in bfloat16, fp32 where precision
+// matters (losses, softmax). The state is per OS thread: the caller must
+// be pinned to its thread.
+func Autocast(device gotch.Device, fn func()) error {
+	cuda := device.IsCuda()
+	if err := lib.TransferlabSetAutocastBF16(cuda, true); err != nil {
+		return fmt.Errorf("enable bf16 autocast on %s: %w", DeviceName(device), err)
 	}
-	defer lib.TransferlabSetAutocastCPU(false)
+	defer lib.TransferlabSetAutocastBF16(cuda, false)
 	fn()
 	return nil
 }
 
-// AutocastEnabled reports whether CPU autocast is on for this thread.
-func AutocastEnabled() bool { return lib.TransferlabAutocastCPUEnabled() }
+// AutocastEnabled reports whether autocast is on for device's type on
+// this thread.
+func AutocastEnabled(device gotch.Device) bool {
+	return lib.TransferlabAutocastEnabled(device.IsCuda())
+}

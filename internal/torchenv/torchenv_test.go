@@ -83,8 +83,8 @@ func TestAutocastRunsMatmulInBFloat16(t *testing.T) {
 	defer a.MustDrop()
 	var inside gotch.DType
 	var enabled bool
-	if err := Autocast(func() {
-		enabled = AutocastEnabled()
+	if err := Autocast(gotch.CPU, func() {
+		enabled = AutocastEnabled(gotch.CPU)
 		p := a.MustMatmul(a, false)
 		inside = p.DType()
 		p.MustDrop()
@@ -96,7 +96,7 @@ func TestAutocastRunsMatmulInBFloat16(t *testing.T) {
 	}
 	p := a.MustMatmul(a, false)
 	defer p.MustDrop()
-	if AutocastEnabled() || p.DType() != gotch.Float {
-		t.Errorf("after autocast: enabled %v, matmul dtype %v, want float", AutocastEnabled(), p.DType())
+	if AutocastEnabled(gotch.CPU) || p.DType() != gotch.Float {
+		t.Errorf("after autocast: enabled %v, matmul dtype %v, want float", AutocastEnabled(gotch.CPU), p.DType())
 	}
 }

@@ -166,6 +166,7 @@ type Env struct {
 	Commit   string `json:"commit,omitempty"`
 	Host     string `json:"host,omitempty"`
 	CPUs     int    `json:"cpus"`
+	GPU      string `json:"gpu,omitempty"` // the GPU's name, for a run on one
 }
 
 // Reference is the seed homework's result for a recipe (percent, loss).

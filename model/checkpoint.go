@@ -122,19 +122,25 @@ func archiveInMemory(named []ts.NamedTensor, name string) (*os.File, error) {
 		f.Close()
 		return nil, err
 	}
-	// Tensors in another memory format (channels_last weights) are saved
-	// as standard contiguous copies: the file is the same either way. The
-	// caller's slice is left as it was.
-	contiguous := make([]ts.NamedTensor, len(named))
+	// Tensors are saved as contiguous CPU copies where they are not: a
+	// network trained on a GPU opens on a CPU machine and in PyTorch
+	// without map_location, and channels_last weights make the same file
+	// as standard ones. The caller's slice is left as it was.
+	cpu := make([]ts.NamedTensor, len(named))
 	for i, nt := range named {
-		contiguous[i] = nt
-		if !nt.Tensor.MustIsContiguous() {
-			c := nt.Tensor.MustContiguous(false)
+		cpu[i] = nt
+		if nt.Tensor.MustDevice().IsCuda() {
+			c := nt.Tensor.MustTo(gotch.CPU, false)
 			defer c.MustDrop()
-			contiguous[i].Tensor = c
+			cpu[i].Tensor = c
+		}
+		if !cpu[i].Tensor.MustIsContiguous() {
+			c := cpu[i].Tensor.MustContiguous(false)
+			defer c.MustDrop()
+			cpu[i].Tensor = c
 		}
 	}
-	if err := ts.SaveMultiNew(contiguous, link); err != nil {
+	if err := ts.SaveMultiNew(cpu, link); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s", firstLine(err))
 	}

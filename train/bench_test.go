@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -22,7 +23,18 @@ import (
 
 // The benchmarks bench/run.sh compares with bench/reference.py (PyTorch on
 // the same libtorch): the same networks, batch sizes and thread count, on
-// random images. Each reports images per second ("img/s").
+// random images. Each reports images per second ("img/s"). They run on
+// the CPU, or on the device TRANSFERLAB_BENCH_DEVICE names (bench/gpu.sh
+// sets cuda), with the images resident there as a run's are.
+
+// benchDevice is the device the benchmarks run on.
+func benchDevice() gotch.Device {
+	d, err := torchenv.ParseDevice(cmp.Or(os.Getenv("TRANSFERLAB_BENCH_DEVICE"), "cpu"))
+	if err != nil {
+		panic(fmt.Sprintf("TRANSFERLAB_BENCH_DEVICE: %v", err))
+	}
+	return d
+}
 
 func benchNet(b *testing.B, a model.Arch) (*nn.VarStore, model.Net) {
 	runtime.LockOSThread()
@@ -33,7 +45,7 @@ func benchNet(b *testing.B, a model.Arch) (*nn.VarStore, model.Net) {
 		b.Fatal(err)
 	}
 	torchenv.ManualSeed(0)
-	vs := nn.NewVarStore(gotch.CPU)
+	vs := nn.NewVarStore(benchDevice())
 	b.Cleanup(vs.Destroy)
 	net, err := model.Build(vs.Root(), a)
 	if err != nil {
@@ -43,8 +55,8 @@ func benchNet(b *testing.B, a model.Arch) (*nn.VarStore, model.Net) {
 }
 
 func randomImages(n, classes int) (*ts.Tensor, *ts.Tensor) {
-	x := ts.MustRand([]int64{int64(n), 1, 28, 28}, gotch.Float, gotch.CPU)
-	y := ts.MustRandint(int64(classes), []int64{int64(n)}, gotch.Int64, gotch.CPU)
+	x := ts.MustRand([]int64{int64(n), 1, 28, 28}, gotch.Float, benchDevice())
+	y := ts.MustRandint(int64(classes), []int64{int64(n)}, gotch.Int64, benchDevice())
 	return x, y
 }
 
@@ -65,7 +77,10 @@ func benchTrain(b *testing.B, a model.Arch, batch int, bf16, channelsLast bool) 
 	x, y := randomImages(4*batch, a.Classes)
 	defer x.MustDrop()
 	defer y.MustDrop()
-	perm, _ := ts.OfSlice(permutation(4*batch, 1, 1))
+	perm, err := onDeviceOf(x, permutation(4*batch, 1, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer perm.MustDrop()
 	step := func(i int) {
 		if _, _, err := trainStep(net, opt, x, y, perm, (i%4)*batch, batch, bf16); err != nil {
@@ -92,9 +107,10 @@ func BenchmarkCNNTrainBatch128CL(b *testing.B)     { benchTrain(b, cnn10, 128, f
 func BenchmarkCNNTrainBatch128BF16(b *testing.B)   { benchTrain(b, cnn10, 128, true, false) }
 func BenchmarkCNNTrainBatch128BF16CL(b *testing.B) { benchTrain(b, cnn10, 128, true, true) }
 
-func BenchmarkFFNTrainBatch2048(b *testing.B) {
-	benchTrain(b, model.Arch{Model: "ffn", Hidden: []int{4096}, Classes: 10}, 2048, false, false)
-}
+var ffn4096 = model.Arch{Model: "ffn", Hidden: []int{4096}, Classes: 10}
+
+func BenchmarkFFNTrainBatch2048(b *testing.B)     { benchTrain(b, ffn4096, 2048, false, false) }
+func BenchmarkFFNTrainBatch2048BF16(b *testing.B) { benchTrain(b, ffn4096, 2048, true, false) }
 
 func BenchmarkCNNEvalBatch1024(b *testing.B)       { benchEval(b, false, false) }
 func BenchmarkCNNEvalBatch1024CL(b *testing.B)     { benchEval(b, false, true) }

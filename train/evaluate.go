@@ -73,29 +73,25 @@ func evaluateInChunks(ctx context.Context, net model.Net, x, y *ts.Tensor, class
 	}
 	labels := y.Int64Values()
 	var lossSum float64
-	correct := 0
-	ts.NoGrad(func() {
-		for lo := 0; lo < n && err == nil; lo += chunk {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-			var loss float64
-			var pred []int64
-			size := min(chunk, n-lo)
-			loss, pred, err = evalBatch(net, x, y, lo, size, bf16)
-			lossSum += loss * float64(size)
-			ev.Pred = append(ev.Pred, pred...)
-			for i, p := range pred {
-				if err == nil && p == labels[lo+i] {
-					correct++
-				}
-			}
-			if obs != nil && err == nil {
-				done := lo + size
-				obs.Batch((done+chunk-1)/chunk, (n+chunk-1)/chunk, lossSum/float64(done),
-					100*float64(correct)/float64(done), float64(done)/time.Since(start).Seconds())
+	correct, chunks := 0, (n+chunk-1)/chunk
+	err = NoGradChunks(ctx, x, y, chunk, func(s *model.Scope, xb, yb *ts.Tensor, lo int) error {
+		loss, pred, err := evalBatch(s, net, xb, yb, bf16)
+		if err != nil {
+			return err
+		}
+		lossSum += loss * float64(len(pred))
+		ev.Pred = append(ev.Pred, pred...)
+		for i, p := range pred {
+			if p == labels[lo+i] {
+				correct++
 			}
 		}
+		if obs != nil {
+			done := lo + len(pred)
+			obs.Batch((done+chunk-1)/chunk, chunks, lossSum/float64(done),
+				100*float64(correct)/float64(done), float64(done)/time.Since(start).Seconds())
+		}
+		return nil
 	})
 	if obs != nil {
 		obs.Done()
@@ -117,13 +113,9 @@ func evaluateInChunks(ctx context.Context, net model.Net, x, y *ts.Tensor, class
 	return ev, nil
 }
 
-// evalBatch runs net on images lo..lo+size of x and returns their mean
-// loss against y and the predicted classes; it frees what it makes.
-func evalBatch(net model.Net, x, y *ts.Tensor, lo, size int, bf16 bool) (float64, []int64, error) {
-	s := model.NewScope()
-	defer s.Drop()
-	xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
-	yb := s.T(y.MustNarrow(0, int64(lo), int64(size), false))
+// evalBatch runs net on the images xb and returns their mean loss
+// against yb and the predicted classes; what it makes is recorded in s.
+func evalBatch(s *model.Scope, net model.Net, xb, yb *ts.Tensor, bf16 bool) (float64, []int64, error) {
 	logits, err := logitsOf(net, xb, false, bf16)
 	if err != nil {
 		return 0, nil, err

@@ -21,10 +21,10 @@ import (
 // cost.
 
 // cachedFeatures runs the frozen layers below layer from over x in
-// evaluation batches under no-grad and returns their output as one tensor.
+// evaluation batches under no-grad and returns their output as one
+// tensor, where x is (the run's device).
 func cachedFeatures(ctx context.Context, cnn *model.CNN, from int, x *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
-	n := int(x.MustSize()[0])
-	if n == 0 {
+	if x.MustSize()[0] == 0 {
 		return nil, fmt.Errorf("no images to compute features of")
 	}
 	var parts []*ts.Tensor
@@ -33,32 +33,31 @@ func cachedFeatures(ctx context.Context, cnn *model.CNN, from int, x *ts.Tensor,
 			p.MustDrop()
 		}
 	}()
-	var err error
-	ts.NoGrad(func() {
-		for lo := 0; lo < n && err == nil; lo += EvalBatch {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-			xb := x.MustNarrow(0, int64(lo), int64(min(EvalBatch, n-lo)), false)
-			if bf16 {
-				var f *ts.Tensor
-				aerr := torchenv.Autocast(func() { f, err = cnn.Stages(xb, 0, from) })
-				if err = errors.Join(err, aerr); err == nil {
-					parts = append(parts, f.MustTotype(gotch.Float, true))
-				}
-			} else {
-				var f *ts.Tensor
-				if f, err = cnn.Stages(xb, 0, from); err == nil {
-					parts = append(parts, f)
-				}
-			}
-			xb.MustDrop()
+	err := NoGradChunks(ctx, x, nil, EvalBatch, func(s *model.Scope, xb, _ *ts.Tensor, _ int) error {
+		f, err := frozenStages(cnn, from, xb, bf16)
+		if err == nil {
+			parts = append(parts, f)
 		}
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return ts.Cat(parts, 0)
+}
+
+// frozenStages is the output of cnn's layers below from on xb, in fp32;
+// with bf16 they run under autocast, as in training.
+func frozenStages(cnn *model.CNN, from int, xb *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
+	if !bf16 {
+		return cnn.Stages(xb, 0, from)
+	}
+	var f *ts.Tensor
+	var err error
+	if aerr := torchenv.Autocast(xb.MustDevice(), func() { f, err = cnn.Stages(xb, 0, from) }); aerr != nil || err != nil {
+		return nil, errors.Join(err, aerr)
+	}
+	return f.MustTotype(gotch.Float, true), nil
 }
 
 // useCachedFeatures swaps the splits' images for the output of the frozen

@@ -28,7 +28,7 @@ type EpochObserver interface {
 // per-sample cgo calls.
 func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts.Tensor, batch int, perm []int64, epoch int, bf16 bool, obs EpochObserver) (metrics.Epoch, error) {
 	n := len(perm)
-	permT, err := ts.OfSlice(perm)
+	permT, err := onDeviceOf(x, perm)
 	if err != nil {
 		return metrics.Epoch{}, err
 	}
@@ -112,16 +112,31 @@ func permutation(n int, seed int64, e int) []int64 {
 	return p
 }
 
+// onDeviceOf is the shuffle perm as a tensor where x lives, so that
+// index_select gathers each batch there (a GPU's data never comes back
+// to the CPU to be shuffled).
+func onDeviceOf(x *ts.Tensor, perm []int64) (*ts.Tensor, error) {
+	p, err := ts.OfSlice(perm)
+	if err != nil {
+		return nil, err
+	}
+	if d := x.MustDevice(); d.IsCuda() {
+		return p.To(d, true)
+	}
+	return p, nil
+}
+
 // logitsOf runs net on x and returns fp32 logits. With bf16 the forward
-// pass runs under bfloat16 CPU autocast (as torch.autocast("cpu",
-// dtype=torch.bfloat16)) and the logits are cast back, so the loss, the
-// backward pass's start and Adam stay in fp32 on fp32 master weights.
+// pass runs under bfloat16 autocast on x's device (as
+// torch.autocast(device, dtype=torch.bfloat16)) and the logits are cast
+// back, so the loss, the backward pass's start and Adam stay in fp32 on
+// fp32 master weights.
 func logitsOf(net model.Net, x *ts.Tensor, train, bf16 bool) (*ts.Tensor, error) {
 	if !bf16 {
 		return net.ForwardT(x, train), nil
 	}
 	var out *ts.Tensor
-	if err := torchenv.Autocast(func() { out = net.ForwardT(x, train) }); err != nil {
+	if err := torchenv.Autocast(x.MustDevice(), func() { out = net.ForwardT(x, train) }); err != nil {
 		return nil, err
 	}
 	defer out.MustDrop()

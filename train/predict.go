@@ -181,23 +181,14 @@ func predictClasses(ctx context.Context, o PredictOptions, k int) ([]string, err
 // row-major.
 func softmaxRows(net model.Net, x *ts.Tensor, n, classes int) ([]float64, error) {
 	out := make([]float64, 0, n*classes)
-	chunk := evalChunk(net)
-	var err error
-	ts.NoGrad(func() {
-		for lo := 0; lo < n; lo += chunk {
-			size := min(chunk, n-lo)
-			s := model.NewScope()
-			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
-			logits := s.T(net.ForwardT(xb, false))
-			p := s.T(logits.MustSoftmax(-1, gotch.Float, false))
-			vals := p.Float64Values()
-			s.Drop()
-			if len(vals) != size*classes {
-				err = fmt.Errorf("the network gave %d outputs for %d images of %d classes", len(vals), size, classes)
-				return
-			}
-			out = append(out, vals...)
+	err := NoGradChunks(context.Background(), x, nil, evalChunk(net), func(s *model.Scope, xb, _ *ts.Tensor, _ int) error {
+		logits := s.T(net.ForwardT(xb, false))
+		vals := s.T(logits.MustSoftmax(-1, gotch.Float, false)).Float64Values()
+		if size := int(xb.MustSize()[0]); len(vals) != size*classes {
+			return fmt.Errorf("the network gave %d outputs for %d images of %d classes", len(vals), size, classes)
 		}
+		out = append(out, vals...)
+		return nil
 	})
 	return out, err
 }

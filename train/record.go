@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/sugarme/gotch"
-
 	"transferlab/data"
 	"transferlab/internal/torchenv"
 	"transferlab/metrics"
@@ -51,7 +49,7 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		Model: r.Model, Hidden: r.Hidden, Dataset: r.Dataset, Source: r.Source, Layers: r.Layers,
 		Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, Optimizer: "adam",
 		ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
-		Precision: o.Precision, Threads: torchenv.Threads(), Device: deviceName(o.Device),
+		Precision: o.Precision, Threads: torchenv.Threads(), Device: torchenv.DeviceName(o.Device),
 		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
 		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
 	}
@@ -151,11 +149,4 @@ func Env() metrics.Env {
 		Libtorch: torchenv.LibtorchVersion(), Gotch: torchenv.GotchVersion(),
 		Commit: torchenv.Commit(), Host: host, CPUs: runtime.NumCPU(),
 	}
-}
-
-func deviceName(d gotch.Device) string {
-	if d.IsCuda() {
-		return fmt.Sprintf("cuda:%d", d.CInt())
-	}
-	return "cpu"
 }

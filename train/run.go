@@ -169,8 +169,9 @@ func (j *job) loadData() error {
 func (j *job) buildNetwork() error {
 	j.arch = model.Arch{Model: j.r.Model, Hidden: j.r.Hidden, Classes: len(j.sp.classes)}
 	// Before seeding: the first choice on a machine measures, and draws
-	// random numbers.
-	channelsLast := j.r.Model == "cnn" && ChannelsLast(j.o.Precision, true, j.o.Log)
+	// random numbers. The measurement is of the CPU's kernels; on a GPU
+	// the network stays in PyTorch's default layout.
+	channelsLast := j.r.Model == "cnn" && !j.o.Device.IsCuda() && ChannelsLast(j.o.Precision, true, j.o.Log)
 	torchenv.ManualSeed(j.o.Seed)
 	j.vs = nn.NewVarStore(j.o.Device)
 	j.closers = append(j.closers, j.vs.Destroy)
@@ -254,6 +255,9 @@ func (j *job) begin(recipe metrics.Recipe) {
 		Config:  withSource(runConfig(r, j.o, j.sp, cachesFeatures(r, j.o)), r, j.o.PretrainedDir),
 		Started: j.started.UTC(), Env: Env(), Reference: r.Reference,
 		Recipe: &recipe, Summary: model.Summary(j.vs),
+	}
+	if j.o.Device.IsCuda() {
+		j.run.Env.GPU = torchenv.GPUName(j.o.Device.Value)
 	}
 	if r.Reference != nil && r.Dataset != "emnist-letters" && r.Kind == "finetune" {
 		j.run.Reference = nil // the seed's numbers are for EMNIST letters only

@@ -9,6 +9,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"transferlab/data"
+	"transferlab/internal/torchenv"
 )
 
 // splits holds a run's data, resident as tensors.
@@ -66,6 +67,9 @@ func loadSplits(ctx context.Context, r Recipe, o Options) (*splits, error) {
 	if train.Len() == 0 {
 		return nil, fmt.Errorf("no training images left for %s", r.Name)
 	}
+	if err := checkFitsOnGPU(o.Device, train, val, test); err != nil {
+		return nil, err
+	}
 	return residentSplits(train, val, test, o.Device)
 }
 
@@ -107,6 +111,31 @@ func testSample(test *data.Split, o Options) (*data.Split, error) {
 	}
 	sort.Ints(sorted)
 	return test.Subset(sorted)
+}
+
+// checkFitsOnGPU fails, before anything is copied, when a run's images
+// would fill more than half of its GPU's memory: they stay resident on
+// the device the network is on (no copy per batch, as a DataLoader makes),
+// and the network, its activations and Adam's state need the rest. MNIST
+// is 188 MB as float32.
+func checkFitsOnGPU(device gotch.Device, parts ...*data.Split) error {
+	if !device.IsCuda() {
+		return nil
+	}
+	gpus, err := torchenv.DriverGPUs()
+	if err != nil || device.Value >= len(gpus) {
+		return nil // libtorch sees it; the driver does not say how big it is
+	}
+	var bytes int64
+	for _, p := range parts {
+		if p != nil {
+			bytes += int64(p.Len()) * int64(p.Rows*p.Cols*4+8)
+		}
+	}
+	if g := gpus[device.Value]; bytes > g.Memory/2 {
+		return fmt.Errorf("the run's images take %.1f GB as float32, more than half of %s's %.1f GB: use fewer images (--per-class, --limit) or --device cpu", float64(bytes)/1e9, torchenv.DeviceName(device), float64(g.Memory)/1e9)
+	}
+	return nil
 }
 
 // residentSplits puts the splits on device as tensors; the per-epoch

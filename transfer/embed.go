@@ -244,33 +244,21 @@ func embedSample(total, n int, seed int64) []int {
 func activations(ctx context.Context, net model.Net, stages int, x *ts.Tensor, n, dim int) ([]float64, []int, error) {
 	acts := make([]float64, 0, n*dim)
 	preds := make([]int, 0, n)
-	var err error
-	ts.NoGrad(func() {
-		for lo := 0; lo < n && err == nil; lo += train.EvalBatch {
-			if err = ctx.Err(); err != nil {
-				return
-			}
-			size := min(train.EvalBatch, n-lo)
-			s := model.NewScope()
-			xb := s.T(x.MustNarrow(0, int64(lo), int64(size), false))
-			h, logits, ferr := forwardSplit(s, net, stages, xb)
-			if ferr != nil {
-				err = ferr
-				s.Drop()
-				return
-			}
-			vals := s.T(h.MustFlatten(1, -1, false)).Float64Values()
-			best := s.T(logits.MustArgmax([]int64{-1}, false, false)).Int64Values()
-			s.Drop()
-			if len(vals) != size*dim || len(best) != size {
-				err = fmt.Errorf("the network gave %d numbers and %d predictions for %d images of %d numbers", len(vals), len(best), size, dim)
-				return
-			}
-			acts = append(acts, vals...)
-			for _, b := range best {
-				preds = append(preds, int(b))
-			}
+	err := train.NoGradChunks(ctx, x, nil, train.EvalBatch, func(s *model.Scope, xb, _ *ts.Tensor, _ int) error {
+		h, logits, err := forwardSplit(s, net, stages, xb)
+		if err != nil {
+			return err
 		}
+		vals := s.T(h.MustFlatten(1, -1, false)).Float64Values()
+		best := s.T(logits.MustArgmax([]int64{-1}, false, false)).Int64Values()
+		if size := int(xb.MustSize()[0]); len(vals) != size*dim || len(best) != size {
+			return fmt.Errorf("the network gave %d numbers and %d predictions for %d images of %d numbers", len(vals), len(best), size, dim)
+		}
+		acts = append(acts, vals...)
+		for _, b := range best {
+			preds = append(preds, int(b))
+		}
+		return nil
 	})
 	return acts, preds, err
 }

@@ -221,13 +221,9 @@ func stubUntilItCompiles(libtch, version string, lt libtorch) ([]string, error) 
 // compileCheck runs the C++ compiler in syntax-only mode over gotch's C++
 // layer; ok is false when it reported errors (in diag).
 func compileCheck(libtch string, lt libtorch) (diag string, ok bool, err error) {
-	cxx := os.Getenv("CXX")
-	if cxx == "" {
-		cxx = "g++"
-	}
 	args := append([]string{"-fsyntax-only", "-fmax-errors=0", "-w", "-I."}, lt.cxxFlags()...)
 	args = append(args, "torch_api.cpp")
-	cmd := exec.Command(cxx, args...)
+	cmd := exec.Command(cxx(), args...)
 	cmd.Dir = libtch
 	b, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -235,9 +231,17 @@ func compileCheck(libtch string, lt libtorch) (diag string, ok bool, err error) 
 		return string(b), false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("run %s: %w (install g++)", cxx, err)
+		return "", false, fmt.Errorf("run %s: %w (install g++)", cxx(), err)
 	}
 	return string(b), true, nil
+}
+
+// cxx is the C++ compiler: $CXX, or g++.
+func cxx() string {
+	if c := os.Getenv("CXX"); c != "" {
+		return c
+	}
+	return "g++"
 }
 
 func firstLines(s string, n int) string {

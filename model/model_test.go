@@ -318,3 +318,39 @@ func TestAdamStateRoundTripGivesTheSameNextStep(t *testing.T) {
 		t.Error("an empty state was accepted")
 	}
 }
+
+// A restored state is placed as its parameter is: a resume point is read
+// on the CPU in whatever dtype the file holds, and the run's parameters
+// may be on a GPU. On a CPU the dtype shows it: float64 moments become
+// the float32 parameter's (they stayed float64 before).
+func TestAdamStateIsPlacedAsItsParameter(t *testing.T) {
+	pin(t)
+	vs, _ := newNet(t, Arch{Model: "ffn", Hidden: []int{4}, Classes: 3}, 1)
+	opt, err := NewAdam(Params(vs), 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opt.Drop()
+	state := map[string]AdamState{}
+	for _, p := range Params(vs) {
+		m := ts.MustZeros(p.Tensor.MustSize(), gotch.Double, gotch.CPU)
+		v := ts.MustOnes(p.Tensor.MustSize(), gotch.Double, gotch.CPU)
+		defer m.MustDrop()
+		defer v.MustDrop()
+		state[p.Name] = AdamState{Step: 3, ExpAvg: m, ExpAvgSq: v}
+	}
+	if err := opt.SetState(state); err != nil {
+		t.Fatal(err)
+	}
+	got, err := opt.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range got {
+		if st.ExpAvg.DType() != gotch.Float || st.ExpAvgSq.DType() != gotch.Float || st.ExpAvg.MustDevice().IsCuda() || st.Step != 3 {
+			t.Errorf("%s: state %v/%v on %v, step %d; want float32 on the parameter's device, step 3", name, st.ExpAvg.DType(), st.ExpAvgSq.DType(), st.ExpAvg.MustDevice(), st.Step)
+		}
+		st.ExpAvg.MustDrop()
+		st.ExpAvgSq.MustDrop()
+	}
+}

@@ -52,7 +52,7 @@ Start with 'transferlab doctor'.`,
 	}
 	root.SetVersionTemplate("transferlab {{.Version}}\n")
 	global.AddFlags(root.PersistentFlags())
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{suggestFlag(c, err)} })
 	root.AddCommand(
 		newDoctorCommand(), newDataCommand(), newReportCommand(), newServeCommand(),
 		newOverfitCommand(), newPretrainCommand(), newFinetuneCommand(), newTransferCommand(),
@@ -62,6 +62,7 @@ Start with 'transferlab doctor'.`,
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
+	registerCompletions(root)
 	return root
 }
 

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"transferlab/internal/console"
 	"transferlab/metrics"
 )
 
@@ -444,11 +445,17 @@ func decodeFolder(ctx context.Context, name string, s *folderScan, p Prep, progr
 		go func() {
 			defer drawn.Done()
 			start := time.Now()
-			t := time.NewTicker(100 * time.Millisecond)
+			// Redrawn in place on a terminal; a plain line now and then
+			// in a log.
+			every, redraw, end := 100*time.Millisecond, "\r", ""
+			if !console.IsTerminal(progress) {
+				every, redraw, end = console.LineEvery, "", "\n"
+			}
+			t := time.NewTicker(every)
 			defer t.Stop()
 			draw := func() {
-				d := done.Load()
-				fmt.Fprintf(progress, "\r%s: preparing images %d/%d  %.0f images/s   ", name, d, n, float64(d)/max(time.Since(start).Seconds(), 1e-3))
+				d := int(done.Load())
+				fmt.Fprintf(progress, "%s%s: preparing images %d/%d  %.0f images/s  %s%s", redraw, name, d, n, float64(d)/max(time.Since(start).Seconds(), 1e-3), console.ETA(start, d, n), end)
 			}
 			for {
 				select {
@@ -456,7 +463,9 @@ func decodeFolder(ctx context.Context, name string, s *folderScan, p Prep, progr
 					draw()
 				case <-stop:
 					draw()
-					fmt.Fprintln(progress)
+					if end == "" {
+						fmt.Fprintln(progress)
+					}
 					return
 				}
 			}

@@ -226,7 +226,7 @@ func (j *job) freeze() error {
 	}
 	j.params = params
 	if cnn, ok := j.net.(*model.CNN); ok && cachesFeatures(j.r, j.o) {
-		j.net, err = useCachedFeatures(j.ctx, cnn, k, j.sp, j.bf16())
+		j.net, err = useCachedFeatures(j.ctx, cnn, k, j.sp, j.bf16(), j.o.Log)
 	}
 	return err
 }
@@ -312,7 +312,8 @@ func (j *job) epoch(e int) (metrics.Epoch, error) {
 	if err != nil {
 		return ep, err
 	}
-	ev, err := evaluate(j.ctx, j.net, sp.evalX, sp.evalY, len(sp.classes), j.bf16())
+	pass := j.o.Log.Task(fmt.Sprintf("epoch %d/%d %s pass", e, r.Epochs, sp.evalName), chunksOf(sp.evalN, evalChunk(j.net)))
+	ev, err := evaluateObserved(j.ctx, j.net, sp.evalX, sp.evalY, len(sp.classes), j.bf16(), pass)
 	if err != nil {
 		return ep, err
 	}
@@ -371,7 +372,8 @@ func (j *job) testPass() (evaluation, error) {
 	if t := j.lastTest; t != nil && t.FromEpoch == len(j.run.History) {
 		return *t, nil
 	}
-	return evaluate(j.ctx, j.net, j.sp.testX, j.sp.testY, len(j.sp.classes), j.bf16())
+	pass := j.o.Log.Task("test pass", chunksOf(j.sp.testN, evalChunk(j.net)))
+	return evaluateObserved(j.ctx, j.net, j.sp.testX, j.sp.testY, len(j.sp.classes), j.bf16(), pass)
 }
 
 // SourceCheckpoint is the file a finetune loads its source weights from

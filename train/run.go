@@ -42,6 +42,9 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 		}
 		run = j.run
 	}()
+	if o.BeforeRun != nil {
+		o.BeforeRun(o.Apply(r), o)
+	}
 	if err := j.prepare(r, o); err != nil {
 		return nil, err
 	}

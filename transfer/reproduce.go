@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,10 +62,16 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 		base.EvalLimit = quickTestImages
 		base.Overwrite = true // its own folder of throwaway networks
 	}
+	clock := planStages(base, o)
+	base.BeforeRun = func(r train.Recipe, opts train.Options) {
+		clock.begin(describe(r, opts.Seed, o.Seeds), plannedWork(r, opts))
+	}
 	var stages []Stage
 	for _, stage := range []func(train.Options) ([]Stage, error){
 		func(opts train.Options) ([]Stage, error) { return reproduceOverfit(ctx, opts, o.Quick) },
-		func(opts train.Options) ([]Stage, error) { return reproducePretrainings(ctx, opts, o.Quick, o.Retrain) },
+		func(opts train.Options) ([]Stage, error) {
+			return reproducePretrainings(ctx, opts, o.Quick, o.Retrain, clock)
+		},
 		func(opts train.Options) ([]Stage, error) { return reproduceTransfers(ctx, opts, o) },
 	} {
 		done, err := stage(base)
@@ -74,6 +81,39 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 		}
 	}
 	return stages, nil
+}
+
+// planStages is the clock of reproduce's stages: Q4, the two
+// pretrainings and the five transfers with each seed, their work
+// estimated with the options each will run with (the transfers on
+// EMNIST letters unless --target names another).
+func planStages(base train.Options, o ReproduceOptions) *stageClock {
+	var work []float64
+	q4, _ := Lookup("overfit")
+	ov := base
+	if o.Quick {
+		ov.Limit, ov.Epochs = quickTrainImages, quickFFNEpochs
+	}
+	work = append(work, plannedWork(ov.Apply(q4), ov))
+	pre := base
+	if o.Quick {
+		pre.Limit, pre.Epochs = quickTrainImages, quickEpochs
+	}
+	for _, ds := range []string{"mnist", "fashion"} {
+		r, _ := Pretrain(ds)
+		work = append(work, plannedWork(pre.Apply(r), pre))
+	}
+	tr := base
+	tr.Target = cmp.Or(o.Target, data.EMNISTLetters)
+	if o.Quick {
+		tr.PerClass, tr.Epochs = quickPerClass, quickEpochs
+	}
+	for _, r := range TransferRecipes() {
+		for range max(o.Seeds, 1) {
+			work = append(work, plannedWork(tr.Apply(r), tr))
+		}
+	}
+	return newStageClock(base.Log, work)
 }
 
 // timedRun runs r and logs how long it took.
@@ -102,7 +142,7 @@ func reproduceOverfit(ctx context.Context, o train.Options, quick bool) ([]Stage
 
 // reproducePretrainings pretrains the CNN on MNIST and on Fashion-MNIST,
 // or reuses a network in the pretrained folder trained by the same recipe.
-func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain bool) ([]Stage, error) {
+func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain bool, clock *stageClock) ([]Stage, error) {
 	if quick {
 		o.Limit, o.Epochs = quickTrainImages, quickEpochs
 	}
@@ -111,7 +151,7 @@ func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain 
 		r, _ := Pretrain(ds)
 		ckpt := train.PretrainedPath(o.PretrainedDir, ds)
 		if !retrain {
-			if st, ok, err := reuse(r, o, ckpt); ok || err != nil {
+			if st, ok, err := reuse(r, o, ckpt, clock); ok || err != nil {
 				stages = append(stages, st)
 				if err != nil {
 					return stages, err
@@ -134,12 +174,12 @@ func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain 
 // reuse records a pretrained network of recipe r in the results folder
 // (unless a run is there already: the pretraining itself, or an earlier
 // reproduce) when ckpt holds one; ok is false when it does not.
-func reuse(r train.Recipe, o train.Options, ckpt string) (Stage, bool, error) {
+func reuse(r train.Recipe, o train.Options, ckpt string, clock *stageClock) (Stage, bool, error) {
 	res, why, ok := reusable(r, o, ckpt)
 	if !ok {
 		return Stage{}, false, nil
 	}
-	o.Log.Printf("%s: %s", r.Name, why)
+	clock.skip(r.Name, why)
 	res.Name = train.RunName(r, o)
 	if err := train.Record(res, o); err != nil {
 		return Stage{}, true, err

@@ -37,6 +37,10 @@ type Run struct {
 	// Summary is the network's layers, their parameters and whether they
 	// trained.
 	Summary []Layer `json:"summary,omitempty"`
+	// Reused says which saved network a command took instead of training
+	// it (reproduce's pretrainings): its history and times are that
+	// training's. Empty for a run that trained.
+	Reused string `json:"reused,omitempty"`
 }
 
 // Recipe is the part of a recipe that a command's flags can change.

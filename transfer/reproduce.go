@@ -241,6 +241,7 @@ func transferTarget(ctx context.Context, o ReproduceOptions) (string, error) {
 		if _, err := data.Lookup(o.Target); err != nil {
 			return "", err
 		}
+		o.Log.Printf("running the five transfers on %s instead (--target): not the seed's EMNIST letters, so their numbers are not comparable with the seed's, and the pages mark them so", o.Target)
 	}
 	return o.Target, nil
 }
@@ -278,11 +279,16 @@ func reusable(r train.Recipe, o train.Options, ckpt string) (*metrics.Run, strin
 	}
 	res := &metrics.Run{
 		Name: r.Name, Kind: r.Kind, Status: "done", Config: c, Classes: sc.Classes, History: sc.History,
-		Final: sc.Final, Started: sc.Saved, Finished: sc.Saved, Checkpoint: ckpt, Env: sc.Env, Reference: r.Reference,
+		Final: sc.Final, Checkpoint: ckpt, Env: sc.Env, Reference: r.Reference,
+		Reused: fmt.Sprintf("%s, trained %s by the same recipe and seed", ckpt, sc.Saved.Local().Format("2006-01-02")),
 	}
 	for _, e := range sc.History {
 		res.WallSeconds += e.Seconds
 	}
+	// The times are the saved training's: it ended when the network was
+	// saved, after about the epochs' seconds.
+	res.Finished = sc.Saved
+	res.Started = sc.Saved.Add(-time.Duration(res.WallSeconds * float64(time.Second)))
 	return res, fmt.Sprintf("reusing %s (same recipe and seed, trained %s; --retrain trains again)", ckpt, sc.Saved.Format("2006-01-02")), true
 }
 

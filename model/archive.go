@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
+
+	"transferlab/metrics"
 )
 
 // maxEntryBytes bounds one archive entry's uncompressed size. The seed's
@@ -23,15 +24,11 @@ const maxEntryBytes = 1 << 30
 // crash on a file that lies about them; a truncated or bit-flipped
 // checkpoint is caught here with an error that names the file.
 func CheckArchive(file string) error {
-	f, err := os.Open(file)
+	f, st, err := metrics.OpenRegular(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
 	bad := func(why string, args ...any) error {
 		return fmt.Errorf("%s is not a readable PyTorch checkpoint (%s): is it truncated or damaged? Save it again", file, fmt.Sprintf(why, args...))
 	}

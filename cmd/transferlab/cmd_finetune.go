@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"transferlab/metrics"
 	"transferlab/train"
 	"transferlab/transfer"
 )
@@ -58,8 +62,19 @@ func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if err := checkSeeds(o.seeds); err != nil {
+	if err := checkSeeds(o.seed, o.seeds); err != nil {
 		return err
+	}
+	if err := checkTarget(o.target); err != nil {
+		return err
+	}
+	// A source that is there but no file (a FIFO would block the run once
+	// its data is loaded) is refused now. A missing one is the run's to
+	// report: a --resume does not need it.
+	if src := train.SourceCheckpoint(r, opts.PretrainedDir); src != "" {
+		if err := metrics.CheckRegular(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("--from: %w", err)
+		}
 	}
 	opts.Target, opts.PerClass = o.target, o.perClass.n
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)

@@ -137,8 +137,10 @@ func loadResumePoint(dir string, vs *nn.VarStore, cfg metrics.Config) (*resumePo
 	if diff := configDiff(saved, cfg); len(diff) > 0 {
 		return nil, fmt.Errorf("the run in %s was started with other settings (%s): resume it with the same command, or start again without --resume", dir, strings.Join(diff, "; "))
 	}
-	if rp.Epoch >= cfg.Epochs {
-		return nil, fmt.Errorf("the run in %s already finished its %d epochs", dir, cfg.Epochs)
+	// A resume point after the last epoch is that of a run whose final
+	// checkpoint could not be written: the resume runs only its finish.
+	if rp.Epoch > cfg.Epochs {
+		return nil, fmt.Errorf("%s is damaged: it records epoch %d of a %d-epoch run: start again without --resume", filepath.Join(dir, resumeJSON), rp.Epoch, cfg.Epochs)
 	}
 	pt := filepath.Join(dir, rp.File)
 	if sum, err := model.FileSHA256(pt); err != nil || sum != rp.SHA256 {

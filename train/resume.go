@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -184,16 +185,8 @@ func configDiff(saved, now metrics.Config) []string {
 		return m
 	}
 	a, b := fields(saved), fields(now)
-	var keys []string
-	for k := range a {
-		keys = append(keys, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
+	both := maps.Clone(a) // every field either has
+	maps.Copy(both, b)
 	show := func(v json.RawMessage) string {
 		if v == nil {
 			return "unset"
@@ -201,7 +194,7 @@ func configDiff(saved, now metrics.Config) []string {
 		return string(v)
 	}
 	var diff []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(both)) {
 		if !bytes.Equal(a[k], b[k]) {
 			diff = append(diff, fmt.Sprintf("%s %s, now %s", k, show(a[k]), show(b[k])))
 		}

@@ -68,11 +68,17 @@ func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Write
 	if err := checkTarget(o.target); err != nil {
 		return err
 	}
-	// A source that is there but no file (a FIFO would block the run once
-	// its data is loaded) is refused now. A missing one is the run's to
-	// report: a --resume does not need it.
+	// The source is checked before the data loads: a missing --from PATH,
+	// or one that is no file (a FIFO blocked the run). A --resume does not
+	// need it, and a missing pretrained network is the run's to report,
+	// with the command that makes it.
 	if src := train.SourceCheckpoint(r, opts.PretrainedDir); src != "" {
-		if err := metrics.CheckRegular(src); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		err := metrics.CheckRegular(src)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && (opts.Resume || r.Source == "mnist" || r.Source == "fashion"):
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("--from %s does not exist", src)
+		case err != nil:
 			return fmt.Errorf("--from: %w", err)
 		}
 	}

@@ -51,6 +51,12 @@ func TestFIFOsAreRefusedAtOnce(t *testing.T) {
 			t.Errorf("transferlab %s: exit %d, want 1 with one line naming the FIFO; output:\n%s", args[0], code, out)
 		}
 	}
+	// A --from PATH that is not there is found before the data loads.
+	missing := filepath.Join(dir, "missing.pt")
+	c := startCLI(t, "finetune", "--from", missing, "--target", "idx:"+idx, "--layers", "all", "--per-class", "5", "--epochs", "1", "--results-dir", results)
+	if code := waitExit(t, c, 60*time.Second); code >= 0 && (code != 1 || strings.TrimSpace(c.output()) != "transferlab: --from "+missing+" does not exist") {
+		t.Errorf("finetune --from a missing file: exit %d, want 1 at once naming it; output:\n%s", code, c.output())
+	}
 }
 
 // A command line that cannot be right is a usage error (exit 2) naming the

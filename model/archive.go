@@ -34,6 +34,11 @@ func CheckArchive(file string) error {
 	}
 	head := make([]byte, 4)
 	if _, err := io.ReadFull(f, head); err != nil || string(head) != "PK\x03\x04" {
+		if err == nil && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 {
+			// A pickle opcode PROTO: torch.save's format before PyTorch 1.6,
+			// whose tensors follow the pickle raw.
+			return fmt.Errorf("%s is a torch.save file in the legacy format of PyTorch before 1.6, which transferlab does not read: load it in Python and save it again with torch.save(state_dict, f) (PyTorch 1.6 or later)", file)
+		}
 		return fmt.Errorf("%s is not a PyTorch checkpoint (not a zip archive): is it truncated or another kind of file?", file)
 	}
 	z, err := zip.NewReader(f, st.Size())

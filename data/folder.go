@@ -168,7 +168,7 @@ func loadFolder(ctx context.Context, d Dataset, opts Options) (*Folder, error) {
 		if len(badFiles) > 1 {
 			more = fmt.Sprintf(" (and %d more bad files)", len(badFiles)-1)
 		}
-		return nil, fmt.Errorf("%s: %s%s; remove it, or skip such files (SkipBad)", d.Name, badFiles[0], more)
+		return nil, fmt.Errorf("%s: %s%s; remove it, or skip such files with --skip-bad", d.Name, badFiles[0], more)
 	}
 	info.Skipped = badFiles
 	f, err := scan.splits(d.Name, px, opts.FolderOptions)

@@ -5,9 +5,7 @@ package metrics
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -217,12 +215,5 @@ func ReadEval(path string) (*EvalFile, error) {
 }
 
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s is not a valid transferlab metrics file: %w", path, err)
-	}
-	return nil
+	return ReadJSONFile(path, "transferlab metrics file", v)
 }

@@ -200,6 +200,12 @@ func (j *job) loadWeights() error {
 			return err
 		}
 		j.resume = rp
+		if rp.Epoch == j.r.Epochs {
+			// Its final checkpoint could not be written (finish failed):
+			// fit has nothing to do, finish runs again.
+			j.o.Log.Printf("%s: all %d epochs are trained: evaluating on the test split and writing the checkpoint the run could not write", j.r.Name, rp.Epoch)
+			return nil
+		}
 		j.o.Log.Printf("%s: resuming after epoch %d of %d", j.r.Name, rp.Epoch, j.r.Epochs)
 		return nil
 	}
@@ -358,11 +364,17 @@ func (j *job) finish() error {
 	if err := model.SaveCheckpoint(j.vs, j.ckpt, sc); err != nil {
 		return err
 	}
-	removeResumePoint(j.dir)
 	run.Checkpoint, run.Status, run.Finished = j.ckpt, "done", time.Now().UTC()
 	run.WallSeconds = time.Since(j.started).Seconds()
 	j.o.Log.Printf("%s: checkpoint %s, metrics %s", r.Name, j.ckpt, filepath.Join(j.dir, metrics.FileName))
-	return writeRun(j.dir, run, j.o)
+	// The resume point goes only once metrics.json says "done": until
+	// then a failure (or a kill) leaves it, and --resume runs finish again.
+	if err := writeRun(j.dir, run, j.o); err != nil {
+		run.Checkpoint, run.Status, run.Finished = "", "running", time.Time{} // Run marks it failed, resumable
+		return err
+	}
+	removeResumePoint(j.dir)
+	return nil
 }
 
 // testPass is the trained network's evaluation on the test split. Where

@@ -190,6 +190,7 @@ func reuse(r train.Recipe, o train.Options, ckpt string, clock *stageClock) (Sta
 // reproduceTransfers runs the five transfer configurations on EMNIST
 // letters, or on the user's --target where EMNIST cannot be had.
 func reproduceTransfers(ctx context.Context, o train.Options, ro ReproduceOptions) ([]Stage, error) {
+	ro.Options = o // with its defaults: a logger above all
 	target, err := transferTarget(ctx, ro)
 	if err != nil {
 		return nil, err

@@ -130,11 +130,16 @@ func (j *job) check() error {
 // pretraining writes: a --resume of a run that is still going fails here,
 // naming it. Temp files a killed run left are removed under the lock.
 func (j *job) claimFolders(def Recipe) error {
-	dir, lock, err := claimRunFolder(j.o.ResultsDir, RunName(def, j.o), j.o.Resume)
+	dir, lock, fresh, err := claimRunFolder(j.o.ResultsDir, RunName(def, j.o), j.o.Resume)
 	if err != nil {
 		return err
 	}
-	j.closers = append(j.closers, lock.Release)
+	j.closers = append(j.closers, func() {
+		if fresh && j.run == nil {
+			removeUnusedFolder(dir) // the run failed before it began
+		}
+		lock.Release()
+	})
 	j.dir, j.r.Name = dir, filepath.Base(dir)
 	metrics.RemoveStaleTemps(j.dir)
 	j.ckpt = filepath.Join(j.dir, "model.pt")
@@ -296,6 +301,9 @@ func (j *job) fit() error {
 		if err != nil {
 			return err
 		}
+		if err := j.checkFolder(); err != nil {
+			return err
+		}
 		j.run.History = append(j.run.History, ep)
 		j.run.WallSeconds = time.Since(j.started).Seconds()
 		torchenv.ReleaseFreeMemory()
@@ -308,6 +316,16 @@ func (j *job) fit() error {
 		if err := writeRun(j.dir, j.run, j.o); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkFolder fails when the run's folder, or its lock, was removed
+// while the run was going: writing the epoch would make the folder again,
+// unlocked, for another run to take.
+func (j *job) checkFolder() error {
+	if _, err := os.Stat(filepath.Join(j.dir, ".lock")); err != nil {
+		return fmt.Errorf("the run folder %s (or its lock) was removed while the run was going: stopped, nothing more is written there", j.dir)
 	}
 	return nil
 }

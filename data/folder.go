@@ -333,7 +333,7 @@ func markSeen(seen map[[2]uint64]string, path string, st os.FileInfo) error {
 
 // folderCacheVersion changes whenever the preparation's output or the
 // cache's layout changes, so that no cache of an older version is used.
-const folderCacheVersion = 1
+const folderCacheVersion = 2 // 2: with the content's SHA-256
 
 // key fingerprints the listing and the preparation: every file's split,
 // class, path, size and modification time.
@@ -371,6 +371,17 @@ type folderCache struct {
 	Pixels   []byte
 	Inverted []bool
 	Bad      []string
+	Sum      string // SHA-256 of the content: a damaged cache is a miss
+}
+
+// sum is the SHA-256 of a cache's content.
+func (c folderCache) sum() string {
+	h := sha256.New()
+	h.Write(c.Pixels)
+	for i, inv := range c.Inverted {
+		fmt.Fprintf(h, "%d\x00%t\x00%s\x00", i, inv, c.Bad[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // readFolderCache returns the cached preparation of n files when the cache
@@ -391,7 +402,7 @@ func readFolderCache(path, key string, n int) (px []byte, inv []bool, bad []stri
 	if err := gob.NewDecoder(f).Decode(&c); err != nil {
 		return nil, nil, nil, false
 	}
-	if c.Version != folderCacheVersion || c.Key != key || len(c.Pixels) != n*Side*Side || len(c.Inverted) != n || len(c.Bad) != n {
+	if c.Version != folderCacheVersion || c.Key != key || len(c.Pixels) != n*Side*Side || len(c.Inverted) != n || len(c.Bad) != n || c.Sum != c.sum() {
 		return nil, nil, nil, false
 	}
 	return c.Pixels, c.Inverted, c.Bad, true
@@ -399,7 +410,9 @@ func readFolderCache(path, key string, n int) (px []byte, inv []bool, bad []stri
 
 func writeFolderCache(path, key string, px []byte, inv []bool, bad []string) error {
 	return metrics.WriteAtomic(path, func(w io.Writer) error {
-		return gob.NewEncoder(w).Encode(folderCache{Version: folderCacheVersion, Key: key, Pixels: px, Inverted: inv, Bad: bad})
+		c := folderCache{Version: folderCacheVersion, Key: key, Pixels: px, Inverted: inv, Bad: bad}
+		c.Sum = c.sum()
+		return gob.NewEncoder(w).Encode(c)
 	})
 }
 

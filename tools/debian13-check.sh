@@ -4,9 +4,13 @@
 # clean git clone of one commit. Run as root on a Debian host; CI does not
 # run it (it takes a while and needs root).
 #
-#   tools/debian13-check.sh [--setup-only] [--chroot DIR] [--commit REV] [--repo PATH]
+#   tools/debian13-check.sh [--setup-only] [--clean] [--chroot DIR] [--commit REV] [--repo PATH]
 #
 #   --setup-only   stop after ./setup-libtorch.sh (apt, gotchpatch, go build)
+#   --clean        empty the chroot's Go module and build caches and
+#                  ~/.cache/transferlab first, so that a reused chroot times
+#                  gotchpatch and the build as a fresh machine would (the apt
+#                  packages stay installed: remove DIR for a fresh apt step)
 #   --chroot DIR   the chroot, created on first use and reused after (default /work/trixie)
 #   --commit REV   the commit to check (default HEAD of --repo)
 #   --repo PATH    the git repository (default the one holding the current folder)
@@ -34,11 +38,13 @@ die() { printf 'debian13-check: %s\n' "$*" >&2; exit 1; }
 here="$(cd "$(dirname "$0")" && pwd)"
 chroot_dir=/work/trixie
 setup_only=0
+clean=0
 commit=HEAD
 repo=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --setup-only) setup_only=1 ;;
+    --clean) clean=1 ;;
     --chroot) [ $# -ge 2 ] || die "--chroot needs a folder"; chroot_dir="$2"; shift ;;
     --chroot=*) chroot_dir="${1#*=}" ;;
     --commit) [ $# -ge 2 ] || die "--commit needs a revision"; commit="$2"; shift ;;
@@ -146,6 +152,12 @@ mnt /sys --bind /sys
 mnt /dev --bind /dev
 mnt /dev/pts --bind /dev/pts
 mnt /dev/shm --bind /dev/shm
+
+if [ "$clean" -eq 1 ]; then
+  say "--clean: emptying the chroot's Go caches (/root/go, /root/.cache/go-build) and /root/.cache/transferlab"
+  chmod -R u+w "$chroot_dir/root/go" 2>/dev/null || true
+  rm -rf "$chroot_dir/root/go" "$chroot_dir/root/.cache/go-build" "$chroot_dir/root/.cache/transferlab"
+fi
 
 # --- the clean clone ----------------------------------------------------------
 src=/root/transferlab

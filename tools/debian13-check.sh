@@ -22,9 +22,11 @@
 # (tools/host-apt-mirror.sh): debootstrap and the chroot's apt use it.
 #
 # Where the chroot differs from a real Debian 13 machine:
-#  - minbase: no ca-certificates package (the host's CA bundle is copied in
-#    and named by SSL_CERT_FILE/NODE_EXTRA_CA_CERTS); git is installed before
-#    the check, as a user who cloned the repository has it;
+#  - minbase: no ca-certificates package at first (the host's CA bundle is
+#    copied in, to /etc/ssl/host-ca-bundle.crt, and named by SSL_CERT_FILE
+#    and NODE_EXTRA_CA_CERTS; setup's packages pull ca-certificates in later);
+#    git is installed before the check, as a user who cloned the repository
+#    has it;
 #  - Go is this host's /usr/local/go (a real machine installs Go itself);
 #  - npm/nodejs come from Debian (setup installs npm when none is on PATH);
 #  - no GPU, no systemd: policy-rc.d stops packages from starting services;

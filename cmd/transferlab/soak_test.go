@@ -84,6 +84,7 @@ func TestSoak(t *testing.T) {
 			}
 		}
 		checkWhole(t, i, dir, damaged)
+		t.Logf("fault %d: %s after %s (%s)", i+1, fault, wait, name)
 	}
 	// Every run is finished from what it saved; a damaged resume point
 	// means starting over, which must be said, not hidden.

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -88,6 +89,7 @@ func LossChart(history []metrics.Epoch, heldOut string) *charts.Line {
 func SpeedChart(history []metrics.Epoch) *charts.Bar {
 	c := charts.NewBar()
 	c.SetGlobalOptions(commonOpts(idSpeed, "Time and throughput per epoch", "seconds")...)
+	zoomOnCtrlWheel(c, 1)
 	c.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Name: "seconds", Type: "value"}))
 	c.ExtendYAxis(opts.YAxis{Name: "images/s", Type: "value", Position: "right"})
 	c.SetXAxis(epochLabels(history))
@@ -167,6 +169,7 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
 	c := charts.NewBar()
 	c.SetGlobalOptions(commonOpts(idPerClass, "Accuracy per class", "accuracy (%)")...)
+	zoomOnCtrlWheel(c, 1)
 	c.SetGlobalOptions(
 		charts.WithXAxisOpts(opts.XAxis{Name: "class", Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 		charts.WithYAxisOpts(percentAxis()))
@@ -217,6 +220,7 @@ func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
 func TransferBarsChart(runs []*metrics.Run) *charts.Bar {
 	c := charts.NewBar()
 	c.SetGlobalOptions(commonOpts(idTransferBars, "Fine-tuning: final accuracy per configuration", "accuracy (%)")...)
+	zoomOnCtrlWheel(c, 1)
 	c.SetGlobalOptions(
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 20}}),
 		charts.WithYAxisOpts(percentAxis()))
@@ -235,12 +239,31 @@ func TransferBarsChart(runs []*metrics.Run) *charts.Bar {
 func newLine(id, title, yName string) *charts.Line {
 	c := charts.NewLine()
 	c.SetGlobalOptions(commonOpts(id, title, yName)...)
+	zoomOnCtrlWheel(c, 1)
 	return c
 }
 
+// zoomOnCtrlWheel leaves the mouse wheel to the page: over a chart it
+// scrolls, as everywhere else, and zooms only with ctrl held (the slider
+// zooms too). echarts' inside dataZoom takes every wheel turn by default,
+// which traps a reader scrolling a long page. Its zoomOnMouseWheel: "ctrl"
+// (set here on the first n dataZoom components, which must be the inside
+// ones; go-echarts' DataZoom has no field for it) is not enough in echarts
+// 5.4.3: the roam controller it shares among inside zooms cancels every
+// wheel event before asking them. So a capturing listener on the chart's
+// container stops a wheel event without ctrl before echarts sees it, and
+// the browser scrolls. Both run after the chart's setOption, as
+// go-echarts' JSFunctions.
+func zoomOnCtrlWheel(c interface{ AddJSFuncs(...string) }, n int) {
+	z := strings.TrimSuffix(strings.Repeat(`{"zoomOnMouseWheel":"ctrl","moveOnMouseWheel":false},`, n), ",")
+	c.AddJSFuncs(`%MY_ECHARTS%.setOption({"dataZoom":[`+z+`]});`,
+		`["wheel", "mousewheel"].forEach(function (t) { %MY_ECHARTS%.getDom().addEventListener(t, function (e) { if (!e.ctrlKey) { e.stopPropagation(); } }, {capture: true, passive: true}); });`)
+}
+
 // commonOpts are the options every x/y chart shares: full width, axis
-// tooltips, a legend whose entries toggle series, zoom by wheel and
-// slider, and a save-as-PNG button.
+// tooltips, a legend whose entries toggle series, zoom by slider and by
+// ctrl + wheel (see zoomOnCtrlWheel, which each builder calls), and a
+// save-as-PNG button.
 func commonOpts(id, title, yName string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: chartHeight}),

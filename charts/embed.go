@@ -68,6 +68,7 @@ func EmbeddingChart(e Embedding) *charts.Scatter {
 		charts.WithYAxisOpts(opts.YAxis{Name: axis("PC2", e.Explained[1]), Type: "value", NameLocation: "middle", NameGap: 40, Scale: opts.Bool(true)}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "50", ContainLabel: opts.Bool(true)}),
 	)
+	zoomOnCtrlWheel(c, 2)
 	byClass := make([][]opts.ScatterData, len(e.Classes))
 	for _, p := range e.Points {
 		if p.Label < 0 || p.Label >= len(e.Classes) {

@@ -230,3 +230,38 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return strings.ReplaceAll(string(b), "</", `<\/`)
 }
+
+// tooltipAt moves the mouse onto point dataIndex of series seriesIndex of
+// chart id, as a reader does, and returns the text of the tooltip echarts
+// shows there (its lines joined by " | ").
+func (p *cdpPage) tooltipAt(id string, seriesIndex, dataIndex int) string {
+	p.t.Helper()
+	var pt []float64
+	p.eval(fmt.Sprintf(`(function () {
+  var el = document.getElementById(%s);
+  el.scrollIntoView({block: "center"});
+  var inst = echarts.getInstanceByDom(el), s = inst.getOption().series[%d], d = s.data[%d];
+  var v = d !== null && typeof d === "object" && !Array.isArray(d) ? d.value : d;
+  var px = inst.convertToPixel({seriesIndex: %d}, Array.isArray(v) ? v : [%d, v]);
+  var r = el.getBoundingClientRect();
+  return [r.left + px[0], r.top + px[1]];
+})()`, jsString(id), seriesIndex, dataIndex, seriesIndex, dataIndex), &pt)
+	time.Sleep(300 * time.Millisecond)
+	p.hover(pt[0]+1, pt[1]+1)
+	var s string
+	p.eval(fmt.Sprintf(`(function () {
+  var tips = Array.prototype.filter.call(document.getElementById(%s).querySelectorAll("div"), function (d) {
+    return d.style.pointerEvents === "none" && d.style.position === "absolute" && d.style.display !== "none" && d.innerText.trim() !== "";
+  });
+  return tips.length ? tips[tips.length - 1].innerText.trim().split(/\n+/).join(" | ") : "";
+})()`, jsString(id)), &s)
+	return s
+}
+
+// axisExtent is the range echarts laid out for a chart's first y axis.
+func (p *cdpPage) axisExtent(id string) []float64 {
+	p.t.Helper()
+	var e []float64
+	p.eval(fmt.Sprintf(`echarts.getInstanceByDom(document.getElementById(%s)).getModel().getComponent("yAxis", 0).axis.scale.getExtent()`, jsString(id)), &e)
+	return e
+}

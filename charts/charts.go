@@ -60,6 +60,7 @@ const chartHeight = "420px"
 // that evaluate the test split after each epoch (see HeldOutName).
 func AccuracyChart(history []metrics.Epoch, heldOut string) *charts.Line {
 	c := newLine(idAccuracy, "Accuracy", "accuracy (%)")
+	c.SetGlobalOptions(charts.WithYAxisOpts(accuracyAxis()), withAxisTooltip("epoch", "pct", ""))
 	c.SetXAxis(epochLabels(history))
 	c.AddSeries(seriesTrain, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }),
 		lineOpts(0))
@@ -74,6 +75,7 @@ func AccuracyChart(history []metrics.Epoch, heldOut string) *charts.Line {
 // samples) against the epoch.
 func LossChart(history []metrics.Epoch, heldOut string) *charts.Line {
 	c := newLine(idLoss, "Loss", "loss")
+	c.SetGlobalOptions(withAxisTooltip("epoch", "loss", ""))
 	c.SetXAxis(epochLabels(history))
 	c.AddSeries(seriesTrain, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }),
 		lineOpts(0))
@@ -90,7 +92,8 @@ func SpeedChart(history []metrics.Epoch) *charts.Bar {
 	c := charts.NewBar()
 	c.SetGlobalOptions(commonOpts(idSpeed, "Time and throughput per epoch", "seconds")...)
 	zoomOnCtrlWheel(c, 1)
-	c.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Name: "seconds", Type: "value"}))
+	c.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Name: "seconds", Type: "value"}),
+		withAxisTooltip("epoch", "secs,"+seriesImagesPerS+"=rate", ""))
 	c.ExtendYAxis(opts.YAxis{Name: "images/s", Type: "value", Position: "right"})
 	c.SetXAxis(epochLabels(history))
 	secs := make([]opts.BarData, len(history))
@@ -172,7 +175,8 @@ func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
 	zoomOnCtrlWheel(c, 1)
 	c.SetGlobalOptions(
 		charts.WithXAxisOpts(opts.XAxis{Name: "class", Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0"}}),
-		charts.WithYAxisOpts(percentAxis()))
+		charts.WithYAxisOpts(accuracyAxis()),
+		withAxisTooltip("class", "pct", ""))
 	labels := make([]string, len(e.PerClass))
 	data := make([]opts.BarData, len(e.PerClass))
 	for i, a := range e.PerClass {
@@ -190,6 +194,7 @@ func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
 // shows its training accuracy, and its series name says so.
 func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
 	c := newLine(idTransferCurves, "Fine-tuning: accuracy per epoch", "accuracy (%)")
+	c.SetGlobalOptions(charts.WithYAxisOpts(accuracyAxis()), withAxisTooltip("epoch", "pct", "desc"))
 	// Many series: a scrolling legend under the title, and room for it.
 	c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "30"}))
 	c.GridList = []opts.Grid{{Top: "80", Bottom: "80", ContainLabel: opts.Bool(true)}}
@@ -223,7 +228,8 @@ func TransferBarsChart(runs []*metrics.Run) *charts.Bar {
 	zoomOnCtrlWheel(c, 1)
 	c.SetGlobalOptions(
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 20}}),
-		charts.WithYAxisOpts(percentAxis()))
+		charts.WithYAxisOpts(percentAxis()),
+		withAxisTooltip("", "pct", ""))
 	train := make([]opts.BarData, len(runs))
 	test := make([]opts.BarData, len(runs))
 	for i, r := range runs {
@@ -277,6 +283,32 @@ func commonOpts(id, title, yName string) []charts.GlobalOpts {
 		charts.WithYAxisOpts(opts.YAxis{Name: yName, Type: "value", Scale: opts.Bool(true)}),
 		charts.WithGridOpts(opts.Grid{Top: "60", Bottom: "80", ContainLabel: opts.Bool(true)}),
 	}
+}
+
+// accuracyAxis is the y axis of accuracy curves and of per-class bars:
+// scaled to the values shown (so that 97-99 % differences show), never
+// above 100 % (transferlabFmt.pctMin and pctMax, format.js).
+func accuracyAxis() opts.YAxis {
+	return opts.YAxis{Name: "accuracy (%)", Type: "value",
+		Min: opts.FuncOpts("function (v) { return transferlabFmt.pctMin(v); }"),
+		Max: opts.FuncOpts("function (v) { return transferlabFmt.pctMax(v); }")}
+}
+
+// withAxisTooltip is the tooltip of a chart whose x axis is xName
+// ("epoch", "class", "time" for training seconds, "" for none): the x
+// value, then each series' value formatted as kinds says (format.js'
+// transferlabFmt.axis: "pct", "loss", "secs", "rate", then
+// ",<series>=<kind>" exceptions), sorted by order ("desc", "asc" or "" for
+// the series' order).
+func withAxisTooltip(xName, kinds, order string) charts.GlobalOpts {
+	f := fmt.Sprintf("function (ps) { return transferlabFmt.axis(ps, '%s', '%s', '%s'); }", jsQuote(xName), jsQuote(kinds), jsQuote(order))
+	return charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Formatter: opts.FuncOpts(f)})
+}
+
+// jsQuote makes s safe inside a single-quoted JavaScript string of a
+// formatter's source.
+func jsQuote(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, "", "\n", " ", "<", "", ">", "").Replace(s)
 }
 
 // percentAxis is the y axis of accuracy bars: from 0 to 100, since a bar's

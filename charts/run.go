@@ -169,8 +169,13 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 		if f.e == nil {
 			continue
 		}
+		secs := duration(f.e.Seconds)
+		if f.e.FromEpoch > 0 {
+			// No pass of its own: 0 s would say it was free.
+			secs = fmt.Sprintf("reused epoch %d's pass", f.e.FromEpoch)
+		}
 		v.Finals = append(v.Finals, finalRow{Split: f.split, Dataset: orNone(f.e.Dataset), N: strconv.Itoa(f.e.N),
-			Loss: loss(f.e.Loss), Acc: pct(f.e.Accuracy), Seconds: duration(f.e.Seconds)})
+			Loss: loss(f.e.Loss), Acc: pct(f.e.Accuracy), Seconds: secs})
 	}
 	dev := run.NotRecipe()
 	v.Badge = dev.Label()

@@ -75,9 +75,9 @@ func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, colours 
 		id, title, yName = idCompareLossTime, "Loss against training time", "loss"
 	}
 	c := newLine(id, title, yName)
-	xName, tipX := "epoch", "epoch"
+	xName, tipX, minInterval := "epoch", "epoch", 1.0 // no epoch 1.5
 	if by == CompareByTime {
-		xName, tipX = "training time (s)", "time"
+		xName, tipX, minInterval = "training time (s)", "time", 0
 	}
 	kind, order := "pct", "desc"
 	if m == CompareLoss {
@@ -91,7 +91,7 @@ func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, colours 
 	}
 	c.SetGlobalOptions(
 		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: "solid: validation or test · dashed: train · one colour per run, as in the table"}),
-		charts.WithXAxisOpts(opts.XAxis{Name: xName, Type: "value", NameLocation: "middle", NameGap: 26, Scale: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Name: xName, Type: "value", NameLocation: "middle", NameGap: 26, Scale: opts.Bool(true), MinInterval: minInterval}),
 		// The table's tick boxes and colour swatches are the legend: a
 		// legend of 36 entries pages, and at 400 px wide takes the chart.
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false), Selected: selected}),

@@ -168,4 +168,29 @@ func TestBrowserComparePageReadsAt18Runs(t *testing.T) {
 			t.Errorf("tooltip lists %s, which is not ticked", m[1])
 		}
 	}
+
+	// A run has one colour on every page: the transfer page's curve of
+	// each run is in its compare-page colour.
+	var swatches map[string]string
+	p.eval(`(function () { var m = {}; document.querySelectorAll("#compare tbody tr").forEach(function (r) {
+  m[r.getAttribute("data-run")] = getComputedStyle(r.querySelector(".swatch")).backgroundColor; }); return m; })()`, &swatches)
+	tp := openCDP(t, chromium, "file://"+filepath.Join(dir, TransferPageName), 1280, 900)
+	var curves map[string]string
+	tp.eval(`(function () { var m = {}, probe = document.createElement("span"); document.body.appendChild(probe);
+  echarts.getInstanceByDom(document.getElementById("chart_transfer_curves")).getOption().series.forEach(function (s) {
+    probe.style.color = s.lineStyle.color; m[s.name] = getComputedStyle(probe).color; }); return m; })()`, &curves)
+	matched := 0
+	for run, colour := range swatches {
+		for name, c := range curves {
+			if strings.Contains(name, "("+run+")") {
+				matched++
+				if c != colour {
+					t.Errorf("%s: %s on the transfer page, %s on the compare page", run, c, colour)
+				}
+			}
+		}
+	}
+	if matched != 18 {
+		t.Errorf("matched %d of 18 runs' curves on the transfer page: %v", matched, curves)
+	}
 }

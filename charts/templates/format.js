@@ -20,6 +20,10 @@ window.transferlabFmt = (function () {
     return (kinds[kind] || kinds.loss)(v);
   }
   function y(p) { var v = p.value; if (Array.isArray(v)) { v = v[v.length - 1]; } return isNum(v) ? v : NaN; }
+  // An accuracy axis' margin beyond the values, and the round number its
+  // ends fall on.
+  function pad(v) { return Math.max(0.5, (v.max - v.min) * 0.05); }
+  function step(v) { var r = v.max - v.min; return r > 20 ? 10 : (r > 5 ? 5 : 1); }
   function x(p) { return Array.isArray(p.value) ? p.value[0] : p.axisValueLabel; }
   var F = {
     esc: esc,
@@ -59,11 +63,8 @@ window.transferlabFmt = (function () {
     // pctMax and pctMin are an accuracy axis' range: never above 100 %,
     // and from a little below the lowest value shown (not from 0, so
     // that 97-99 % differences show), on a round number.
-    pctMax: function (v) { return Math.min(100, Math.ceil(v.max + Math.max(1, (v.max - v.min) * 0.05))); },
-    pctMin: function (v) {
-      var pad = Math.max(1, (v.max - v.min) * 0.1), step = v.max - v.min > 20 ? 10 : (v.max - v.min > 5 ? 5 : 1);
-      return Math.max(0, Math.floor((v.min - pad) / step) * step);
-    }
+    pctMax: function (v) { return Math.min(100, Math.ceil((v.max + pad(v)) / step(v)) * step(v)); },
+    pctMin: function (v) { return Math.max(0, Math.floor((v.min - pad(v)) / step(v)) * step(v)); }
   };
   return F;
 })();

@@ -114,7 +114,8 @@ func TestBrowserAxesInClassOrder(t *testing.T) {
 	for _, c := range res.Charts {
 		if c.ID == idTransferBars {
 			found = true
-			wantAxis(t, "transfer bars x", c.XAxis, wantBars)
+			// Horizontal bars: the configurations are the y axis, top down.
+			wantAxis(t, "transfer bars y", c.YAxis, wantBars)
 		}
 	}
 	if !found {

@@ -265,3 +265,53 @@ func (p *cdpPage) axisExtent(id string) []float64 {
 	p.eval(fmt.Sprintf(`echarts.getInstanceByDom(document.getElementById(%s)).getModel().getComponent("yAxis", 0).axis.scale.getExtent()`, jsString(id)), &e)
 	return e
 }
+
+// drawnText is a text echarts drew: what it says, its box in the page's
+// viewport (axis-aligned; for turned text, the box around it), the
+// viewport position of its anchor and its rotation in radians.
+type drawnText struct {
+	Text                    string
+	X, Y, W, H, AX, AY, Rot float64
+}
+
+// drawnTexts are the texts echarts drew for component ("title",
+// "legend", "toolbox", "xAxis", "yAxis", or "series" for every series'
+// labels) in chart id, in drawing order. Hidden ones are left out.
+func (p *cdpPage) drawnTexts(id, component string) []drawnText {
+	p.t.Helper()
+	var out []drawnText
+	p.eval(fmt.Sprintf(`(function () {
+  var el = document.getElementById(%s), inst = echarts.getInstanceByDom(el), m = inst.getModel(), r = el.getBoundingClientRect();
+  var groups = [];
+  if (%[2]s === "series") {
+    m.getSeries().forEach(function (s) { var v = inst.getViewOfSeriesModel(s); if (v) { groups.push(v.group); } });
+  } else {
+    m.eachComponent(%[2]s, function (c) { var v = inst.getViewOfComponentModel(c); if (v) { groups.push(v.group); } });
+  }
+  var out = [];
+  groups.forEach(function (g) {
+    // Labels of shapes (a bar's value) hang off the shape, not the group.
+    g.traverse(function (el) { take(el); if (el.getTextContent && el.getTextContent()) { take(el.getTextContent()); } });
+  });
+  function take(t) {
+    {
+      if (t.ignore || t.invisible || !t.style || typeof t.style.text !== "string" || t.style.text === "" || !t.getBoundingRect) { return; }
+      var parent = t.parent, hidden = false;
+      while (parent) { hidden = hidden || parent.ignore || parent.invisible; parent = parent.parent; }
+      if (hidden) { return; }
+      var b = t.getBoundingRect().clone(), m2 = t.getComputedTransform();
+      if (m2) { b.applyTransform(m2); }
+      var ax = m2 ? m2[4] : t.x, ay = m2 ? m2[5] : t.y;
+      var rot = m2 ? Math.atan2(m2[1], m2[0]) : 0;
+      out.push({Text: t.style.text, X: r.left + b.x, Y: r.top + b.y, W: b.width, H: b.height, AX: r.left + ax, AY: r.top + ay, Rot: rot});
+    }
+  }
+  return out;
+})()`, jsString(id), jsString(component)), &out)
+	return out
+}
+
+// overlaps says whether two drawn boxes share more than a pixel.
+func overlaps(a, b drawnText) bool {
+	return a.X+1 < b.X+b.W && b.X+1 < a.X+a.W && a.Y+1 < b.Y+b.H && b.Y+1 < a.Y+a.H
+}

@@ -146,19 +146,30 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 	// the diagonal. go-echarts' HeatMap.SetXAxis does not do this: unlike
 	// the other charts, its Validate never copies that data into the x
 	// axis, so the options must hold it.
+	// Class names longer than a character or two (Fashion's "T-shirt/top",
+	// "Ankle boot") run together across the x axis: they are turned 40°
+	// and cut at 90 px (the tooltip and the y axis give them in full).
+	xLabel, xGap, bottom := &opts.AxisLabel{Interval: "0"}, 30, "90"
+	for _, l := range labels {
+		if len([]rune(l)) > 2 {
+			xLabel, xGap, bottom = &opts.AxisLabel{Interval: "0", Rotate: 40, Width: 90, Overflow: "truncate"}, 75, "130"
+			break
+		}
+	}
 	c := charts.NewHeatMap()
 	c.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idConfusion, Width: "100%", Height: "640px"}),
-		charts.WithTitleOpts(opts.Title{Title: "Confusion matrix", Subtitle: "rows: true class, columns: predicted class"}),
+		charts.WithTitleOpts(chartTitle("Confusion matrix", "rows: true class, columns: predicted class")),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}), // one series
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(confusionTooltip)}),
-		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", Data: labels, NameLocation: "middle", NameGap: 30,
-			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", Data: labels, NameLocation: "middle", NameGap: xGap,
+			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: xLabel}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "true", Type: "category", Data: labels, Inverse: opts.Bool(true),
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 		charts.WithVisualMapOpts(opts.VisualMap{Type: "continuous", Calculable: opts.Bool(true), Min: 0, Max: float32(maxOff),
 			Orient: "horizontal", Left: "center", Bottom: "0",
 			InRange: &opts.VisualMapInRange{Color: []string{"#f7fbff", "#6baed6", "#08306b"}}}),
-		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "90", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: bottom, ContainLabel: opts.Bool(true)}),
 	)
 	var label *opts.Label
 	if n <= 26 {
@@ -230,24 +241,35 @@ func transferCurvesChart(runs []*metrics.Run, colours map[string]string) *charts
 }
 
 // TransferBarsChart draws, per fine-tuning configuration, the final train
-// and test accuracy as grouped bars. A missing evaluation is a gap.
+// and test accuracy as grouped horizontal bars, each labelled with its
+// value: the configurations' names read on the left, wrapped, at any
+// width. A missing evaluation is a gap.
 func TransferBarsChart(runs []*metrics.Run) *charts.Bar {
 	c := charts.NewBar()
-	c.SetGlobalOptions(commonOpts(idTransferBars, "Fine-tuning: final accuracy per configuration", "accuracy (%)")...)
-	zoomOnCtrlWheel(c, 1)
+	c.SetGlobalOptions(commonOpts(idTransferBars, "Final accuracy per configuration", "accuracy (%)")...)
 	c.SetGlobalOptions(
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 20}}),
-		charts.WithYAxisOpts(percentAxis()),
+		// 2 bars and a gap per configuration, and room for the title,
+		// legend and axis.
+		charts.WithInitializationOpts(opts.Initialization{ChartID: idTransferBars, Width: "100%",
+			Height: fmt.Sprintf("%dpx", max(300, 130+52*len(runs)))}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "accuracy (%)", Type: "value", Min: 0, Max: 100, NameLocation: "middle", NameGap: 26}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
+			AxisLabel: &opts.AxisLabel{Interval: "0", Width: 150, Overflow: "break"}}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "50", Right: "70", ContainLabel: opts.Bool(true)}),
 		withAxisTooltip("", "pct", ""))
+	// No zoom: every configuration is in view, and the values are on the bars.
+	c.DataZoomList = nil
 	train := make([]opts.BarData, len(runs))
 	test := make([]opts.BarData, len(runs))
 	for i, r := range runs {
 		train[i] = opts.BarData{Value: evalAcc(r.Final.Train)}
 		test[i] = opts.BarData{Value: evalAcc(r.Final.Test)}
 	}
-	c.SetXAxis(transferLabels(runs))
-	c.AddSeries(seriesTrain, train)
-	c.AddSeries(seriesTest, test)
+	c.SetXAxis(transferLabels(runs)).XYReversal()
+	label := charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", FontSize: 11,
+		Formatter: string(opts.FuncOpts("function (p) { return transferlabFmt.label(p, 'pct'); }"))})
+	c.AddSeries(seriesTrain, train, label)
+	c.AddSeries(seriesTest, test, label)
 	return c
 }
 
@@ -282,15 +304,17 @@ func zoomOnCtrlWheel(c interface{ AddJSFuncs(...string) }, n int) {
 func commonOpts(id, title, yName string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: chartHeight}),
-		charts.WithTitleOpts(opts.Title{Title: title}),
+		charts.WithTitleOpts(chartTitle(title, "")),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Right: "60"}),
+		// The legend on its own line under the title: beside it, the two
+		// overlap on a narrow screen.
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "28", Left: "center"}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: 0}, opts.DataZoom{Type: "slider", XAxisIndex: 0}),
 		charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(true), Feature: &opts.ToolBoxFeature{
 			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png"}}}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "epoch", Type: "category", NameLocation: "middle", NameGap: 26}),
 		charts.WithYAxisOpts(opts.YAxis{Name: yName, Type: "value", Scale: opts.Bool(true)}),
-		charts.WithGridOpts(opts.Grid{Top: "60", Bottom: "80", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "80", Bottom: "80", ContainLabel: opts.Bool(true)}),
 	}
 }
 
@@ -318,6 +342,13 @@ func withAxisTooltip(xName, kinds, order string) charts.GlobalOpts {
 // formatter's source.
 func jsQuote(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, "", "\n", " ", "<", "", ">", "").Replace(s)
+}
+
+// chartTitle is a chart's title, in a size that fits beside the toolbox
+// on a 400 px screen when the title is 32 characters or fewer (and its
+// subtitle 55).
+func chartTitle(title, subtitle string) opts.Title {
+	return opts.Title{Title: title, Subtitle: subtitle, TitleStyle: &opts.TextStyle{FontSize: 16}}
 }
 
 // percentAxis is the y axis of accuracy bars: from 0 to 100, since a bar's

@@ -90,7 +90,7 @@ func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, colours 
 		}
 	}
 	c.SetGlobalOptions(
-		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: "solid: validation or test · dashed: train · one colour per run, as in the table"}),
+		charts.WithTitleOpts(chartTitle(title, "solid: validation or test · dashed: train")),
 		charts.WithXAxisOpts(opts.XAxis{Name: xName, Type: "value", NameLocation: "middle", NameGap: 26, Scale: opts.Bool(true), MinInterval: minInterval}),
 		// The table's tick boxes and colour swatches are the legend: a
 		// legend of 36 entries pages, and at 400 px wide takes the chart.

@@ -44,6 +44,9 @@ type indexView struct {
 	// OtherTargets are the datasets fine-tuning runs used instead of the
 	// seed's EMNIST letters.
 	OtherTargets []string
+	// Studies are the depth-sweep pages, Features the feature-space
+	// pages, at the top of the results folder.
+	Studies, Features []link
 }
 
 // OtherTargetNote says what runs on another target than EMNIST letters
@@ -168,6 +171,12 @@ func writeMarkdown(w io.Writer, v indexView) error {
 	}
 	if v.Transfer {
 		b.WriteString("\nFine-tuning runs compared: [transfer.html](transfer.html).\n")
+	}
+	if len(v.Studies) > 0 || len(v.Features) > 0 {
+		b.WriteString("\n## Studies\n\n")
+		for _, l := range append(append([]link{}, v.Studies...), v.Features...) {
+			fmt.Fprintf(&b, "- [%s](%s)\n", md(l.Text), mdURL(string(l.Href)))
+		}
 	}
 	if len(v.Evals) > 0 {
 		b.WriteString("\n## Evaluations\n\n| run | dataset | split | images | accuracy | loss |\n|---|---|---|---:|---:|---:|\n")

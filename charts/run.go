@@ -36,7 +36,7 @@ func WriteRunPage(resultsDir string, run *metrics.Run) error {
 		return err
 	}
 	dir := filepath.Join(resultsDir, run.Name)
-	p, err := newRunPage(run, evalLinks(dir), a)
+	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), a)
 	if err != nil {
 		return err
 	}
@@ -65,6 +65,23 @@ func evalLinks(dir string) []link {
 	return links
 }
 
+// featureLinks are the links from a run's page to its feature-space pages
+// (before and after fine-tuning) that exist.
+func featureLinks(resultsDir string, run *metrics.Run) []link {
+	if run.Kind != "finetune" {
+		return nil
+	}
+	before, after := embedLinks(resultsDir, run)
+	var links []link
+	if before != "" {
+		links = append(links, link{Href: "../" + before, Text: "before fine-tuning (the source network)"})
+	}
+	if after != "" {
+		links = append(links, link{Href: "../" + after, Text: "after fine-tuning"})
+	}
+	return links
+}
+
 // htmlPage is a report page ready to render.
 type htmlPage struct {
 	p page
@@ -75,15 +92,17 @@ type htmlPage struct {
 func (p *htmlPage) Render(w io.Writer) error { return p.p.render(p.t, w) }
 
 type runView struct {
-	Kind, Status          string
-	Started, Finished     string
-	Wall, Epochs          string
-	Running               bool
-	Finals                []finalRow
-	Reference             *refView
-	Params, Env           [][2]string
-	History               []epochRow
-	Evals                 []link
+	Kind, Status      string
+	Started, Finished string
+	Wall, Epochs      string
+	Running           bool
+	Finals            []finalRow
+	Reference         *refView
+	Params, Env       [][2]string
+	History           []epochRow
+	Evals             []link
+	// Features are the run's feature-space pages (featureLinks).
+	Features              []link
 	NoEpochs              bool
 	RefreshSeconds        int
 	MeanImagesPerSecond   string
@@ -141,7 +160,7 @@ type epochRow struct {
 var runTemplate = newPageTemplate("run.html.tmpl")
 
 // newRunPage builds the page of one run.
-func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
+func newRunPage(run *metrics.Run, evals, features []link, a assets) (*htmlPage, error) {
 	v := runView{
 		Summary:        summaryRows(run.Summary),
 		Kind:           orNone(run.Kind),
@@ -154,6 +173,7 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 		NoEpochs:       len(run.History) == 0,
 		RefreshSeconds: refreshSeconds,
 		Evals:          evals,
+		Features:       features,
 		Reused:         run.Reused,
 	}
 	if !run.Finished.IsZero() {

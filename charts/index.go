@@ -81,6 +81,11 @@ func reusedBadge(r *metrics.Run) string {
 	return ""
 }
 
+// joinNonEmpty joins the parts that are not empty.
+func joinNonEmpty(sep string, parts ...string) string {
+	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), sep)
+}
+
 // AccuracyNote is accuracyNote, for the template.
 func (indexView) AccuracyNote() string { return accuracyNote }
 
@@ -114,7 +119,7 @@ func newIndexView(entries []runEntry, skipped []error) indexView {
 				Epochs:   fmt.Sprintf("%d/%d", len(r.History), r.Config.Epochs),
 				TrainAcc: evalPct(r.Final.Train), ValAcc: evalPct(r.Final.Val), TestAcc: evalPct(r.Final.Test),
 				Wall: duration(r.WallSeconds), Started: when(r.Started),
-				Badge: strings.TrimSuffix(reusedBadge(r)+"; "+r.NotRecipe().Label(), "; "),
+				Badge: joinNonEmpty("; ", reusedBadge(r), r.NotRecipe().Label()),
 			})
 			if r.Kind == "finetune" {
 				v.Transfer = true

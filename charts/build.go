@@ -178,22 +178,33 @@ func rebuildStudies(resultsDir string, a assets, res *BuildResult) (studies, fea
 			continue
 		}
 		text := name
-		if e, rerr := readEmbedding(filepath.Join(resultsDir, embedDataName(name))); rerr == nil {
+		e, rerr := readEmbedding(filepath.Join(resultsDir, embedDataName(name)))
+		switch {
+		case rerr == nil:
 			if _, err := writeEmbedPage(resultsDir, name, *e, a); err != nil {
 				return nil, nil, err
 			}
 			res.Pages = append(res.Pages, name)
-			ctx := embedContextOf(resultsDir, name, *e)
-			switch {
-			case ctx.Role != "":
-				text = ctx.Run + ": " + ctx.Role + " fine-tuning, " + e.Layer + " on " + e.Dataset
-			case ctx.Run != "":
-				text = ctx.Run + ": " + e.Layer + " on " + e.Dataset
-			default:
-				text = filepath.Base(e.Checkpoint) + ": " + e.Layer + " on " + e.Dataset
-			}
-		} else if !errors.Is(rerr, fs.ErrNotExist) {
+		case errors.Is(rerr, fs.ErrNotExist):
+			// A page drawn before its data was kept: named from its file
+			// name where that is a run's pair page.
+			e = &Embedding{}
+		default:
 			res.Skipped = append(res.Skipped, fileError(filepath.Join(resultsDir, embedDataName(name)), rerr))
+			e = &Embedding{}
+		}
+		ctx := embedContextOf(resultsDir, name, *e)
+		where := ""
+		if e.Layer != "" {
+			where = ", " + e.Layer + " on " + e.Dataset
+		}
+		switch {
+		case ctx.Role != "":
+			text = ctx.Run + ": " + ctx.Role + " fine-tuning" + where
+		case ctx.Run != "":
+			text = ctx.Run + strings.Replace(where, ", ", ": ", 1)
+		case e.Checkpoint != "":
+			text = filepath.Base(e.Checkpoint) + strings.Replace(where, ", ", ": ", 1)
 		}
 		features = append(features, link{Href: template.URL(name), Text: text})
 	}

@@ -63,7 +63,7 @@ func EmbeddingChart(e Embedding) *charts.Scatter {
 	}
 	c.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idEmbed, Width: "100%", Height: "640px"}),
-		charts.WithTitleOpts(opts.Title{Title: "Layer " + e.Layer + " on " + e.Dataset + ", first two principal components"}),
+		charts.WithTitleOpts(chartTitle("Layer "+e.Layer+" on "+e.Dataset, "first two principal components")),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(embedTooltip)}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "28"}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: 0}, opts.DataZoom{Type: "inside", YAxisIndex: 0}),

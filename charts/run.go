@@ -36,7 +36,7 @@ func WriteRunPage(resultsDir string, run *metrics.Run) error {
 		return err
 	}
 	dir := filepath.Join(resultsDir, run.Name)
-	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), a)
+	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), sidecarCommand(dir), a)
 	if err != nil {
 		return err
 	}
@@ -82,6 +82,20 @@ func featureLinks(resultsDir string, run *metrics.Run) []link {
 	return links
 }
 
+// sidecarCommand is the command line that trained a run, as the sidecar
+// of its checkpoint (dir/model.json) records it; "" where there is none
+// yet (the checkpoint is written at the end) or it cannot be read.
+// metrics.json does not hold it.
+func sidecarCommand(dir string) string {
+	var sc struct {
+		Command string `json:"command"`
+	}
+	if err := metrics.ReadJSONFile(filepath.Join(dir, "model.json"), "checkpoint sidecar", &sc); err != nil {
+		return ""
+	}
+	return sc.Command
+}
+
 // htmlPage is a report page ready to render.
 type htmlPage struct {
 	p page
@@ -101,6 +115,8 @@ type runView struct {
 	Params, Env       [][2]string
 	History           []epochRow
 	Evals             []link
+	// Command is the command line that trained the run (sidecarCommand).
+	Command string
 	// Features are the run's feature-space pages (featureLinks).
 	Features              []link
 	NoEpochs              bool
@@ -160,7 +176,7 @@ type epochRow struct {
 var runTemplate = newPageTemplate("run.html.tmpl")
 
 // newRunPage builds the page of one run.
-func newRunPage(run *metrics.Run, evals, features []link, a assets) (*htmlPage, error) {
+func newRunPage(run *metrics.Run, evals, features []link, command string, a assets) (*htmlPage, error) {
 	v := runView{
 		Summary:        summaryRows(run.Summary),
 		Kind:           orNone(run.Kind),
@@ -174,6 +190,7 @@ func newRunPage(run *metrics.Run, evals, features []link, a assets) (*htmlPage, 
 		RefreshSeconds: refreshSeconds,
 		Evals:          evals,
 		Features:       features,
+		Command:        command,
 		Reused:         run.Reused,
 	}
 	if !run.Finished.IsZero() {

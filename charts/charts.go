@@ -251,14 +251,18 @@ func TransferBarsChart(runs []*metrics.Run) *charts.Bar {
 		// 2 bars and a gap per configuration, and room for the title,
 		// legend and axis.
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idTransferBars, Width: "100%",
-			Height: fmt.Sprintf("%dpx", max(300, 130+52*len(runs)))}),
+			Height: fmt.Sprintf("%dpx", max(300, 130+60*len(runs)))}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "accuracy (%)", Type: "value", Min: 0, Max: 100, NameLocation: "middle", NameGap: 26}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
-			AxisLabel: &opts.AxisLabel{Interval: "0", Width: 150, Overflow: "break"}}),
+			AxisLabel: &opts.AxisLabel{Interval: "0", Width: 170, Overflow: "break",
+				Formatter: opts.FuncOpts("function (v) { return transferlabFmt.marksOnLines(v); }")}}),
 		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "50", Right: "70", ContainLabel: opts.Bool(true)}),
 		withAxisTooltip("", "pct", ""))
 	// No zoom: every configuration is in view, and the values are on the bars.
 	c.DataZoomList = nil
+	// The labels' lines apart (go-echarts' AxisLabel.LineHeight is a
+	// string, which echarts does not take).
+	c.AddJSFuncs(`%MY_ECHARTS%.setOption({"yAxis":[{"axisLabel":{"lineHeight":14}}]});`)
 	train := make([]opts.BarData, len(runs))
 	test := make([]opts.BarData, len(runs))
 	for i, r := range runs {

@@ -147,12 +147,12 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 	// the other charts, its Validate never copies that data into the x
 	// axis, so the options must hold it.
 	// Class names longer than a character or two (Fashion's "T-shirt/top",
-	// "Ankle boot") run together across the x axis: they are turned 40°
-	// and cut at 90 px (the tooltip and the y axis give them in full).
+	// "Ankle boot") run together across the x axis: they are turned 60°
+	// and cut at 80 px (the tooltip and the y axis give them in full).
 	xLabel, xGap, bottom := &opts.AxisLabel{Interval: "0"}, 30, "90"
 	for _, l := range labels {
 		if len([]rune(l)) > 2 {
-			xLabel, xGap, bottom = &opts.AxisLabel{Interval: "0", Rotate: 40, Width: 90, Overflow: "truncate"}, 75, "130"
+			xLabel, xGap, bottom = &opts.AxisLabel{Interval: "0", Rotate: 60, Width: 80, Overflow: "truncate"}, 80, "140"
 			break
 		}
 	}
@@ -164,7 +164,7 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(confusionTooltip)}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", Data: labels, NameLocation: "middle", NameGap: xGap,
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: xLabel}),
-		charts.WithYAxisOpts(opts.YAxis{Name: "true", Type: "category", Data: labels, Inverse: opts.Bool(true),
+		charts.WithYAxisOpts(opts.YAxis{Name: "true", Type: "category", Data: labels, Inverse: opts.Bool(true), NameLocation: "start", // top: the bottom holds the x labels
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 		charts.WithVisualMapOpts(opts.VisualMap{Type: "continuous", Calculable: opts.Bool(true), Min: 0, Max: float32(maxOff),
 			Orient: "horizontal", Left: "center", Bottom: "0",

@@ -56,7 +56,15 @@ func TestBrowserPagesFitA400PxScreen(t *testing.T) {
 				}
 			}
 			if id == idConfusion && strings.Contains(page, "transfer-fashion-all") {
-				wantLabelsApart(t, page, p.drawnTexts(id, "xAxis"))
+				xs := p.drawnTexts(id, "xAxis")
+				wantLabelsApart(t, page, xs)
+				for _, y := range p.drawnTexts(id, "yAxis") {
+					for _, x := range xs {
+						if overlaps(x, y) {
+							t.Errorf("%s: confusion matrix: %q (y axis) lies on %q (x axis)", page, y.Text, x.Text)
+						}
+					}
+				}
 			}
 			if id == idTransferBars {
 				var labels []string
@@ -95,7 +103,7 @@ func wantLabelsApart(t *testing.T, page string, labels []drawnText) {
 		}
 		// Turned text of line height h: neighbours are apart when their
 		// anchors' distance across the text's direction is at least h.
-		h := 12.0
+		h := 14.0 // a 12 px font and a little air
 		d := math.Abs((b.AX-a.AX)*math.Sin(a.Rot) + (b.AY-a.AY)*math.Cos(a.Rot))
 		if d < h {
 			t.Errorf("%s: turned x labels %q and %q are %.1f px apart, less than a line", page, a.Text, b.Text, d)

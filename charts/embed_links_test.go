@@ -94,6 +94,16 @@ func TestFeatureSpacePagesLinkTheirRunAndEachOther(t *testing.T) {
 			}
 		}
 	}
+	// A pretraining's model.pt drawn on another dataset: its page names the
+	// run, and the run's page links it.
+	pre := sampleRun("pretrain-mnist", "pretrain", "mnist", 2, 2, true)
+	writeRun(t, dir, pre)
+	if _, err := WriteEmbedding(dir, "embed-pretrain-mnist-fashion.html", classEmbedding(filepath.Join(dir, pre.Name, "model.pt"), "fashion", digits(), false)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := pageTitle(t, readFile(t, filepath.Join(dir, "embed-pretrain-mnist-fashion.html"))), "Feature space of pretrain-mnist at fc2 on fashion"; got != want {
+		t.Errorf("a pretraining's feature space is titled %q, want %q", got, want)
+	}
 	// The commands rebuild the report after drawing (rebuildReport).
 	if err := Build(dir); err != nil {
 		t.Fatal(err)
@@ -106,6 +116,9 @@ func TestFeatureSpacePagesLinkTheirRunAndEachOther(t *testing.T) {
 				t.Errorf("run page of %s does not link %s", r, href)
 			}
 		}
+	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, pre.Name, RunPageName)), `href="../embed-pretrain-mnist-fashion.html"`) {
+		t.Error("the pretraining's run page does not link its feature space")
 	}
 	// The index lists the sweep and the four feature spaces, by run.
 	index := readFile(t, filepath.Join(dir, IndexPageName))

@@ -66,18 +66,35 @@ func evalLinks(dir string) []link {
 }
 
 // featureLinks are the links from a run's page to its feature-space pages
-// (before and after fine-tuning) that exist.
+// that exist: a fine-tuning run's before and after pages, then any other
+// page drawn from its model.pt (embed --checkpoint results/RUN/model.pt,
+// on another dataset or layer), which names the run in its data.
 func featureLinks(resultsDir string, run *metrics.Run) []link {
-	if run.Kind != "finetune" {
-		return nil
-	}
-	before, after := embedLinks(resultsDir, run)
 	var links []link
-	if before != "" {
-		links = append(links, link{Href: "../" + before, Text: "before fine-tuning (the source network)"})
+	seen := map[string]bool{}
+	if run.Kind == "finetune" {
+		before, after := embedLinks(resultsDir, run)
+		if before != "" {
+			links = append(links, link{Href: "../" + before, Text: "before fine-tuning (the source network)"})
+			seen[string(before)] = true
+		}
+		if after != "" {
+			links = append(links, link{Href: "../" + after, Text: "after fine-tuning"})
+			seen[string(after)] = true
+		}
 	}
-	if after != "" {
-		links = append(links, link{Href: "../" + after, Text: "after fine-tuning"})
+	pages, _ := filepath.Glob(filepath.Join(resultsDir, "embed-"+run.Name+"-*.html"))
+	sort.Strings(pages)
+	for _, pg := range pages {
+		name := filepath.Base(pg)
+		if seen[name] {
+			continue
+		}
+		e, err := readEmbedding(filepath.Join(resultsDir, embedDataName(name)))
+		if err != nil || embedContextOf(resultsDir, name, *e).Run != run.Name {
+			continue
+		}
+		links = append(links, link{Href: template.URL("../" + name), Text: e.Layer + " on " + e.Dataset})
 	}
 	return links
 }

@@ -106,7 +106,7 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 	var runs []*metrics.Run
 	for _, en := range entries {
 		for _, e := range en.evals {
-			p, err := newEvalPage(en.dir, e.ef, a)
+			p, err := newEvalPage(en.dir, e.ef, en.run != nil, a)
 			if err != nil {
 				return res, fmt.Errorf("%s: %w", path.Join(en.dir, e.file), err)
 			}
@@ -118,7 +118,7 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 			continue
 		}
 		runs = append(runs, en.run)
-		p, err := newRunPage(en.run, evalLinks(filepath.Join(resultsDir, en.dir)), a)
+		p, err := newRunPage(en.run, evalLinks(filepath.Join(resultsDir, en.dir)), featureLinks(resultsDir, en.run), sidecarCommand(filepath.Join(resultsDir, en.dir)), a)
 		if err != nil {
 			return res, fmt.Errorf("run %s: %w", en.dir, err)
 		}
@@ -141,7 +141,12 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 	if err := write(ComparePageName, cp); err != nil {
 		return res, err
 	}
+	studies, features, err := rebuildStudies(resultsDir, a, &res)
+	if err != nil {
+		return res, err
+	}
 	v := newIndexView(entries, skipped)
+	v.Studies, v.Features = studies, features
 	if err := write(IndexPageName, newIndexPage(v)); err != nil {
 		return res, err
 	}
@@ -150,6 +155,60 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// rebuildStudies redraws every feature-space page that has its data
+// beside it (embed-*.json, see WriteEmbedding), so that its links follow
+// the pages that exist now, and lists the pages of studies at the top of
+// the results folder for the index: depth sweeps (sweep-depth-*.html) and
+// feature spaces (embed-*.html), each named by the run it draws where
+// known. A data file that cannot be read is skipped, its page kept.
+func rebuildStudies(resultsDir string, a assets, res *BuildResult) (studies, features []link, err error) {
+	sweeps, _ := filepath.Glob(filepath.Join(resultsDir, "sweep-depth-*.html"))
+	sort.Strings(sweeps)
+	for _, s := range sweeps {
+		name := filepath.Base(s)
+		studies = append(studies, link{Href: template.URL(name), Text: "depth sweep on " + strings.TrimSuffix(strings.TrimPrefix(name, "sweep-depth-"), ".html")})
+	}
+	pages, _ := filepath.Glob(filepath.Join(resultsDir, "embed-*.html"))
+	sort.Strings(pages)
+	for _, pg := range pages {
+		name := filepath.Base(pg)
+		if strings.HasPrefix(name, "probe-") {
+			continue
+		}
+		text := name
+		e, rerr := readEmbedding(filepath.Join(resultsDir, embedDataName(name)))
+		switch {
+		case rerr == nil:
+			if _, err := writeEmbedPage(resultsDir, name, *e, a); err != nil {
+				return nil, nil, err
+			}
+			res.Pages = append(res.Pages, name)
+		case errors.Is(rerr, fs.ErrNotExist):
+			// A page drawn before its data was kept: named from its file
+			// name where that is a run's pair page.
+			e = &Embedding{}
+		default:
+			res.Skipped = append(res.Skipped, fileError(filepath.Join(resultsDir, embedDataName(name)), rerr))
+			e = &Embedding{}
+		}
+		ctx := embedContextOf(resultsDir, name, *e)
+		where := ""
+		if e.Layer != "" {
+			where = ", " + e.Layer + " on " + e.Dataset
+		}
+		switch {
+		case ctx.Role != "":
+			text = ctx.Run + ": " + ctx.Role + " fine-tuning" + where
+		case ctx.Run != "":
+			text = ctx.Run + strings.Replace(where, ", ", ": ", 1)
+		case e.Checkpoint != "":
+			text = filepath.Base(e.Checkpoint) + strings.Replace(where, ", ", ": ", 1)
+		}
+		features = append(features, link{Href: template.URL(name), Text: text})
+	}
+	return studies, features, nil
 }
 
 type renderFunc func(io.Writer) error

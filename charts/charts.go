@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -59,6 +60,7 @@ const chartHeight = "420px"
 // that evaluate the test split after each epoch (see HeldOutName).
 func AccuracyChart(history []metrics.Epoch, heldOut string) *charts.Line {
 	c := newLine(idAccuracy, "Accuracy", "accuracy (%)")
+	c.SetGlobalOptions(charts.WithYAxisOpts(accuracyAxis()), withAxisTooltip("epoch", "pct", ""))
 	c.SetXAxis(epochLabels(history))
 	c.AddSeries(seriesTrain, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }),
 		lineOpts(0))
@@ -73,6 +75,7 @@ func AccuracyChart(history []metrics.Epoch, heldOut string) *charts.Line {
 // samples) against the epoch.
 func LossChart(history []metrics.Epoch, heldOut string) *charts.Line {
 	c := newLine(idLoss, "Loss", "loss")
+	c.SetGlobalOptions(withAxisTooltip("epoch", "loss", ""))
 	c.SetXAxis(epochLabels(history))
 	c.AddSeries(seriesTrain, lineData(history, func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }),
 		lineOpts(0))
@@ -88,7 +91,9 @@ func LossChart(history []metrics.Epoch, heldOut string) *charts.Line {
 func SpeedChart(history []metrics.Epoch) *charts.Bar {
 	c := charts.NewBar()
 	c.SetGlobalOptions(commonOpts(idSpeed, "Time and throughput per epoch", "seconds")...)
-	c.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Name: "seconds", Type: "value"}))
+	zoomOnCtrlWheel(c, 1)
+	c.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Name: "seconds", Type: "value"}),
+		withAxisTooltip("epoch", "secs,"+seriesImagesPerS+"=rate", ""))
 	c.ExtendYAxis(opts.YAxis{Name: "images/s", Type: "value", Position: "right"})
 	c.SetXAxis(epochLabels(history))
 	secs := make([]opts.BarData, len(history))
@@ -141,19 +146,30 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 	// the diagonal. go-echarts' HeatMap.SetXAxis does not do this: unlike
 	// the other charts, its Validate never copies that data into the x
 	// axis, so the options must hold it.
+	// Class names longer than a character or two (Fashion's "T-shirt/top",
+	// "Ankle boot") run together across the x axis: they are turned 60°
+	// and cut at 80 px (the tooltip and the y axis give them in full).
+	xLabel, xGap, bottom := &opts.AxisLabel{Interval: "0"}, 30, "90"
+	for _, l := range labels {
+		if len([]rune(l)) > 2 {
+			xLabel, xGap, bottom = &opts.AxisLabel{Interval: "0", Rotate: 60, Width: 80, Overflow: "truncate"}, 80, "140"
+			break
+		}
+	}
 	c := charts.NewHeatMap()
 	c.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idConfusion, Width: "100%", Height: "640px"}),
-		charts.WithTitleOpts(opts.Title{Title: "Confusion matrix", Subtitle: "rows: true class, columns: predicted class"}),
+		charts.WithTitleOpts(chartTitle("Confusion matrix", "rows: true class, columns: predicted class")),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}), // one series
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(confusionTooltip)}),
-		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", Data: labels, NameLocation: "middle", NameGap: 30,
-			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
-		charts.WithYAxisOpts(opts.YAxis{Name: "true", Type: "category", Data: labels, Inverse: opts.Bool(true),
+		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", Data: labels, NameLocation: "middle", NameGap: xGap,
+			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: xLabel}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "true", Type: "category", Data: labels, Inverse: opts.Bool(true), NameLocation: "start", // top: the bottom holds the x labels
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 		charts.WithVisualMapOpts(opts.VisualMap{Type: "continuous", Calculable: opts.Bool(true), Min: 0, Max: float32(maxOff),
 			Orient: "horizontal", Left: "center", Bottom: "0",
 			InRange: &opts.VisualMapInRange{Color: []string{"#f7fbff", "#6baed6", "#08306b"}}}),
-		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "90", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: bottom, ContainLabel: opts.Bool(true)}),
 	)
 	var label *opts.Label
 	if n <= 26 {
@@ -167,9 +183,11 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
 	c := charts.NewBar()
 	c.SetGlobalOptions(commonOpts(idPerClass, "Accuracy per class", "accuracy (%)")...)
+	zoomOnCtrlWheel(c, 1)
 	c.SetGlobalOptions(
 		charts.WithXAxisOpts(opts.XAxis{Name: "class", Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0"}}),
-		charts.WithYAxisOpts(percentAxis()))
+		charts.WithYAxisOpts(accuracyAxis()),
+		withAxisTooltip("class", "pct", ""))
 	labels := make([]string, len(e.PerClass))
 	data := make([]opts.BarData, len(e.PerClass))
 	for i, a := range e.PerClass {
@@ -186,7 +204,15 @@ func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
 // (labelled as on the transfer page). A run that was never validated
 // shows its training accuracy, and its series name says so.
 func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
+	return transferCurvesChart(runs, runColours(runNames(runs)))
+}
+
+// transferCurvesChart is TransferCurvesChart with each run in its colour
+// (runColours of every run in the results folder, so that a run has one
+// colour on every page).
+func transferCurvesChart(runs []*metrics.Run, colours map[string]string) *charts.Line {
 	c := newLine(idTransferCurves, "Fine-tuning: accuracy per epoch", "accuracy (%)")
+	c.SetGlobalOptions(charts.WithYAxisOpts(accuracyAxis()), withAxisTooltip("epoch", "pct", "desc"))
 	// Many series: a scrolling legend under the title, and room for it.
 	c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "30"}))
 	c.GridList = []opts.Grid{{Top: "80", Bottom: "80", ContainLabel: opts.Bool(true)}}
@@ -207,53 +233,126 @@ func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
 			name = label + " (train, no validation)"
 			pick = func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }
 		}
-		c.AddSeries(name, lineData(h, pick), lineOpts(0))
+		colour := colours[runs[i].Name]
+		c.AddSeries(name, lineData(h, pick), lineOpts(0),
+			charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Width: 2}), charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}))
 	}
 	return c
 }
 
 // TransferBarsChart draws, per fine-tuning configuration, the final train
-// and test accuracy as grouped bars. A missing evaluation is a gap.
+// and test accuracy as grouped horizontal bars, each labelled with its
+// value: the configurations' names read on the left, wrapped, at any
+// width. A missing evaluation is a gap.
 func TransferBarsChart(runs []*metrics.Run) *charts.Bar {
 	c := charts.NewBar()
-	c.SetGlobalOptions(commonOpts(idTransferBars, "Fine-tuning: final accuracy per configuration", "accuracy (%)")...)
+	c.SetGlobalOptions(commonOpts(idTransferBars, "Final accuracy per configuration", "accuracy (%)")...)
 	c.SetGlobalOptions(
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: 20}}),
-		charts.WithYAxisOpts(percentAxis()))
+		// 2 bars and a gap per configuration, and room for the title,
+		// legend and axis.
+		charts.WithInitializationOpts(opts.Initialization{ChartID: idTransferBars, Width: "100%",
+			Height: fmt.Sprintf("%dpx", max(300, 130+60*len(runs)))}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "accuracy (%)", Type: "value", Min: 0, Max: 100, NameLocation: "middle", NameGap: 26}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
+			AxisLabel: &opts.AxisLabel{Interval: "0", Width: 170, Overflow: "break",
+				Formatter: opts.FuncOpts("function (v) { return transferlabFmt.marksOnLines(v); }")}}),
+		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "50", Right: "70", ContainLabel: opts.Bool(true)}),
+		withAxisTooltip("", "pct", ""))
+	// No zoom: every configuration is in view, and the values are on the bars.
+	c.DataZoomList = nil
+	// The labels' lines apart (go-echarts' AxisLabel.LineHeight is a
+	// string, which echarts does not take).
+	c.AddJSFuncs(`%MY_ECHARTS%.setOption({"yAxis":[{"axisLabel":{"lineHeight":14}}]});`)
 	train := make([]opts.BarData, len(runs))
 	test := make([]opts.BarData, len(runs))
 	for i, r := range runs {
 		train[i] = opts.BarData{Value: evalAcc(r.Final.Train)}
 		test[i] = opts.BarData{Value: evalAcc(r.Final.Test)}
 	}
-	c.SetXAxis(transferLabels(runs))
-	c.AddSeries(seriesTrain, train)
-	c.AddSeries(seriesTest, test)
+	c.SetXAxis(transferLabels(runs)).XYReversal()
+	label := charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", FontSize: 11,
+		Formatter: string(opts.FuncOpts("function (p) { return transferlabFmt.label(p, 'pct'); }"))})
+	c.AddSeries(seriesTrain, train, label)
+	c.AddSeries(seriesTest, test, label)
 	return c
 }
 
 func newLine(id, title, yName string) *charts.Line {
 	c := charts.NewLine()
 	c.SetGlobalOptions(commonOpts(id, title, yName)...)
+	zoomOnCtrlWheel(c, 1)
 	return c
 }
 
+// zoomOnCtrlWheel leaves the mouse wheel to the page: over a chart it
+// scrolls, as everywhere else, and zooms only with ctrl held (the slider
+// zooms too). echarts' inside dataZoom takes every wheel turn by default,
+// which traps a reader scrolling a long page. Its zoomOnMouseWheel: "ctrl"
+// (set here on the first n dataZoom components, which must be the inside
+// ones; go-echarts' DataZoom has no field for it) is not enough in echarts
+// 5.4.3: the roam controller it shares among inside zooms cancels every
+// wheel event before asking them. So a capturing listener on the chart's
+// container stops a wheel event without ctrl before echarts sees it, and
+// the browser scrolls. Both run after the chart's setOption, as
+// go-echarts' JSFunctions.
+func zoomOnCtrlWheel(c interface{ AddJSFuncs(...string) }, n int) {
+	z := strings.TrimSuffix(strings.Repeat(`{"zoomOnMouseWheel":"ctrl","moveOnMouseWheel":false},`, n), ",")
+	c.AddJSFuncs(`%MY_ECHARTS%.setOption({"dataZoom":[`+z+`]});`,
+		`["wheel", "mousewheel"].forEach(function (t) { %MY_ECHARTS%.getDom().addEventListener(t, function (e) { if (!e.ctrlKey) { e.stopPropagation(); } }, {capture: true, passive: true}); });`)
+}
+
 // commonOpts are the options every x/y chart shares: full width, axis
-// tooltips, a legend whose entries toggle series, zoom by wheel and
-// slider, and a save-as-PNG button.
+// tooltips, a legend whose entries toggle series, zoom by slider and by
+// ctrl + wheel (see zoomOnCtrlWheel, which each builder calls), and a
+// save-as-PNG button.
 func commonOpts(id, title, yName string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "100%", Height: chartHeight}),
-		charts.WithTitleOpts(opts.Title{Title: title}),
+		charts.WithTitleOpts(chartTitle(title, "")),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Right: "60"}),
+		// The legend on its own line under the title: beside it, the two
+		// overlap on a narrow screen.
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "28", Left: "center"}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: 0}, opts.DataZoom{Type: "slider", XAxisIndex: 0}),
 		charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(true), Feature: &opts.ToolBoxFeature{
 			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png"}}}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "epoch", Type: "category", NameLocation: "middle", NameGap: 26}),
 		charts.WithYAxisOpts(opts.YAxis{Name: yName, Type: "value", Scale: opts.Bool(true)}),
-		charts.WithGridOpts(opts.Grid{Top: "60", Bottom: "80", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "80", Bottom: "80", ContainLabel: opts.Bool(true)}),
 	}
+}
+
+// accuracyAxis is the y axis of accuracy curves and of per-class bars:
+// scaled to the values shown (so that 97-99 % differences show), never
+// above 100 % (transferlabFmt.pctMin and pctMax, format.js).
+func accuracyAxis() opts.YAxis {
+	return opts.YAxis{Name: "accuracy (%)", Type: "value",
+		Min: opts.FuncOpts("function (v) { return transferlabFmt.pctMin(v); }"),
+		Max: opts.FuncOpts("function (v) { return transferlabFmt.pctMax(v); }")}
+}
+
+// withAxisTooltip is the tooltip of a chart whose x axis is xName
+// ("epoch", "class", "time" for training seconds, "" for none): the x
+// value, then each series' value formatted as kinds says (format.js'
+// transferlabFmt.axis: "pct", "loss", "secs", "rate", then
+// ",<series>=<kind>" exceptions), sorted by order ("desc", "asc" or "" for
+// the series' order).
+func withAxisTooltip(xName, kinds, order string) charts.GlobalOpts {
+	f := fmt.Sprintf("function (ps) { return transferlabFmt.axis(ps, '%s', '%s', '%s'); }", jsQuote(xName), jsQuote(kinds), jsQuote(order))
+	return charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Formatter: opts.FuncOpts(f)})
+}
+
+// jsQuote makes s safe inside a single-quoted JavaScript string of a
+// formatter's source.
+func jsQuote(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, "", "\n", " ", "<", "", ">", "").Replace(s)
+}
+
+// chartTitle is a chart's title, in a size that fits beside the toolbox
+// on a 400 px screen when the title is 32 characters or fewer (and its
+// subtitle 55).
+func chartTitle(title, subtitle string) opts.Title {
+	return opts.Title{Title: title, Subtitle: subtitle, TitleStyle: &opts.TextStyle{FontSize: 16}}
 }
 
 // percentAxis is the y axis of accuracy bars: from 0 to 100, since a bar's

@@ -2,7 +2,9 @@ package charts
 
 import (
 	"html/template"
+	"math"
 	"path"
+	"sort"
 	"strconv"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -47,11 +49,22 @@ const (
 )
 
 // CompareChart overlays every run's curves of one metric: per run, its
-// train curve and its held-out one (validation, or test for recipes
-// without a validation split), named "<run> · train" and
-// "<run> · validation". The x axis is a value axis (epoch or seconds), so
-// runs of different lengths and speeds share it.
+// held-out curve (validation, or test for recipes without a validation
+// split; solid) and its train curve (dashed), one colour per run (see
+// runColours), named "<run> · validation" and "<run> · train". The x axis
+// is a value axis (epoch or seconds), so runs of different lengths and
+// speeds share it. Only the best few runs (compareTicked) are shown at
+// first: the compare page's tick boxes are the legend.
 func CompareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis) *charts.Line {
+	ranked := rankRuns(runs)
+	return compareChart(ranked, m, by, runColours(runNames(runs)), tickedRuns(ranked))
+}
+
+// compareTicked is how many runs, the best by test accuracy, the compare
+// page shows at first.
+const compareTicked = 5
+
+func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, colours map[string]string, ticked map[string]bool) *charts.Line {
 	id, title, yName := idCompareAccEpoch, "Accuracy per epoch", "accuracy (%)"
 	switch {
 	case m == CompareLoss && by == CompareByEpoch:
@@ -62,16 +75,32 @@ func CompareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis) *charts.
 		id, title, yName = idCompareLossTime, "Loss against training time", "loss"
 	}
 	c := newLine(id, title, yName)
-	xName := "epoch"
+	xName, tipX, minInterval := "epoch", "epoch", 1.0 // no epoch 1.5
 	if by == CompareByTime {
-		xName = "training time (s)"
+		xName, tipX, minInterval = "training time (s)", "time", 0
+	}
+	kind, order := "pct", "desc"
+	if m == CompareLoss {
+		kind, order = "loss", "asc"
+	}
+	selected := map[string]bool{}
+	for _, r := range runs {
+		for _, name := range []string{r.Name + compareSeparator + seriesTrain, r.Name + compareSeparator + HeldOutName(r.Config)} {
+			selected[name] = ticked[r.Name]
+		}
 	}
 	c.SetGlobalOptions(
-		charts.WithXAxisOpts(opts.XAxis{Name: xName, Type: "value", NameLocation: "middle", NameGap: 26, Scale: opts.Bool(true)}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "30"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithTitleOpts(chartTitle(title, "solid: validation or test · dashed: train")),
+		charts.WithXAxisOpts(opts.XAxis{Name: xName, Type: "value", NameLocation: "middle", NameGap: 26, Scale: opts.Bool(true), MinInterval: minInterval}),
+		// The table's tick boxes and colour swatches are the legend: a
+		// legend of 36 entries pages, and at 400 px wide takes the chart.
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false), Selected: selected}),
+		withAxisTooltip(tipX, kind, order),
 	)
-	c.GridList = []opts.Grid{{Top: "80", Bottom: "80", ContainLabel: opts.Bool(true)}}
+	if m == CompareAccuracy {
+		c.SetGlobalOptions(charts.WithYAxisOpts(accuracyAxis()))
+	}
+	c.GridList = []opts.Grid{{Top: "70", Bottom: "80", ContainLabel: opts.Bool(true)}}
 	for _, r := range runs {
 		train := func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }
 		held := func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }
@@ -79,12 +108,67 @@ func CompareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis) *charts.
 			train = func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }
 			held = func(e metrics.Epoch) (float64, bool) { return e.ValLoss, e.HasVal }
 		}
-		c.AddSeries(r.Name+compareSeparator+seriesTrain, comparePoints(r.History, by, train), lineOpts(0))
-		if hasVal(r.History) {
-			c.AddSeries(r.Name+compareSeparator+HeldOutName(r.Config), comparePoints(r.History, by, held), lineOpts(0))
+		colour := colours[r.Name]
+		style := func(dash string) []charts.SeriesOpts {
+			return []charts.SeriesOpts{lineOpts(0),
+				charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Type: dash, Width: 2}),
+				charts.WithItemStyleOpts(opts.ItemStyle{Color: colour})}
 		}
+		if hasVal(r.History) {
+			c.AddSeries(r.Name+compareSeparator+HeldOutName(r.Config), comparePoints(r.History, by, held), style("solid")...)
+		}
+		c.AddSeries(r.Name+compareSeparator+seriesTrain, comparePoints(r.History, by, train), style("dashed")...)
 	}
 	return c
+}
+
+// rankRuns orders runs best first: by final test accuracy, then final
+// validation accuracy (runs without one after those with), then name.
+func rankRuns(runs []*metrics.Run) []*metrics.Run {
+	ranked := append([]*metrics.Run(nil), runs...)
+	score := func(e *metrics.Eval) (float64, bool) {
+		if e == nil || math.IsNaN(e.Accuracy) {
+			return 0, false
+		}
+		return e.Accuracy, true
+	}
+	sort.SliceStable(ranked, func(i, j int) bool {
+		a, b := ranked[i], ranked[j]
+		for _, pick := range []func(*metrics.Run) *metrics.Eval{
+			func(r *metrics.Run) *metrics.Eval { return r.Final.Test },
+			func(r *metrics.Run) *metrics.Eval { return r.Final.Val },
+		} {
+			x, okx := score(pick(a))
+			y, oky := score(pick(b))
+			if okx != oky {
+				return okx
+			}
+			if okx && x != y {
+				return x > y
+			}
+		}
+		return a.Name < b.Name
+	})
+	return ranked
+}
+
+// tickedRuns are the first compareTicked runs of ranked.
+func tickedRuns(ranked []*metrics.Run) map[string]bool {
+	t := map[string]bool{}
+	for i, r := range ranked {
+		if i < compareTicked {
+			t[r.Name] = true
+		}
+	}
+	return t
+}
+
+func runNames(runs []*metrics.Run) []string {
+	n := make([]string, len(runs))
+	for i, r := range runs {
+		n[i] = r.Name
+	}
+	return n
 }
 
 // comparePoints are [x, y] points; epochs without a value are left out
@@ -117,11 +201,17 @@ type compareRow struct {
 	Run   string
 	Href  template.URL
 	Badge string
+	// Colour is the run's colour on the charts (runColours).
+	Colour template.CSS
+	// Ticked runs are shown on the charts when the page opens.
+	Ticked bool
 	// Recipe is true when the run is known to have run its recipe: it
 	// records one, or carries the seed's numbers, and departs from
 	// neither.
 	Recipe bool
-	Cells  []compareCell
+	// Key are the cells of KeyColumns, after the run's name; Cells those
+	// of Columns, after its setup.
+	Key, Cells []compareCell
 }
 
 type compareCell struct {
@@ -129,21 +219,33 @@ type compareCell struct {
 	Num        bool
 }
 
-// compareColumns head the table's cells after the tick box, run and setup.
-var compareColumns = []string{"kind", "status", "model", "dataset", "source", "layers", "epochs", "batch", "learning rate",
-	"per class", "image limit", "seed", "precision", "device", "train acc. (last epoch)", "val. acc.", "test acc.", "test loss", "wall time"}
+// compareKeyColumns come first, after the tick box and the run, so that
+// the best result and its run are in view on a laptop's screen; the table
+// opens sorted by the first. compareColumns follow the run's setup.
+var (
+	compareKeyColumns = []string{"test acc.", "val. acc.", "train acc. (last epoch)", "test loss"}
+	compareColumns    = []string{"kind", "status", "model", "dataset", "source", "layers", "epochs", "batch", "learning rate",
+		"per class", "image limit", "seed", "precision", "device", "wall time"}
+)
 
-func (compareView) Columns() []string { return compareColumns }
+func (compareView) KeyColumns() []string { return compareKeyColumns }
+func (compareView) Columns() []string    { return compareColumns }
+
+// Ticked is how many runs the charts show when the page opens.
+func (compareView) Ticked() int { return compareTicked }
 
 // Separator is compareSeparator, for the page's script (compare.js).
 func (compareView) Separator() string { return compareSeparator }
 
 var compareTemplate = newPageTemplate("compare.html.tmpl")
 
-// newComparePage builds results/compare.html from every run.
+// newComparePage builds results/compare.html from every run, best first.
 func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	var v compareView
-	for _, r := range runs {
+	ranked := rankRuns(runs)
+	colours := runColours(runNames(runs))
+	ticked := tickedRuns(ranked)
+	for _, r := range ranked {
 		c := r.Config
 		acc := func(e *metrics.Eval) compareCell {
 			if e == nil {
@@ -164,7 +266,9 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 		}
 		v.Rows = append(v.Rows, compareRow{
 			Run: r.Name, Href: template.URL(path.Join(r.Name, RunPageName)), Badge: r.NotRecipe().Label(),
+			Colour: template.CSS(colours[r.Name]), Ticked: ticked[r.Name],
 			Recipe: r.Recipe != nil || r.Reference != nil,
+			Key:    []compareCell{acc(r.Final.Test), acc(r.Final.Val), acc(r.Final.Train), testLoss},
 			Cells: []compareCell{
 				text(r.Kind), text(r.Status), text(c.Model), text(c.Dataset), text(c.Source), text(c.Layers),
 				{Text: epochsText(r), Sort: strconv.Itoa(len(r.History)), Num: true},
@@ -173,7 +277,6 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 				count(c.PerClass), count(c.Limit),
 				{Text: strconv.FormatInt(c.Seed, 10), Sort: strconv.FormatInt(c.Seed, 10), Num: true},
 				text(c.Precision), text(c.Device),
-				acc(r.Final.Train), acc(r.Final.Val), acc(r.Final.Test), testLoss,
 				{Text: duration(r.WallSeconds), Sort: csvNum(r.WallSeconds), Num: true},
 			},
 		})
@@ -188,7 +291,7 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	var cs []namedChart
 	for _, by := range []CompareAxis{CompareByEpoch, CompareByTime} {
 		for _, m := range []CompareMetric{CompareAccuracy, CompareLoss} {
-			c := CompareChart(runs, m, by)
+			c := compareChart(ranked, m, by, colours, ticked)
 			cs = append(cs, namedChart{c.ChartID, c})
 		}
 	}

@@ -22,6 +22,9 @@ func EvalPageName(dataset, split string) string {
 }
 
 type evalView struct {
+	// RunPage is true when the run folder has a run page to link: a
+	// folder of evaluations only (a checkpoint outside results/) has none.
+	RunPage                                    bool
 	Run, Dataset, Split, N, Loss, Acc, Seconds string
 	Checkpoint, When                           string
 	Env                                        string
@@ -55,11 +58,12 @@ type mistakeView struct {
 
 var evalTemplate = newPageTemplate("eval.html.tmpl")
 
-// newEvalPage builds the page of one evaluation of run runName.
-func newEvalPage(runName string, ef *metrics.EvalFile, a assets) (*htmlPage, error) {
+// newEvalPage builds the page of one evaluation of run runName; runPage
+// says whether the run's folder has a page (index.html) to link.
+func newEvalPage(runName string, ef *metrics.EvalFile, runPage bool, a assets) (*htmlPage, error) {
 	e := &ef.Eval
 	v := evalView{
-		Run: runName, Dataset: orNone(e.Dataset), Split: orNone(e.Split), N: strconv.Itoa(e.N),
+		RunPage: runPage, Run: runName, Dataset: orNone(e.Dataset), Split: orNone(e.Split), N: strconv.Itoa(e.N),
 		Loss: loss(e.Loss), Acc: pct(e.Accuracy), Seconds: duration(e.Seconds),
 		Checkpoint: orNone(ef.Checkpoint), When: when(ef.When),
 		Env: fmt.Sprintf("libtorch %s, gotch %s, %d CPUs%s", orNone(ef.Env.Libtorch), orNone(ef.Env.Gotch), ef.Env.CPUs,
@@ -71,8 +75,11 @@ func newEvalPage(runName string, ef *metrics.EvalFile, a assets) (*htmlPage, err
 		Title:   fmt.Sprintf("Evaluation of %s on %s %s", runName, orNone(e.Dataset), orNone(e.Split)),
 		Echarts: a.src(1),
 		Warning: a.warning,
-		Nav:     []link{{Href: "../index.html", Text: "← all runs"}, {Href: "index.html", Text: "run " + runName}},
+		Nav:     []link{{Href: "../index.html", Text: "← all runs"}},
 		Body:    v,
+	}
+	if runPage {
+		p.Nav = append(p.Nav, link{Href: "index.html", Text: "run " + runName})
 	}
 	cs := evalCharts(e, ef.Classes)
 	if len(cs) == 0 {

@@ -71,6 +71,11 @@ func TestSmokeTestsAreMarkedAndNotComparedWithTheSeed(t *testing.T) {
 			if tc.badge != "" && !strings.Contains(got, tc.badge) {
 				t.Errorf("%s: row of %s lacks %q: %q", where, tc.run, tc.badge, got)
 			}
+			// The badge alone: it read "; smoke test: ..." for a run that
+			// was not reused.
+			if tc.badge != "" && strings.Contains(got, "; "+tc.badge) {
+				t.Errorf("%s: row of %s has a stray separator before its badge: %q", where, tc.run, got)
+			}
 		}
 	}
 

@@ -44,6 +44,9 @@ type indexView struct {
 	// OtherTargets are the datasets fine-tuning runs used instead of the
 	// seed's EMNIST letters.
 	OtherTargets []string
+	// Studies are the depth-sweep pages, Features the feature-space
+	// pages, at the top of the results folder.
+	Studies, Features []link
 }
 
 // OtherTargetNote says what runs on another target than EMNIST letters
@@ -76,6 +79,11 @@ func reusedBadge(r *metrics.Run) string {
 		return "reused, not trained here"
 	}
 	return ""
+}
+
+// joinNonEmpty joins the parts that are not empty.
+func joinNonEmpty(sep string, parts ...string) string {
+	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), sep)
 }
 
 // AccuracyNote is accuracyNote, for the template.
@@ -111,7 +119,7 @@ func newIndexView(entries []runEntry, skipped []error) indexView {
 				Epochs:   fmt.Sprintf("%d/%d", len(r.History), r.Config.Epochs),
 				TrainAcc: evalPct(r.Final.Train), ValAcc: evalPct(r.Final.Val), TestAcc: evalPct(r.Final.Test),
 				Wall: duration(r.WallSeconds), Started: when(r.Started),
-				Badge: strings.TrimSuffix(reusedBadge(r)+"; "+r.NotRecipe().Label(), "; "),
+				Badge: joinNonEmpty("; ", reusedBadge(r), r.NotRecipe().Label()),
 			})
 			if r.Kind == "finetune" {
 				v.Transfer = true
@@ -168,6 +176,12 @@ func writeMarkdown(w io.Writer, v indexView) error {
 	}
 	if v.Transfer {
 		b.WriteString("\nFine-tuning runs compared: [transfer.html](transfer.html).\n")
+	}
+	if len(v.Studies) > 0 || len(v.Features) > 0 {
+		b.WriteString("\n## Studies\n\n")
+		for _, l := range append(append([]link{}, v.Studies...), v.Features...) {
+			fmt.Fprintf(&b, "- [%s](%s)\n", md(l.Text), mdURL(string(l.Href)))
+		}
 	}
 	if len(v.Evals) > 0 {
 		b.WriteString("\n## Evaluations\n\n| run | dataset | split | images | accuracy | loss |\n|---|---|---|---:|---:|---:|\n")

@@ -18,7 +18,10 @@ const refreshSeconds = 10
 type chartHTML struct {
 	ID string
 	// CSV is the file name its "download CSV" link saves the data as.
-	CSV     string
+	CSV string
+	// Zoom is true for a chart that zooms (ctrl + wheel, see
+	// zoomOnCtrlWheel): its tools say so.
+	Zoom    bool
 	Element template.HTML
 	Script  template.HTML
 }
@@ -37,7 +40,7 @@ func snippet(id string, c render.Renderer) (h chartHTML, err error) {
 		}
 	}()
 	s := c.RenderSnippet()
-	return chartHTML{ID: id, CSV: strings.TrimPrefix(id, "chart_") + ".csv", Element: template.HTML(s.Element), Script: template.HTML(safeScript(s.Script))}, nil
+	return chartHTML{ID: id, CSV: strings.TrimPrefix(id, "chart_") + ".csv", Zoom: strings.Contains(s.Script, "zoomOnMouseWheel"), Element: template.HTML(s.Element), Script: template.HTML(safeScript(s.Script))}, nil
 }
 
 // namedChart is a chart and the ID its builder gave it.

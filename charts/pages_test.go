@@ -213,7 +213,7 @@ func TestTransferPage(t *testing.T) {
 		"fashion/last [target: mnist] (validation)": 3,
 	})
 	wantSeries(t, html, idTransferBars, map[string]int{seriesTrain: 4, seriesTest: 4})
-	x := chartOptions(t, html, idTransferBars).XAxis[0].Data
+	x := chartOptions(t, html, idTransferBars).YAxis[0].Data // horizontal bars
 	if strings.Join(x, ",") != "fashion/all,mnist/last,none/all,fashion/last [target: mnist]" {
 		t.Errorf("bar labels %q", x)
 	}

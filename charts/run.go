@@ -36,7 +36,7 @@ func WriteRunPage(resultsDir string, run *metrics.Run) error {
 		return err
 	}
 	dir := filepath.Join(resultsDir, run.Name)
-	p, err := newRunPage(run, evalLinks(dir), a)
+	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), sidecarCommand(dir), a)
 	if err != nil {
 		return err
 	}
@@ -65,6 +65,54 @@ func evalLinks(dir string) []link {
 	return links
 }
 
+// featureLinks are the links from a run's page to its feature-space pages
+// that exist: a fine-tuning run's before and after pages, then any other
+// page drawn from its model.pt (embed --checkpoint results/RUN/model.pt,
+// on another dataset or layer), which names the run in its data.
+func featureLinks(resultsDir string, run *metrics.Run) []link {
+	var links []link
+	seen := map[string]bool{}
+	if run.Kind == "finetune" {
+		before, after := embedLinks(resultsDir, run)
+		if before != "" {
+			links = append(links, link{Href: "../" + before, Text: "before fine-tuning (the source network)"})
+			seen[string(before)] = true
+		}
+		if after != "" {
+			links = append(links, link{Href: "../" + after, Text: "after fine-tuning"})
+			seen[string(after)] = true
+		}
+	}
+	pages, _ := filepath.Glob(filepath.Join(resultsDir, "embed-"+run.Name+"-*.html"))
+	sort.Strings(pages)
+	for _, pg := range pages {
+		name := filepath.Base(pg)
+		if seen[name] {
+			continue
+		}
+		e, err := readEmbedding(filepath.Join(resultsDir, embedDataName(name)))
+		if err != nil || embedContextOf(resultsDir, name, *e).Run != run.Name {
+			continue
+		}
+		links = append(links, link{Href: template.URL("../" + name), Text: e.Layer + " on " + e.Dataset})
+	}
+	return links
+}
+
+// sidecarCommand is the command line that trained a run, as the sidecar
+// of its checkpoint (dir/model.json) records it; "" where there is none
+// yet (the checkpoint is written at the end) or it cannot be read.
+// metrics.json does not hold it.
+func sidecarCommand(dir string) string {
+	var sc struct {
+		Command string `json:"command"`
+	}
+	if err := metrics.ReadJSONFile(filepath.Join(dir, "model.json"), "checkpoint sidecar", &sc); err != nil {
+		return ""
+	}
+	return sc.Command
+}
+
 // htmlPage is a report page ready to render.
 type htmlPage struct {
 	p page
@@ -75,15 +123,19 @@ type htmlPage struct {
 func (p *htmlPage) Render(w io.Writer) error { return p.p.render(p.t, w) }
 
 type runView struct {
-	Kind, Status          string
-	Started, Finished     string
-	Wall, Epochs          string
-	Running               bool
-	Finals                []finalRow
-	Reference             *refView
-	Params, Env           [][2]string
-	History               []epochRow
-	Evals                 []link
+	Kind, Status      string
+	Started, Finished string
+	Wall, Epochs      string
+	Running           bool
+	Finals            []finalRow
+	Reference         *refView
+	Params, Env       [][2]string
+	History           []epochRow
+	Evals             []link
+	// Command is the command line that trained the run (sidecarCommand).
+	Command string
+	// Features are the run's feature-space pages (featureLinks).
+	Features              []link
 	NoEpochs              bool
 	RefreshSeconds        int
 	MeanImagesPerSecond   string
@@ -141,7 +193,7 @@ type epochRow struct {
 var runTemplate = newPageTemplate("run.html.tmpl")
 
 // newRunPage builds the page of one run.
-func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
+func newRunPage(run *metrics.Run, evals, features []link, command string, a assets) (*htmlPage, error) {
 	v := runView{
 		Summary:        summaryRows(run.Summary),
 		Kind:           orNone(run.Kind),
@@ -154,6 +206,8 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 		NoEpochs:       len(run.History) == 0,
 		RefreshSeconds: refreshSeconds,
 		Evals:          evals,
+		Features:       features,
+		Command:        command,
 		Reused:         run.Reused,
 	}
 	if !run.Finished.IsZero() {
@@ -169,8 +223,13 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 		if f.e == nil {
 			continue
 		}
+		secs := duration(f.e.Seconds)
+		if f.e.FromEpoch > 0 {
+			// No pass of its own: 0 s would say it was free.
+			secs = fmt.Sprintf("reused epoch %d's pass", f.e.FromEpoch)
+		}
 		v.Finals = append(v.Finals, finalRow{Split: f.split, Dataset: orNone(f.e.Dataset), N: strconv.Itoa(f.e.N),
-			Loss: loss(f.e.Loss), Acc: pct(f.e.Accuracy), Seconds: duration(f.e.Seconds)})
+			Loss: loss(f.e.Loss), Acc: pct(f.e.Accuracy), Seconds: secs})
 	}
 	dev := run.NotRecipe()
 	v.Badge = dev.Label()

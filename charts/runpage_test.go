@@ -2,6 +2,7 @@ package charts
 
 import (
 	"encoding/json"
+	stdhtml "html"
 	"math"
 	"os"
 	"path/filepath"
@@ -157,5 +158,37 @@ func TestRunPageShowsTheModelSummary(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("run page lacks %q", want)
 		}
+	}
+}
+
+// The run page shows the command line that trained the run, from its
+// checkpoint's sidecar (model.json), escaped; a run without a sidecar yet
+// shows none. Before, the page did not say how the run was made.
+func TestRunPageShowsTheCommand(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	run := sampleRun("overfit", "overfit", "mnist", 2, 2, true)
+	writeRun(t, dir, run)
+	if err := WriteRunPage(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	if html := readFile(t, filepath.Join(dir, run.Name, RunPageName)); strings.Contains(html, `id="command"`) {
+		t.Error("a run with no sidecar yet shows a command")
+	}
+	cmd := `transferlab overfit --lr 0.01 --name "<b>x</b>"`
+	if err := metrics.WriteJSON(filepath.Join(dir, run.Name, "model.json"), map[string]any{"format": 1, "command": cmd}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	html := readFile(t, filepath.Join(dir, run.Name, RunPageName))
+	i := strings.Index(html, `<p id="command">`)
+	if i < 0 {
+		t.Fatal("the run page shows no command")
+	}
+	line := html[i : i+strings.Index(html[i:], "</p>")]
+	if got := stdhtml.UnescapeString(text(line)); got != "Command: "+cmd || strings.Contains(line, "<b>") {
+		t.Errorf("command line reads %q (HTML %q), want %q, escaped", got, line, "Command: "+cmd)
 	}
 }

@@ -158,6 +158,9 @@ type chartOption struct {
 	XAxis  []struct {
 		Data []string `json:"data"`
 	} `json:"xAxis"`
+	YAxis []struct {
+		Data []string `json:"data"`
+	} `json:"yAxis"`
 }
 
 // chartOptions decodes the options of chart id from a generated page: the

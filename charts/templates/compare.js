@@ -21,16 +21,21 @@
     b.addEventListener("change", function () { show(b.getAttribute("data-run"), b.checked); });
   });
   function all(on) {
-    boxes.forEach(function (b) { if (b.checked !== on) { b.checked = on; show(b.getAttribute("data-run"), on); } });
+    boxes.forEach(function (b) { var want = on(b); if (b.checked !== want) { b.checked = want; show(b.getAttribute("data-run"), want); } });
   }
-  document.getElementById("tick-all").addEventListener("click", function () { all(true); });
-  document.getElementById("tick-none").addEventListener("click", function () { all(false); });
+  // The best runs: the page lists them first, and the ticked ones were
+  // the first when it opened (the table may have been sorted since).
+  var best = boxes.filter(function (b) { return b.checked; });
+  document.getElementById("tick-all").addEventListener("click", function () { all(function () { return true; }); });
+  document.getElementById("tick-none").addEventListener("click", function () { all(function () { return false; }); });
+  document.getElementById("tick-best").addEventListener("click", function () { all(function (b) { return best.indexOf(b) >= 0; }); });
   // Sorting: numbers as numbers, empty cells last, a second click reverses.
   var table = document.getElementById("compare");
   table.querySelectorAll("thead th").forEach(function (th, col) {
     if (col === 0) { return; }
     th.style.cursor = "pointer";
     th.addEventListener("click", function () {
+      // A first click sorts ascending; one on the sorted column reverses.
       var asc = th.getAttribute("aria-sort") !== "ascending";
       table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", asc ? "ascending" : "descending");

@@ -13,7 +13,12 @@
     Object.keys(d.charts || {}).forEach(function (id) {
       var el = document.getElementById(id);
       var c = el && typeof echarts !== "undefined" ? echarts.getInstanceByDom(el) : null;
-      if (c) { c.setOption(d.charts[id]); }
+      if (c) {
+        c.setOption(d.charts[id]);
+        // Smoothing and log scale, where the chart has them, apply to the
+        // new data too.
+        if (window.transferlabCurveTools) { window.transferlabCurveTools.refresh(id); }
+      }
     });
     setText("live-epochs", d.epochs);
     setText("live-wall", d.wall);

@@ -279,7 +279,7 @@ func TestOptimStateRoundTripGivesTheSameNextStep(t *testing.T) {
 	pin(t)
 	x := ts.MustRand([]int64{8, 1, 28, 28}, gotch.Float, gotch.CPU)
 	y := ts.MustRandint(10, []int64{8}, gotch.Int64, gotch.CPU)
-	step := func(net Net, opt *Optimizer) {
+	step := func(t *testing.T, net Net, opt *Optimizer) {
 		loss := net.ForwardT(x, true).CrossEntropyForLogits(y)
 		if err := opt.Step(loss); err != nil {
 			t.Fatal(err)
@@ -292,14 +292,15 @@ func TestOptimStateRoundTripGivesTheSameNextStep(t *testing.T) {
 		{Kind: OptimSGD, LR: 1e-2, WeightDecay: 1e-3},
 	} {
 		t.Run(cfg.Kind, func(t *testing.T) {
+			pin(t) // a subtest is a goroutine of its own: grad mode is per OS thread
 			vs1, net1 := newNet(t, a, 5)
 			opt1, err := NewOptimizer(Params(vs1), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer opt1.Drop()
-			step(net1, opt1)
-			step(net1, opt1)
+			step(t, net1, opt1)
+			step(t, net1, opt1)
 			state, err := opt1.State()
 			if err != nil || len(state) != 16 {
 				t.Fatalf("state: %v, %d entries", err, len(state))
@@ -328,8 +329,8 @@ func TestOptimStateRoundTripGivesTheSameNextStep(t *testing.T) {
 			for _, s := range state {
 				s.Drop()
 			}
-			step(net1, opt1)
-			step(net2, opt2)
+			step(t, net1, opt1)
+			step(t, net2, opt2)
 			s1, s2 := snapshot(vs1), snapshot(vs2)
 			for name := range s1 {
 				if !equalF(s1[name], s2[name]) {

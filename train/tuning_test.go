@@ -11,6 +11,7 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
+	"transferlab/internal/torchenv"
 	"transferlab/metrics"
 	"transferlab/model"
 )
@@ -280,6 +281,56 @@ func TestTuningChecks(t *testing.T) {
 	} {
 		if err := c.t.check(c.val); (err == nil) != c.ok {
 			t.Errorf("%+v with validation %v: %v", c.t, c.val, err)
+		}
+	}
+}
+
+// The engine with its default options trains as the loop written from the
+// pieces that predate the fine-tuning options (model.NewAdam,
+// trainOneEpoch, evaluate, the seed's 80/20 split): the same numbers, bit
+// for bit, epoch by epoch. A rate set per step, a smoothed loss or another
+// split on the default path would show here.
+func TestDefaultRunIsThePlainAdamLoop(t *testing.T) {
+	pin(t)
+	r := overfitRecipe()
+	o := quick(t)
+	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit, o.Hidden = 300, 3, 50, 100, []int{64}
+	run, err := Run(context.Background(), r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := context.Background()
+	r, o = o.Apply(r), o.WithDefaults()
+	sp, err := loadSplits(ctx, r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.drop()
+	torchenv.ManualSeed(o.Seed)
+	vs := nn.NewVarStore(o.Device)
+	defer vs.Destroy()
+	net, err := model.Build(vs.Root(), model.Arch{Model: r.Model, Hidden: r.Hidden, Classes: len(sp.classes)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := model.NewAdam(model.Params(vs), r.LR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opt.Drop()
+	for e := 1; e <= r.Epochs; e++ {
+		ep, err := trainOneEpoch(ctx, net, opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, o.Seed, e), e, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := evaluate(ctx, net, sp.evalX, sp.evalY, len(sp.classes), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := run.History[e-1]
+		if got.TrainLoss != ep.TrainLoss || got.TrainAcc != ep.TrainAcc || got.ValLoss != ev.Loss || got.ValAcc != ev.Accuracy {
+			t.Errorf("epoch %d: engine %v/%v/%v/%v, plain loop %v/%v/%v/%v", e, got.TrainLoss, got.TrainAcc, got.ValLoss, got.ValAcc, ep.TrainLoss, ep.TrainAcc, ev.Loss, ev.Accuracy)
 		}
 	}
 }

@@ -57,14 +57,13 @@ func loadSplits(ctx context.Context, r Recipe, o Options) (*splits, error) {
 	}
 	var val *data.Split
 	if r.ValFraction > 0 {
-		tr, va := data.TrainValSplit(train.Len(), r.ValFraction, o.Seed)
-		if r.StratifiedVal {
-			if tr, va, err = data.StratifiedSplit(train.Labels, len(train.Classes), r.ValFraction, o.Seed); err != nil {
-				return nil, fmt.Errorf("%s: %w", r.Dataset, err)
-			}
-			if len(va) == 0 {
-				return nil, fmt.Errorf("%s: no class has 2 or more training images, so none can be held out for validation", r.Dataset)
-			}
+		var tr, va []int
+		if !r.StratifiedVal {
+			tr, va = data.TrainValSplit(train.Len(), r.ValFraction, o.Seed)
+		} else if tr, va, err = data.StratifiedSplit(train.Labels, len(train.Classes), r.ValFraction, o.Seed); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Dataset, err)
+		} else if len(va) == 0 {
+			return nil, fmt.Errorf("%s: no class has 2 or more training images, so none can be held out for validation", r.Dataset)
 		}
 		if val, err = train.Subset(va); err != nil {
 			return nil, err

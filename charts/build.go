@@ -61,7 +61,13 @@ func skippedError(skipped []error) error {
 	if len(skipped) == 0 {
 		return nil
 	}
-	return fmt.Errorf("skipped %d unreadable file(s); the other pages were rebuilt:\n%w", len(skipped), errors.Join(skipped...))
+	// One line: each skipped file and why, after the count.
+	format := "skipped %d unreadable file(s), the other pages were rebuilt: " + strings.TrimSuffix(strings.Repeat("%w; ", len(skipped)), "; ")
+	args := []any{len(skipped)}
+	for _, e := range skipped {
+		args = append(args, e)
+	}
+	return fmt.Errorf(format, args...)
 }
 
 // BuildAll is Build returning what it did. Its error is for failures that

@@ -103,6 +103,11 @@ func SpeedChart(history []metrics.Epoch) *charts.Bar {
 	return c
 }
 
+// confusionTooltip names a cell's classes and gives its count. The name
+// is escaped: class names come from folder names and sidecars, and
+// echarts renders a formatter's result as HTML.
+const confusionTooltip = `function (p) { return echarts.format.encodeHTML(p.name) + ': ' + p.value[2]; }`
+
 // ConfusionChart draws an evaluation's confusion matrix as a heatmap:
 // predicted class across, true class down. The colour saturates at the
 // largest off-diagonal count so that mistakes stand out next to the
@@ -140,8 +145,7 @@ func ConfusionChart(e *metrics.Eval, classes []string) *charts.HeatMap {
 	c.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idConfusion, Width: "100%", Height: "640px"}),
 		charts.WithTitleOpts(opts.Title{Title: "Confusion matrix", Subtitle: "rows: true class, columns: predicted class"}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item",
-			Formatter: opts.FuncOpts(`function (p) { return p.name + ': ' + p.value[2]; }`)}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(confusionTooltip)}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "predicted", Type: "category", Data: labels, NameLocation: "middle", NameGap: 30,
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "true", Type: "category", Data: labels, Inverse: opts.Bool(true),

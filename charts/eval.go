@@ -38,6 +38,9 @@ type evalDetails struct {
 	PerClass                   []classRow
 	Mistakes                   []mistakeView
 	MistakesShown, MistakesBad int
+	// NoMistakes says why no misclassified image is shown, where that is
+	// not "the evaluation kept none".
+	NoMistakes string
 }
 
 type classRow struct {

@@ -156,3 +156,68 @@ func lineWith(t *testing.T, s, sub, where string) string {
 	t.Errorf("%s: no line holds %q", where, sub)
 	return ""
 }
+
+// Transfers on another target than EMNIST letters say so on the index and
+// in results.md, and a run fine-tuned from a network pretrained on its own
+// target says it is not a transfer (issue 26: the fallback was invisible).
+func TestIndexMarksRunsOnAnotherTarget(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	writeRun(t, dir, finetuneRun("transfer-mnist-last-on-mnist", "mnist", "mnist", "last", 2, false))
+	writeRun(t, dir, finetuneRun("transfer-fashion-all-on-mnist", "mnist", "fashion", "all", 2, false))
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{IndexPageName, MarkdownName} {
+		got := text(readFile(t, filepath.Join(dir, name)))
+		self := lineWith(t, got, "transfer-mnist-last-on-mnist", name)
+		other := lineWith(t, got, "transfer-fashion-all-on-mnist", name)
+		if !strings.Contains(self, "not EMNIST letters") || !strings.Contains(self, "not a transfer") {
+			t.Errorf("%s: mnist to mnist row %q", name, self)
+		}
+		if !strings.Contains(other, "not EMNIST letters") || strings.Contains(other, "not a transfer") {
+			t.Errorf("%s: fashion to mnist row %q", name, other)
+		}
+		if !strings.Contains(got, "ran on mnist, not on the") {
+			t.Errorf("%s says nothing of the runs' target", name)
+		}
+	}
+	// On EMNIST letters itself nothing of the kind is said.
+	dir = t.TempDir()
+	writeRun(t, dir, finetuneRun("transfer-mnist-last", "emnist-letters", "mnist", "last", 2, false))
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(readFile(t, filepath.Join(dir, IndexPageName))); strings.Contains(got, "not EMNIST letters") {
+		t.Errorf("an EMNIST letters run is marked as another target")
+	}
+}
+
+// A pretraining reproduce reused instead of training says so on its page
+// and in the index, keeps its training's times (not one instant), and
+// says why it shows no misclassified image (issue 26: it looked fresh).
+func TestReusedRunSaysItWasNotTrainedHere(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	r := sampleRun("pretrain-mnist", "pretrain", "mnist", 2, 2, false)
+	r.Reused = "pretrained/mnist-cnn.pt, trained 2026-11-26 by the same recipe and seed"
+	r.Checkpoint = "pretrained/mnist-cnn.pt"
+	r.Classes = digits()
+	r.Final.Test.Confusion = [][]int{{5, 1}, {2, 7}}
+	writeRun(t, dir, r)
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	page := text(readFile(t, filepath.Join(dir, "pretrain-mnist", "index.html")))
+	for _, want := range []string{"Not trained by this command", "pretrained/mnist-cnn.pt, trained 2026-11-26", "transferlab eval --checkpoint pretrained/mnist-cnn.pt draws them"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the reused run's page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "No misclassified image kept by this evaluation") {
+		t.Error("the reused run's page says its evaluation kept no mistake")
+	}
+	if row := lineWith(t, text(readFile(t, filepath.Join(dir, IndexPageName))), "pretrain-mnist", "index"); !strings.Contains(row, "reused") {
+		t.Errorf("index row %q does not say the run was reused", row)
+	}
+}

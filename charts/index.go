@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"transferlab/metrics"
@@ -40,6 +41,41 @@ type indexView struct {
 	Evals    []indexEval
 	Transfer bool
 	Skipped  []string
+	// OtherTargets are the datasets fine-tuning runs used instead of the
+	// seed's EMNIST letters.
+	OtherTargets []string
+}
+
+// OtherTargetNote says what runs on another target than EMNIST letters
+// are, for the page and results.md ("" when there are none).
+func (v indexView) OtherTargetNote() string {
+	if len(v.OtherTargets) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The fine-tuning runs marked \"not EMNIST letters\" ran on %s, not on the seed's target (EMNIST letters, which was not used: not in the data folder, or not downloadable here). Their numbers are not comparable with the seed's, and a run whose source network was pretrained on its own target (such as mnist/last on mnist) is not a transfer at all.", strings.Join(v.OtherTargets, ", "))
+}
+
+// datasetLabel is a run's dataset as the index shows it: a fine-tuning
+// run on another target than EMNIST letters says so, and whether its
+// source was pretrained on that same dataset.
+func datasetLabel(r *metrics.Run) string {
+	d := orNone(r.Config.Dataset)
+	if r.Kind != "finetune" || r.Config.Dataset == "emnist-letters" {
+		return d
+	}
+	if r.Config.Source == r.Config.Dataset {
+		return d + " (not EMNIST letters; source pretrained on " + d + ": not a transfer)"
+	}
+	return d + " (not EMNIST letters)"
+}
+
+// reusedBadge is "reused" for a run that took a saved network instead of
+// training.
+func reusedBadge(r *metrics.Run) string {
+	if r.Reused != "" {
+		return "reused, not trained here"
+	}
+	return ""
 }
 
 // AccuracyNote is accuracyNote, for the template.
@@ -71,14 +107,17 @@ func newIndexView(entries []runEntry, skipped []error) indexView {
 		if r := en.run; r != nil {
 			v.Rows = append(v.Rows, indexRow{
 				Href: en.page, Run: en.dir, Kind: orNone(r.Kind), Status: orNone(r.Status),
-				Model: orNone(r.Config.Model), Dataset: orNone(r.Config.Dataset),
+				Model: orNone(r.Config.Model), Dataset: datasetLabel(r),
 				Epochs:   fmt.Sprintf("%d/%d", len(r.History), r.Config.Epochs),
 				TrainAcc: evalPct(r.Final.Train), ValAcc: evalPct(r.Final.Val), TestAcc: evalPct(r.Final.Test),
 				Wall: duration(r.WallSeconds), Started: when(r.Started),
-				Badge: r.NotRecipe().Label(),
+				Badge: strings.TrimSuffix(reusedBadge(r)+"; "+r.NotRecipe().Label(), "; "),
 			})
 			if r.Kind == "finetune" {
 				v.Transfer = true
+				if d := r.Config.Dataset; d != "emnist-letters" && !slices.Contains(v.OtherTargets, d) {
+					v.OtherTargets = append(v.OtherTargets, d)
+				}
 			}
 		}
 		for _, e := range en.evals {
@@ -123,6 +162,9 @@ func writeMarkdown(w io.Writer, v indexView) error {
 	}
 	if len(v.Rows) > 0 {
 		b.WriteString("\nRuns compared, curves overlaid: [compare.html](compare.html).\n")
+	}
+	if note := v.OtherTargetNote(); note != "" {
+		b.WriteString("\n" + note + "\n")
 	}
 	if v.Transfer {
 		b.WriteString("\nFine-tuning runs compared: [transfer.html](transfer.html).\n")

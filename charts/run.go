@@ -89,6 +89,9 @@ type runView struct {
 	MeanImagesPerSecond   string
 	MeanSecondsPerEpoch   string
 	TransferConfiguration string
+	// Reused names the saved network a command took instead of training
+	// it; the page's history and times are that training's.
+	Reused string
 	// Badge marks a run that is not its recipe; the seed's numbers are
 	// not shown beside it.
 	Badge string
@@ -151,6 +154,7 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 		NoEpochs:       len(run.History) == 0,
 		RefreshSeconds: refreshSeconds,
 		Evals:          evals,
+		Reused:         run.Reused,
 	}
 	if !run.Finished.IsZero() {
 		v.Finished = when(run.Finished)
@@ -244,6 +248,9 @@ func newRunPage(run *metrics.Run, evals []link, a assets) (*htmlPage, error) {
 	if e := run.Final.Test; e != nil && (len(e.Confusion) > 0 || len(e.PerClass) > 0 || len(e.Misclassified) > 0) {
 		v.Details = newEvalDetails(e, run.Classes)
 		v.Details.Split = "test"
+		if run.Reused != "" && len(e.Misclassified) == 0 {
+			v.Details.NoMistakes = fmt.Sprintf("A reused network's sidecar keeps no misclassified image: transferlab eval --checkpoint %s draws them.", run.Checkpoint)
+		}
 		p.Body = v
 		cs = append(cs, evalCharts(e, run.Classes)...)
 	}

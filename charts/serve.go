@@ -102,8 +102,11 @@ func newServer(ctx context.Context, root *os.Root, tm timeouts) *http.Server {
 func serveListener(ctx context.Context, w io.Writer, ln net.Listener, resultsDir string, tm timeouts) error {
 	defer ln.Close()
 	fi, err := os.Stat(resultsDir)
-	if err != nil || !fi.IsDir() {
+	if err != nil {
 		return fmt.Errorf("results folder %s does not exist: train a run or run 'transferlab report' first, or pass --results-dir", resultsDir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("results folder %s is not a folder: pass --results-dir with the folder your runs were written to", resultsDir)
 	}
 	root, err := os.OpenRoot(resultsDir)
 	if err != nil {
@@ -180,6 +183,9 @@ func badPath(p string) bool {
 type notExistFS struct{ fs.FS }
 
 func (f notExistFS) Open(name string) (fs.File, error) {
+	if isLock(path.Base(name)) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
 	file, err := f.FS.Open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
@@ -198,6 +204,11 @@ func (f notExistFS) Open(name string) (fs.File, error) {
 	return file, nil
 }
 
+// isLock says whether name is a run's or a network's lock file (.lock,
+// .<name>.lock): each holds the pid and the full command line of the
+// process that holds it, which is not the report's to show.
+func isLock(name string) bool { return strings.HasSuffix(name, ".lock") }
+
 // servableDir is a directory whose listing leaves out the symbolic links
 // that cannot be served: those leading outside the results folder (which
 // os.Root refuses) or to nothing. Listed, they would show the names of
@@ -215,6 +226,9 @@ func (d servableDir) ReadDir(n int) ([]fs.DirEntry, error) {
 		for _, e := range entries {
 			// Other entries are inside the folder by construction: only
 			// links can lead elsewhere, and only they need the Stat.
+			if isLock(e.Name()) {
+				continue
+			}
 			if e.Type()&fs.ModeSymlink == 0 || d.servable(e.Name()) {
 				kept = append(kept, e)
 			}

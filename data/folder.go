@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"transferlab/internal/console"
 	"transferlab/metrics"
 )
 
@@ -167,7 +168,7 @@ func loadFolder(ctx context.Context, d Dataset, opts Options) (*Folder, error) {
 		if len(badFiles) > 1 {
 			more = fmt.Sprintf(" (and %d more bad files)", len(badFiles)-1)
 		}
-		return nil, fmt.Errorf("%s: %s%s; remove it, or skip such files (SkipBad)", d.Name, badFiles[0], more)
+		return nil, fmt.Errorf("%s: %s%s; remove it, or skip such files with --skip-bad", d.Name, badFiles[0], more)
 	}
 	info.Skipped = badFiles
 	f, err := scan.splits(d.Name, px, opts.FolderOptions)
@@ -332,7 +333,7 @@ func markSeen(seen map[[2]uint64]string, path string, st os.FileInfo) error {
 
 // folderCacheVersion changes whenever the preparation's output or the
 // cache's layout changes, so that no cache of an older version is used.
-const folderCacheVersion = 1
+const folderCacheVersion = 2 // 2: with the content's SHA-256
 
 // key fingerprints the listing and the preparation: every file's split,
 // class, path, size and modification time.
@@ -370,6 +371,17 @@ type folderCache struct {
 	Pixels   []byte
 	Inverted []bool
 	Bad      []string
+	Sum      string // SHA-256 of the content: a damaged cache is a miss
+}
+
+// sum is the SHA-256 of a cache's content.
+func (c folderCache) sum() string {
+	h := sha256.New()
+	h.Write(c.Pixels)
+	for i, inv := range c.Inverted {
+		fmt.Fprintf(h, "%d\x00%t\x00%s\x00", i, inv, c.Bad[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // readFolderCache returns the cached preparation of n files when the cache
@@ -390,7 +402,7 @@ func readFolderCache(path, key string, n int) (px []byte, inv []bool, bad []stri
 	if err := gob.NewDecoder(f).Decode(&c); err != nil {
 		return nil, nil, nil, false
 	}
-	if c.Version != folderCacheVersion || c.Key != key || len(c.Pixels) != n*Side*Side || len(c.Inverted) != n || len(c.Bad) != n {
+	if c.Version != folderCacheVersion || c.Key != key || len(c.Pixels) != n*Side*Side || len(c.Inverted) != n || len(c.Bad) != n || c.Sum != c.sum() {
 		return nil, nil, nil, false
 	}
 	return c.Pixels, c.Inverted, c.Bad, true
@@ -398,7 +410,9 @@ func readFolderCache(path, key string, n int) (px []byte, inv []bool, bad []stri
 
 func writeFolderCache(path, key string, px []byte, inv []bool, bad []string) error {
 	return metrics.WriteAtomic(path, func(w io.Writer) error {
-		return gob.NewEncoder(w).Encode(folderCache{Version: folderCacheVersion, Key: key, Pixels: px, Inverted: inv, Bad: bad})
+		c := folderCache{Version: folderCacheVersion, Key: key, Pixels: px, Inverted: inv, Bad: bad}
+		c.Sum = c.sum()
+		return gob.NewEncoder(w).Encode(c)
 	})
 }
 
@@ -444,11 +458,17 @@ func decodeFolder(ctx context.Context, name string, s *folderScan, p Prep, progr
 		go func() {
 			defer drawn.Done()
 			start := time.Now()
-			t := time.NewTicker(100 * time.Millisecond)
+			// Redrawn in place on a terminal; a plain line now and then
+			// in a log.
+			every, redraw, end := 100*time.Millisecond, "\r", ""
+			if !console.IsTerminal(progress) {
+				every, redraw, end = console.LineEvery, "", "\n"
+			}
+			t := time.NewTicker(every)
 			defer t.Stop()
 			draw := func() {
-				d := done.Load()
-				fmt.Fprintf(progress, "\r%s: preparing images %d/%d  %.0f images/s   ", name, d, n, float64(d)/max(time.Since(start).Seconds(), 1e-3))
+				d := int(done.Load())
+				fmt.Fprintf(progress, "%s%s: preparing images %d/%d  %.0f images/s  %s%s", redraw, name, d, n, float64(d)/max(time.Since(start).Seconds(), 1e-3), console.ETA(start, d, n), end)
 			}
 			for {
 				select {
@@ -456,7 +476,9 @@ func decodeFolder(ctx context.Context, name string, s *folderScan, p Prep, progr
 					draw()
 				case <-stop:
 					draw()
-					fmt.Fprintln(progress)
+					if end == "" {
+						fmt.Fprintln(progress)
+					}
 					return
 				}
 			}

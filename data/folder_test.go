@@ -336,6 +336,23 @@ func TestFolderCache(t *testing.T) {
 	if f := loadFolderT(t, dir, o); !f.Info.Cached {
 		t.Errorf("the damaged cache was not replaced")
 	}
+	// So is one whose pixels were flipped in place, its structure whole
+	// (issue 27: it was used, and training went another way).
+	b, err := os.ReadFile(third.Info.Cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(b, third.Train.Pixels[:64])
+	if at < 0 {
+		t.Fatal("the cache does not hold the pixels as stored bytes")
+	}
+	for i := at; i < at+64; i++ {
+		b[i] ^= 0xff
+	}
+	os.WriteFile(third.Info.Cache, b, 0o644)
+	if f := loadFolderT(t, dir, o); f.Info.Cached || !bytes.Equal(f.Train.Pixels, third.Train.Pixels) {
+		t.Errorf("flipped pixels in the cache: cached %v, same pixels as decoded %v", f.Info.Cached, bytes.Equal(f.Train.Pixels, third.Train.Pixels))
+	}
 }
 
 // pngHeader is a PNG signature and IHDR chunk claiming w x h pixels, and

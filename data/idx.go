@@ -10,8 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+
+	"transferlab/metrics"
 )
 
 // IDX magic numbers of the two file kinds a split is made of: unsigned
@@ -232,7 +233,7 @@ func (x *IDX) dimString() string {
 // goes. It checks the file's size and SHA-256 when want gives them. Errors
 // name the file.
 func readIDXFile(path string, want File) (*IDX, string, error) {
-	f, err := os.Open(path)
+	f, _, err := metrics.OpenRegular(path)
 	if err != nil {
 		return nil, "", err
 	}
@@ -274,7 +275,7 @@ func readIDXFile(path string, want File) (*IDX, string, error) {
 // files are compared by their headers before either body is read. Errors
 // name the file.
 func readIDXFileHeader(path string, want File) (*IDX, error) {
-	f, err := os.Open(path)
+	f, _, err := metrics.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}

@@ -103,15 +103,28 @@ func (o Options) places(d Dataset) []place {
 }
 
 // locate finds file f of d: the first place holding a regular file of
-// that name.
+// that name. Whatever the data dir holds under that name is the file,
+// even when it is no file (a folder, a link to a device): reading it then
+// fails, naming it, where another copy would be used without a word.
 func (o Options) locate(d Dataset, f File) (string, place, bool) {
-	for _, p := range o.places(d) {
+	for i, p := range o.places(d) {
 		path := filepath.Join(p.Dir, f.Name)
+		if _, err := os.Lstat(path); err == nil && i == 0 {
+			return path, p, true
+		}
 		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
 			return path, p, true
 		}
 	}
 	return "", place{}, false
+}
+
+// checkDataDir fails when the data dir given is there but is not a folder.
+func (o Options) checkDataDir() error {
+	if st, err := os.Stat(o.dataDir()); err == nil && !st.IsDir() {
+		return fmt.Errorf("the data folder %s is not a folder (--data-dir, or TRANSFERLAB_DATA)", o.dataDir())
+	}
+	return nil
 }
 
 // MissingError is a dataset (split) whose files are not found; its message
@@ -181,6 +194,9 @@ func Load(ctx context.Context, name, split string, opts Options) (*Split, error)
 func loadRegistered(ctx context.Context, d Dataset, split string, opts Options) (*Split, error) {
 	sf, err := d.Split(split)
 	if err != nil {
+		return nil, err
+	}
+	if err := opts.checkDataDir(); err != nil {
 		return nil, err
 	}
 	imgPath, _, okImg := opts.locate(d, sf.Images)

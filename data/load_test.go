@@ -3,10 +3,14 @@ package data
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestLoadUnknownNameListsTheValidOnes(t *testing.T) {
@@ -251,5 +255,57 @@ func TestDefaultDataDir(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", "/cache")
 	if got := DefaultDataDir(); got != "/cache/transferlab/data" {
 		t.Fatalf("DefaultDataDir() = %q, want the user cache folder", got)
+	}
+}
+
+// What the data dir holds under a file's name is the file: a folder, a
+// link to /dev/zero or a FIFO there fails naming it, where before another
+// copy (a local install) was used without a word; and a data dir that is
+// a file is said to be one (issue 27).
+func TestDataDirGivesItsFileOrAnError(t *testing.T) {
+	train := synth{n: 20, rows: 3, cols: 3, classes: 4, base: 1}
+	d, content := fakeDataset(t, "fake", train, synth{n: 8, rows: 3, cols: 3, classes: 4, base: 1})
+	local := t.TempDir()
+	for name, b := range content {
+		writeFile(t, filepath.Join(local, name), b)
+	}
+	sf, _ := d.Split("test")
+	for _, c := range []struct {
+		kind string
+		make func(path string) error
+		want string
+	}{
+		{"a folder", func(p string) error { return os.MkdirAll(p, 0o755) }, "is not a regular file (a folder)"},
+		{"a link to /dev/zero", func(p string) error { return os.Symlink("/dev/zero", p) }, "is not a regular file"},
+		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o644) }, "is not a regular file"},
+	} {
+		opts := Options{DataDir: t.TempDir(), LocalDirs: map[string][]string{"fake": {local}}}
+		for name, b := range content {
+			writeFile(t, filepath.Join(opts.DataDir, "fake", name), b)
+		}
+		bad := filepath.Join(opts.DataDir, "fake", sf.Images.Name)
+		os.Remove(bad)
+		if err := c.make(bad); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := loadRegistered(context.Background(), d, "test", opts); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s in the data dir: %v; want an error naming it", c.kind, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s in the data dir: still reading after 10 s", c.kind)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "data")
+	writeFile(t, file, []byte("not a folder"))
+	opts := Options{DataDir: file, LocalDirs: map[string][]string{"fake": {local}}}
+	if _, err := loadRegistered(context.Background(), d, "test", opts); err == nil || !strings.Contains(err.Error(), "is not a folder") {
+		t.Errorf("a data dir that is a file: %v", err)
+	}
+	if err := Verify(context.Background(), io.Discard, []string{"mnist"}, true, opts); err == nil || !strings.Contains(err.Error(), "is not a folder") {
+		t.Errorf("verify with a data dir that is a file: %v", err)
 	}
 }

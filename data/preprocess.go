@@ -14,6 +14,8 @@ import (
 
 	_ "golang.org/x/image/bmp" // registers BMP with image.Decode
 	"golang.org/x/image/draw"
+
+	"transferlab/metrics"
 )
 
 // Side is the height and width of the networks' input (MNIST's size):
@@ -109,9 +111,12 @@ func PrepareFile(path string, p Prep) (Prepared, error) {
 // DecodeFile decodes an image file after checking its header's size
 // against MaxMegapixels.
 func DecodeFile(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	f, _, err := metrics.OpenRegular(path)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	cfg, format, err := image.DecodeConfig(f)

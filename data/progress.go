@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"transferlab/internal/console"
 )
 
 // progressBar shows a download on one line, redrawn in place, with the
@@ -17,9 +19,11 @@ import (
 // (a spinner instead of the bar while the size is unknown). The bytes and
 // the rate are ours, at the line's end, because the library's rate would
 // count the bytes a resumed download already had as if this run had
-// fetched them. A nil *progressBar draws nothing.
+// fetched them. Off a terminal (a log) it prints the same text as a plain
+// line at most every console.LineEvery instead: no carriage returns, no
+// spinner. A nil *progressBar draws nothing.
 type progressBar struct {
-	bar     *progressbar.ProgressBar
+	bar     *progressbar.ProgressBar // nil: plain lines
 	label   string
 	w       io.Writer
 	total   int64 // -1 = unknown
@@ -30,10 +34,20 @@ type progressBar struct {
 }
 
 func newProgressBar(w io.Writer, label string, total, done int64) *progressBar {
+	return newProgress(w, label, total, done, console.IsTerminal(w))
+}
+
+// newProgress is newProgressBar with a bar redrawn in place (bar) or
+// plain lines.
+func newProgress(w io.Writer, label string, total, done int64, bar bool) *progressBar {
 	if w == nil {
 		return nil
 	}
 	p := &progressBar{w: w, label: label, total: total, done: done, resumed: done, start: time.Now()}
+	if !bar {
+		p.draw("")
+		return p
+	}
 	p.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(p.text("")),
@@ -53,13 +67,17 @@ func newProgressBar(w io.Writer, label string, total, done int64) *progressBar {
 }
 
 // Set records that done bytes of total are through, redrawn at most ten
-// times a second.
+// times a second (a line at most every console.LineEvery).
 func (p *progressBar) Set(done int64) {
 	if p == nil {
 		return
 	}
 	p.done = done
-	if time.Since(p.drawn) >= 100*time.Millisecond {
+	every := 100 * time.Millisecond
+	if p.bar == nil {
+		every = console.LineEvery
+	}
+	if time.Since(p.drawn) >= every {
 		p.draw("")
 	}
 }
@@ -68,7 +86,9 @@ func (p *progressBar) Set(done int64) {
 func (p *progressBar) SetTotal(total int64) {
 	if p != nil && total != p.total {
 		p.total = total
-		p.bar.ChangeMax64(total)
+		if p.bar != nil {
+			p.bar.ChangeMax64(total)
+		}
 	}
 }
 
@@ -78,13 +98,23 @@ func (p *progressBar) Finish(note string) {
 		return
 	}
 	p.draw(note)
-	fmt.Fprintln(p.w)
+	if p.bar != nil {
+		fmt.Fprintln(p.w)
+	}
 }
 
 // draw redraws the line: the library's bar and percentage, with text as
 // its description.
 func (p *progressBar) draw(note string) {
 	p.drawn = time.Now()
+	if p.bar == nil {
+		pct := ""
+		if p.total > 0 {
+			pct = fmt.Sprintf("%3.0f%% ", 100*float64(p.done)/float64(p.total))
+		}
+		fmt.Fprintf(p.w, "%s%s\n", pct, p.text(note))
+		return
+	}
 	// Describe draws with the count the bar had; Set64 then draws again
 	// if the percentage moved (and at the total, the finished bar).
 	p.bar.Describe(p.text(note))

@@ -15,7 +15,7 @@ import (
 func TestProgressBarShowsBytesAndRateOfThisRun(t *testing.T) {
 	var out bytes.Buffer
 	start := time.Now()
-	p := newProgressBar(&out, "fake/train-images-idx3-ubyte.gz", 10_000_000, 4_000_000)
+	p := newProgress(&out, "fake/train-images-idx3-ubyte.gz", 10_000_000, 4_000_000, true)
 	first := out.String()
 	for _, want := range []string{"fake/train-images-idx3-ubyte.gz", "40%", "4.0/10.0 MB"} {
 		if !strings.Contains(first, want) {
@@ -59,4 +59,25 @@ func TestProgressBarShowsBytesAndRateOfThisRun(t *testing.T) {
 	none.SetTotal(20)
 	none.Set(5)
 	none.Finish("done")
+}
+
+// Off a terminal (a log file, CI) the download prints plain lines, the
+// first at once and the last at the end, with no carriage return and no
+// spinner between them.
+func TestProgressOffATerminalIsPlainLines(t *testing.T) {
+	var out bytes.Buffer
+	p := newProgressBar(&out, "fake/emnist.zip", -1, 0) // a buffer is no terminal; size unknown
+	for i := int64(1); i <= 100; i++ {
+		p.Set(i * 1_000_000)
+	}
+	p.SetTotal(100_000_000)
+	p.Finish("done")
+	got := out.String()
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if strings.ContainsAny(got, "\r") || len(lines) != 2 {
+		t.Fatalf("off a terminal: %q; want two plain lines", got)
+	}
+	if !strings.Contains(lines[0], "fake/emnist.zip 0.0 MB") || !strings.Contains(lines[1], "100% fake/emnist.zip 100.0/100.0 MB") || !strings.HasSuffix(lines[1], "done") {
+		t.Errorf("lines %q", lines)
+	}
 }

@@ -200,6 +200,9 @@ func needsInternet(d Dataset, o Options) string {
 // dataset named that is not found at all is an error; with names from
 // ParseNames(nil), missing datasets are only reported.
 func Verify(ctx context.Context, w io.Writer, names []string, explicit bool, opts Options) error {
+	if err := opts.checkDataDir(); err != nil {
+		return err
+	}
 	var bad []string
 	for _, name := range names {
 		d, err := Lookup(name)

@@ -5,9 +5,7 @@ package metrics
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -40,6 +38,10 @@ type Run struct {
 	// Selection is the epoch kept (--keep best) and early stopping
 	// (--patience), when either is on.
 	Selection *Selection `json:"selection,omitempty"`
+	// Reused says which saved network a command took instead of training
+	// it (reproduce's pretrainings): its history and times are that
+	// training's. Empty for a run that trained.
+	Reused string `json:"reused,omitempty"`
 }
 
 // Recipe is the part of a recipe that a command's flags can change.
@@ -243,12 +245,5 @@ func ReadEval(path string) (*EvalFile, error) {
 }
 
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s is not a valid transferlab metrics file: %w", path, err)
-	}
-	return nil
+	return ReadJSONFile(path, "transferlab metrics file", v)
 }

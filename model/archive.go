@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
+
+	"transferlab/metrics"
 )
 
 // maxEntryBytes bounds one archive entry's uncompressed size. The seed's
@@ -23,20 +24,21 @@ const maxEntryBytes = 1 << 30
 // crash on a file that lies about them; a truncated or bit-flipped
 // checkpoint is caught here with an error that names the file.
 func CheckArchive(file string) error {
-	f, err := os.Open(file)
+	f, st, err := metrics.OpenRegular(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
 	bad := func(why string, args ...any) error {
 		return fmt.Errorf("%s is not a readable PyTorch checkpoint (%s): is it truncated or damaged? Save it again", file, fmt.Sprintf(why, args...))
 	}
 	head := make([]byte, 4)
 	if _, err := io.ReadFull(f, head); err != nil || string(head) != "PK\x03\x04" {
+		if err == nil && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 {
+			// A pickle opcode PROTO: torch.save's format before PyTorch 1.6,
+			// whose tensors follow the pickle raw.
+			return fmt.Errorf("%s is a torch.save file in the legacy format of PyTorch before 1.6, which transferlab does not read: load it in Python and save it again with torch.save(state_dict, f) (PyTorch 1.6 or later)", file)
+		}
 		return fmt.Errorf("%s is not a PyTorch checkpoint (not a zip archive): is it truncated or another kind of file?", file)
 	}
 	z, err := zip.NewReader(f, st.Size())

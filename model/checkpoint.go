@@ -156,11 +156,11 @@ func archiveInMemory(named []ts.NamedTensor, name string) (*os.File, error) {
 
 // ReadSidecar reads and checks the sidecar of checkpoint pt.
 func ReadSidecar(pt string) (*Sidecar, error) {
-	if _, err := os.Stat(pt); err != nil {
+	if err := metrics.CheckRegular(pt); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("checkpoint %s does not exist", pt)
 		}
-		return nil, fmt.Errorf("checkpoint %s: %w", pt, err)
+		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	p := SidecarPath(pt)
 	b, err := readSidecarFile(p)
@@ -177,11 +177,13 @@ func ReadSidecar(pt string) (*Sidecar, error) {
 	if sc.Format != SidecarFormat {
 		return nil, fmt.Errorf("sidecar %s has format %d, this transferlab reads format %d", p, sc.Format, SidecarFormat)
 	}
-	if len(sc.Classes) != sc.Arch.Classes {
-		return nil, fmt.Errorf("sidecar %s names %d classes for a %d-way network", p, len(sc.Classes), sc.Arch.Classes)
-	}
+	// The network first: a class count that no network has (-5) is named
+	// as such, not compared with the class names.
 	if err := sc.Arch.Check(); err != nil {
 		return nil, fmt.Errorf("sidecar %s: %w", p, err)
+	}
+	if len(sc.Classes) != sc.Arch.Classes {
+		return nil, fmt.Errorf("sidecar %s names %d classes for a %d-way network", p, len(sc.Classes), sc.Arch.Classes)
 	}
 	// The network it describes is built only for the file it describes.
 	if err := VerifySidecarSum(pt); err != nil {
@@ -195,29 +197,14 @@ func ReadSidecar(pt string) (*Sidecar, error) {
 const maxSidecarBytes = 16 << 20
 
 // readSidecarFile reads a sidecar that must be a regular file of at most
-// maxSidecarBytes (a link to /dev/zero, or a huge file, is refused before
-// it is read).
+// maxSidecarBytes (a link to /dev/zero, a FIFO or a huge file is refused
+// before it is read).
 func readSidecarFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
+	b, err := metrics.ReadBounded(p, maxSidecarBytes)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("sidecar: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("sidecar %s is not a regular file", p)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxSidecarBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	if len(b) > maxSidecarBytes {
-		return nil, fmt.Errorf("sidecar %s is larger than %d MB: it is not a transferlab sidecar", p, maxSidecarBytes>>20)
-	}
-	return b, nil
+	return b, err
 }
 
 // LoadWeights copies the tensors of file into vs's parameters. file is
@@ -401,7 +388,7 @@ func syncFile(path string) error {
 
 // FileSHA256 is the hex SHA-256 of a file.
 func FileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+	f, _, err := metrics.OpenRegular(path)
 	if err != nil {
 		return "", err
 	}

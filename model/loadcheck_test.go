@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/sugarme/gotch/ts"
@@ -85,6 +86,17 @@ func TestReadSidecarRefusesBeforeBuilding(t *testing.T) {
 	}
 	if _, err := ReadSidecar(big); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("a 64 MB sidecar: got %v, want it refused", err)
+	}
+	negative := writeSidecar(t, func(m map[string]any) { m["arch"].(map[string]any)["classes"] = -5 })
+	if _, err := ReadSidecar(negative); err == nil || !strings.Contains(err.Error(), "a classifier needs 2 to") || strings.Contains(err.Error(), "-5-way") {
+		t.Errorf("classes -5: got %v, want the class count refused as such", err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo.pt")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSidecar(fifo); err == nil || !strings.Contains(err.Error(), "is not a regular file (a FIFO)") {
+		t.Errorf("a FIFO as the checkpoint: got %v, want it refused unread", err)
 	}
 	if _, err := ReadSidecar(filepath.Join(t.TempDir(), "nope.pt")); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("a missing checkpoint: got %v, want it said not to exist", err)

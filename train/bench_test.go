@@ -262,7 +262,7 @@ func benchLastTenEpochs(b *testing.B, cache bool) {
 		}
 		train, inputs := net, x
 		if cache {
-			if inputs, err = cachedFeatures(context.Background(), net.(*model.CNN), len(model.CNNLayers())-1, x, false); err != nil {
+			if inputs, err = cachedFeatures(context.Background(), net.(*model.CNN), len(model.CNNLayers())-1, x, false, nil); err != nil {
 				b.Fatal(err)
 			}
 			if train, err = net.(*model.CNN).From(len(model.CNNLayers()) - 1); err != nil {

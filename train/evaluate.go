@@ -42,6 +42,9 @@ func evalChunk(net model.Net) int {
 	return EvalBatch
 }
 
+// chunksOf is the number of passes of chunk images over n images.
+func chunksOf(n, chunk int) int { return (n + chunk - 1) / chunk }
+
 // evaluation is one pass over a split: its metrics and each image's
 // predicted class.
 type evaluation struct {
@@ -73,7 +76,7 @@ func evaluateInChunks(ctx context.Context, net model.Net, x, y *ts.Tensor, class
 	}
 	labels := y.Int64Values()
 	var lossSum float64
-	correct, chunks := 0, (n+chunk-1)/chunk
+	correct, chunks := 0, chunksOf(n, chunk)
 	err = NoGradChunks(ctx, x, y, chunk, func(s *model.Scope, xb, yb *ts.Tensor, lo int) error {
 		loss, pred, err := evalBatch(s, net, xb, yb, bf16)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -22,23 +23,33 @@ import (
 
 // cachedFeatures runs the frozen layers below layer from over x in
 // evaluation batches under no-grad and returns their output as one
-// tensor, where x is (the run's device).
-func cachedFeatures(ctx context.Context, cnn *model.CNN, from int, x *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
-	if x.MustSize()[0] == 0 {
+// tensor, where x is (the run's device). obs (nil: none) sees each batch.
+func cachedFeatures(ctx context.Context, cnn *model.CNN, from int, x *ts.Tensor, bf16 bool, obs EpochObserver) (*ts.Tensor, error) {
+	n := int(x.MustSize()[0])
+	if n == 0 {
 		return nil, fmt.Errorf("no images to compute features of")
 	}
+	if obs != nil {
+		defer obs.Done()
+	}
+	start := time.Now()
 	var parts []*ts.Tensor
 	defer func() {
 		for _, p := range parts {
 			p.MustDrop()
 		}
 	}()
-	err := NoGradChunks(ctx, x, nil, EvalBatch, func(s *model.Scope, xb, _ *ts.Tensor, _ int) error {
+	err := NoGradChunks(ctx, x, nil, EvalBatch, func(s *model.Scope, xb, _ *ts.Tensor, lo int) error {
 		f, err := frozenStages(cnn, from, xb, bf16)
-		if err == nil {
-			parts = append(parts, f)
+		if err != nil {
+			return err
 		}
-		return err
+		parts = append(parts, f)
+		if obs != nil {
+			done := lo + int(xb.MustSize()[0])
+			obs.Batch(len(parts), (n+EvalBatch-1)/EvalBatch, 0, 0, float64(done)/time.Since(start).Seconds())
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -62,14 +73,18 @@ func frozenStages(cnn *model.CNN, from int, xb *ts.Tensor, bf16 bool) (*ts.Tenso
 
 // useCachedFeatures swaps the splits' images for the output of the frozen
 // layers below layer from and returns the network of the layers above to
-// train. The images are freed: the loop never needs them again.
-func useCachedFeatures(ctx context.Context, cnn *model.CNN, from int, sp *splits, bf16 bool) (model.Net, error) {
+// train. The images are freed: the loop never needs them again. Each
+// split's pass shows its progress on log.
+func useCachedFeatures(ctx context.Context, cnn *model.CNN, from int, sp *splits, bf16 bool, log Logger) (model.Net, error) {
 	suffix, err := cnn.From(from)
 	if err != nil {
 		return nil, fmt.Errorf("feature cache: %w", err)
 	}
-	swap := func(x **ts.Tensor) error {
-		f, err := cachedFeatures(ctx, cnn, from, *x, bf16)
+	layer := model.CNNLayers()[from]
+	swap := func(x **ts.Tensor, split string) error {
+		n := int((*x).MustSize()[0])
+		obs := log.Task(fmt.Sprintf("frozen layers below %s, %s images", layer, split), (n+EvalBatch-1)/EvalBatch)
+		f, err := cachedFeatures(ctx, cnn, from, *x, bf16, obs)
 		if err != nil {
 			return err
 		}
@@ -77,15 +92,16 @@ func useCachedFeatures(ctx context.Context, cnn *model.CNN, from int, sp *splits
 		*x = f
 		return nil
 	}
-	if err := swap(&sp.trainX); err != nil {
+	log.Printf("caching the output of the frozen layers below %s once, for the training, held-out and test images; the epochs train the layers above on it", layer)
+	if err := swap(&sp.trainX, "training"); err != nil {
 		return nil, err
 	}
 	if sp.evalName == "val" {
-		if err := swap(&sp.evalX); err != nil {
+		if err := swap(&sp.evalX, "validation"); err != nil {
 			return nil, err
 		}
 	}
-	if err := swap(&sp.testX); err != nil {
+	if err := swap(&sp.testX, "test"); err != nil {
 		return nil, err
 	}
 	if sp.evalName != "val" {

@@ -49,6 +49,10 @@ type Options struct {
 	OnEpoch           func(*metrics.Run) error // after every epoch, e.g. refresh the report page
 	KeepMisclassified int                      // test images kept for the report (default 36)
 
+	// BeforeRun, when set, is told of each run as it starts, with the
+	// recipe the options made (reproduce counts its stages).
+	BeforeRun func(r Recipe, o Options)
+
 	// beforeEpoch, in tests, runs before each epoch's training (a fault
 	// injected into the network).
 	beforeEpoch func(epoch int, net model.Net)

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"transferlab/model"
@@ -46,6 +47,12 @@ func checkFreeSpace(r Recipe, o Options, runDir string, params []model.Param) er
 		need[runDir] -= weights
 		need[o.PretrainedDir] += 2 * weights
 	}
+	// Checkpoints already there are part of that peak (a --resume's last
+	// resume point, a network the run will replace): their space is taken.
+	need[runDir] -= bytesOf(filepath.Join(runDir, "resume-*.pt"), filepath.Join(runDir, "model.pt"))
+	if r.Kind == "pretrain" {
+		need[o.PretrainedDir] -= bytesOf(PretrainedPath(o.PretrainedDir, r.Dataset))
+	}
 	for dir, n := range need {
 		var st syscall.Statfs_t
 		if syscall.Statfs(dir, &st) != nil {
@@ -56,6 +63,20 @@ func checkFreeSpace(r Recipe, o Options, runDir string, params []model.Param) er
 		}
 	}
 	return nil
+}
+
+// bytesOf is the size of the regular files the patterns match.
+func bytesOf(patterns ...string) int64 {
+	var n int64
+	for _, p := range patterns {
+		matches, _ := filepath.Glob(p)
+		for _, m := range matches {
+			if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() {
+				n += fi.Size()
+			}
+		}
+	}
+	return n
 }
 
 // checkWritable fails early, before any training or evaluation, when dir

@@ -3,11 +3,11 @@ package train
 import (
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
+
+	"transferlab/internal/console"
 )
 
 // ConsoleLogger prints a run's lines to W and, on a terminal, a progress
@@ -21,11 +21,7 @@ type ConsoleLogger struct {
 
 // NewConsoleLogger writes to w, with bars when w is a terminal.
 func NewConsoleLogger(w io.Writer) *ConsoleLogger {
-	bars := false
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bars = true
-	}
-	return &ConsoleLogger{W: w, Bars: bars, Every: 30 * time.Second}
+	return &ConsoleLogger{W: w, Bars: console.IsTerminal(w), Every: console.LineEvery}
 }
 
 // Printf prints one line.
@@ -52,7 +48,7 @@ func (l *ConsoleLogger) Task(label string, steps int) EpochObserver {
 		)
 		return &barObserver{bar: bar, label: label}
 	}
-	return &lineObserver{l: l, label: label, last: time.Now()}
+	return &lineObserver{l: l, label: label, start: time.Now(), last: time.Now()}
 }
 
 type barObserver struct {
@@ -68,9 +64,9 @@ func (b *barObserver) Batch(done, total int, loss, acc, ips float64) {
 func (b *barObserver) Done() { _ = b.bar.Finish() }
 
 type lineObserver struct {
-	l     *ConsoleLogger
-	label string
-	last  time.Time
+	l           *ConsoleLogger
+	label       string
+	start, last time.Time
 }
 
 func (o *lineObserver) Batch(done, total int, loss, acc, ips float64) {
@@ -78,7 +74,7 @@ func (o *lineObserver) Batch(done, total int, loss, acc, ips float64) {
 		return
 	}
 	o.last = time.Now()
-	o.l.Printf("%s batch %d/%d loss %.4f acc %.2f%% %.0f img/s", o.label, done, total, loss, acc, ips)
+	o.l.Printf("%s batch %d/%d loss %.4f acc %.2f%% %.0f img/s  %s", o.label, done, total, loss, acc, ips, console.ETA(o.start, done, total))
 }
 
 func (o *lineObserver) Done() {}

@@ -23,6 +23,9 @@ func recordFailure(ctx context.Context, runDir string, run *metrics.Run, o Optio
 	if err == nil || run.Status != "running" {
 		return err
 	}
+	if _, serr := os.Stat(filepath.Join(runDir, ".lock")); serr != nil {
+		return err // the folder was removed under the run: nothing to record in
+	}
 	run.Status = "failed"
 	if ctx.Err() != nil {
 		run.Status = "interrupted"

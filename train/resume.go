@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sugarme/gotch/nn"
@@ -87,15 +90,28 @@ func saveResumePoint(dir string, vs *nn.VarStore, opt *model.Optimizer, run *met
 }
 
 func readResumePoint(dir string) (*resumePoint, error) {
+	p := filepath.Join(dir, resumeJSON)
 	var rp resumePoint
-	b, err := os.ReadFile(filepath.Join(dir, resumeJSON))
-	if err != nil {
+	if err := metrics.ReadJSONFile(p, "resume point", &rp); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &rp); err != nil {
-		return nil, fmt.Errorf("%s is damaged: %w", filepath.Join(dir, resumeJSON), err)
+	if err := rp.check(); err != nil {
+		return nil, fmt.Errorf("%s is damaged: %w: start again without --resume", p, err)
 	}
 	return &rp, nil
+}
+
+// check refuses a resume point no run wrote, before any file it names is
+// opened (or removed): its file must be a plain name in the run folder,
+// and its epoch the length of its history.
+func (rp *resumePoint) check() error {
+	if f := rp.File; f == "" || f == "." || f == ".." || filepath.Base(f) != f || strings.ContainsAny(f, `/\`) {
+		return fmt.Errorf("its checkpoint %q is not a file name in the run folder", rp.File)
+	}
+	if rp.Epoch < 0 || rp.Epoch != len(rp.History) {
+		return fmt.Errorf("it records epoch %d with %d epochs of history", rp.Epoch, len(rp.History))
+	}
+	return nil
 }
 
 // removeResumePoint deletes a finished run's resumable checkpoint.
@@ -122,13 +138,13 @@ func loadResumePoint(dir string, vs *nn.VarStore, cfg metrics.Config) (*resumePo
 	// loads its weights from the resume point, not from the source.
 	saved.SourceCheckpoint, cfg.SourceCheckpoint = "", ""
 	saved.SourceSHA256, cfg.SourceSHA256 = "", ""
-	a, _ := json.Marshal(saved)
-	b, _ := json.Marshal(cfg)
-	if !bytes.Equal(a, b) {
-		return nil, fmt.Errorf("the run in %s was started with other settings (%+v): resume it with the same command, or start again without --resume", dir, rp.Config)
+	if diff := configDiff(saved, cfg); len(diff) > 0 {
+		return nil, fmt.Errorf("the run in %s was started with other settings (%s): resume it with the same command, or start again without --resume", dir, strings.Join(diff, "; "))
 	}
-	if rp.Epoch >= cfg.Epochs {
-		return nil, fmt.Errorf("the run in %s already finished its %d epochs", dir, cfg.Epochs)
+	// A resume point after the last epoch is that of a run whose final
+	// checkpoint could not be written: the resume runs only its finish.
+	if rp.Epoch > cfg.Epochs {
+		return nil, fmt.Errorf("%s is damaged: it records epoch %d of a %d-epoch run: start again without --resume", filepath.Join(dir, resumeJSON), rp.Epoch, cfg.Epochs)
 	}
 	pt := filepath.Join(dir, rp.File)
 	if sum, err := model.FileSHA256(pt); err != nil || sum != rp.SHA256 {
@@ -173,4 +189,31 @@ func restoreOptimizer(dir string, rp *resumePoint, opt *model.Optimizer, params 
 		state[p.Name] = model.OptimState{Step: rp.Steps[p.Name], ExpAvg: m, ExpAvgSq: v}
 	}
 	return opt.SetState(state)
+}
+
+// configDiff names each setting, by its name in metrics.json, whose value
+// differs between the run's saved settings and now: "lr 0.001, now 0.01".
+func configDiff(saved, now metrics.Config) []string {
+	fields := func(c metrics.Config) map[string]json.RawMessage {
+		b, _ := json.Marshal(c)
+		m := map[string]json.RawMessage{}
+		_ = json.Unmarshal(b, &m)
+		return m
+	}
+	a, b := fields(saved), fields(now)
+	both := maps.Clone(a) // every field either has
+	maps.Copy(both, b)
+	show := func(v json.RawMessage) string {
+		if v == nil {
+			return "unset"
+		}
+		return string(v)
+	}
+	var diff []string
+	for _, k := range slices.Sorted(maps.Keys(both)) {
+		if !bytes.Equal(a[k], b[k]) {
+			diff = append(diff, fmt.Sprintf("%s %s, now %s", k, show(a[k]), show(b[k])))
+		}
+	}
+	return diff
 }

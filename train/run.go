@@ -42,6 +42,9 @@ func Run(ctx context.Context, r Recipe, o Options) (run *metrics.Run, err error)
 		}
 		run = j.run
 	}()
+	if o.BeforeRun != nil {
+		o.BeforeRun(o.Apply(r), o)
+	}
 	if err := j.prepare(r, o); err != nil {
 		return nil, err
 	}
@@ -134,11 +137,16 @@ func (j *job) check() error {
 // pretraining writes: a --resume of a run that is still going fails here,
 // naming it. Temp files a killed run left are removed under the lock.
 func (j *job) claimFolders(def Recipe) error {
-	dir, lock, err := claimRunFolder(j.o.ResultsDir, RunName(def, j.o), j.o.Resume)
+	dir, lock, fresh, err := claimRunFolder(j.o.ResultsDir, RunName(def, j.o), j.o.Resume)
 	if err != nil {
 		return err
 	}
-	j.closers = append(j.closers, lock.Release)
+	j.closers = append(j.closers, func() {
+		if fresh && j.run == nil {
+			removeUnusedFolder(dir) // the run failed before it began
+		}
+		lock.Release()
+	})
 	j.dir, j.r.Name = dir, filepath.Base(dir)
 	metrics.RemoveStaleTemps(j.dir)
 	j.ckpt = filepath.Join(j.dir, "model.pt")
@@ -204,6 +212,12 @@ func (j *job) loadWeights() error {
 			return err
 		}
 		j.resume = rp
+		if rp.Epoch == j.r.Epochs {
+			// Its final checkpoint could not be written (finish failed):
+			// fit has nothing to do, finish runs again.
+			j.o.Log.Printf("%s: all %d epochs are trained: evaluating on the test split and writing the checkpoint the run could not write", j.r.Name, rp.Epoch)
+			return nil
+		}
 		j.o.Log.Printf("%s: resuming after epoch %d of %d", j.r.Name, rp.Epoch, j.r.Epochs)
 		return nil
 	}
@@ -233,7 +247,7 @@ func (j *job) freeze() error {
 	}
 	j.params = params
 	if cnn, ok := j.net.(*model.CNN); ok && cachesFeatures(j.r, j.o) {
-		j.net, err = useCachedFeatures(j.ctx, cnn, k, j.sp, j.bf16())
+		j.net, err = useCachedFeatures(j.ctx, cnn, k, j.sp, j.bf16(), j.o.Log)
 	}
 	return err
 }
@@ -308,6 +322,9 @@ func (j *job) fit() error {
 		if err != nil {
 			return err
 		}
+		if err := j.checkFolder(); err != nil {
+			return err
+		}
 		j.run.History = append(j.run.History, ep)
 		j.run.WallSeconds = time.Since(j.started).Seconds()
 		torchenv.ReleaseFreeMemory()
@@ -333,6 +350,16 @@ func (j *job) fit() error {
 	return nil
 }
 
+// checkFolder fails when the run's folder, or its lock, was removed
+// while the run was going: writing the epoch would make the folder again,
+// unlocked, for another run to take.
+func (j *job) checkFolder() error {
+	if _, err := os.Stat(filepath.Join(j.dir, ".lock")); err != nil {
+		return fmt.Errorf("the run folder %s (or its lock) was removed while the run was going: stopped, nothing more is written there", j.dir)
+	}
+	return nil
+}
+
 // epoch trains epoch e (a seeded shuffle of its own) and evaluates on the
 // validation split, or the test split where the recipe holds none out.
 func (j *job) epoch(e int) (metrics.Epoch, error) {
@@ -342,7 +369,8 @@ func (j *job) epoch(e int) (metrics.Epoch, error) {
 	if err != nil {
 		return ep, err
 	}
-	ev, err := evaluate(j.ctx, j.net, sp.evalX, sp.evalY, len(sp.classes), j.bf16())
+	pass := j.o.Log.Task(fmt.Sprintf("epoch %d/%d %s pass", e, r.Epochs, sp.evalName), chunksOf(sp.evalN, evalChunk(j.net)))
+	ev, err := evaluateObserved(j.ctx, j.net, sp.evalX, sp.evalY, len(sp.classes), j.bf16(), pass)
 	if err != nil {
 		return ep, err
 	}
@@ -388,12 +416,18 @@ func (j *job) finish() error {
 	if err := model.SaveCheckpoint(j.vs, j.ckpt, sc); err != nil {
 		return err
 	}
-	removeResumePoint(j.dir)
-	pruneBest(j.dir, 0)
 	run.Checkpoint, run.Status, run.Finished = j.ckpt, "done", time.Now().UTC()
 	run.WallSeconds = time.Since(j.started).Seconds()
 	j.o.Log.Printf("%s: checkpoint %s, metrics %s", r.Name, j.ckpt, filepath.Join(j.dir, metrics.FileName))
-	return writeRun(j.dir, run, j.o)
+	// The resume point goes only once metrics.json says "done": until
+	// then a failure (or a kill) leaves it, and --resume runs finish again.
+	if err := writeRun(j.dir, run, j.o); err != nil {
+		run.Checkpoint, run.Status, run.Finished = "", "running", time.Time{} // Run marks it failed, resumable
+		return err
+	}
+	removeResumePoint(j.dir)
+	pruneBest(j.dir, 0) // kept until now: a --resume of a failed finish loads them again
+	return nil
 }
 
 // testPass is the trained network's evaluation on the test split. Where
@@ -406,7 +440,8 @@ func (j *job) testPass() (evaluation, error) {
 	if t := j.lastTest; t != nil && t.FromEpoch == len(j.run.History) {
 		return *t, nil
 	}
-	return evaluate(j.ctx, j.net, j.sp.testX, j.sp.testY, len(j.sp.classes), j.bf16())
+	pass := j.o.Log.Task("test pass", chunksOf(j.sp.testN, evalChunk(j.net)))
+	return evaluateObserved(j.ctx, j.net, j.sp.testX, j.sp.testY, len(j.sp.classes), j.bf16(), pass)
 }
 
 // SourceCheckpoint is the file a finetune loads its source weights from

@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -102,32 +103,54 @@ const maxVersions = 10000
 // holds is passed over. With resume, it is the newest version that holds a
 // resume point, and a process that holds it is an error naming that
 // process. The lock is released by the caller (or when the process ends).
-func claimRunFolder(resultsDir, name string, resume bool) (string, *runlock.Lock, error) {
+func claimRunFolder(resultsDir, name string, resume bool) (dir string, lock *runlock.Lock, fresh bool, err error) {
 	if resume {
-		return claimResumeFolder(resultsDir, name)
+		dir, lock, err := claimResumeFolder(resultsDir, name)
+		return dir, lock, false, err
 	}
 	for v := 1; v <= maxVersions; v++ {
 		dir := versionDir(resultsDir, name, v)
 		if used(dir) {
 			continue
 		}
+		_, statErr := os.Stat(dir)
+		fresh := errors.Is(statErr, fs.ErrNotExist)
 		if err := checkWritable(dir, "--results-dir"); err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		lock, err := runlock.Acquire(filepath.Join(dir, ".lock"), "run folder "+dir)
 		if errors.Is(err, runlock.ErrHeld) {
 			continue // a run that started a moment ago took it
 		}
 		if err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		if used(dir) { // filled between the look and the lock
 			lock.Release()
 			continue
 		}
-		return dir, lock, nil
+		return dir, lock, fresh, nil
 	}
-	return "", nil, fmt.Errorf("%s: %d versions of %s exist: choose another --name or --results-dir", resultsDir, maxVersions, name)
+	return "", nil, false, fmt.Errorf("%s: %d versions of %s exist: choose another --name or --results-dir", resultsDir, maxVersions, name)
+}
+
+// removeUnusedFolder removes a run folder this run made and that holds
+// nothing but its lock (and temp files): a run that failed before its
+// first epoch leaves no empty folder behind. A folder with anything else
+// in it stays.
+func removeUnusedFolder(dir string) {
+	metrics.RemoveStaleTemps(dir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Name() != ".lock" {
+			return
+		}
+	}
+	os.Remove(filepath.Join(dir, ".lock"))
+	os.Remove(dir)
 }
 
 // claimResumeFolder locks the newest version of name that holds a resume

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,10 +62,16 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 		base.EvalLimit = quickTestImages
 		base.Overwrite = true // its own folder of throwaway networks
 	}
+	clock := planStages(base, o)
+	base.BeforeRun = func(r train.Recipe, opts train.Options) {
+		clock.begin(describe(r, opts.Seed, o.Seeds), plannedWork(r, opts))
+	}
 	var stages []Stage
 	for _, stage := range []func(train.Options) ([]Stage, error){
 		func(opts train.Options) ([]Stage, error) { return reproduceOverfit(ctx, opts, o.Quick) },
-		func(opts train.Options) ([]Stage, error) { return reproducePretrainings(ctx, opts, o.Quick, o.Retrain) },
+		func(opts train.Options) ([]Stage, error) {
+			return reproducePretrainings(ctx, opts, o.Quick, o.Retrain, clock)
+		},
 		func(opts train.Options) ([]Stage, error) { return reproduceTransfers(ctx, opts, o) },
 	} {
 		done, err := stage(base)
@@ -74,6 +81,39 @@ func Reproduce(ctx context.Context, o ReproduceOptions) ([]Stage, error) {
 		}
 	}
 	return stages, nil
+}
+
+// planStages is the clock of reproduce's stages: Q4, the two
+// pretrainings and the five transfers with each seed, their work
+// estimated with the options each will run with (the transfers on
+// EMNIST letters unless --target names another).
+func planStages(base train.Options, o ReproduceOptions) *stageClock {
+	var work []float64
+	q4, _ := Lookup("overfit")
+	ov := base
+	if o.Quick {
+		ov.Limit, ov.Epochs = quickTrainImages, quickFFNEpochs
+	}
+	work = append(work, plannedWork(ov.Apply(q4), ov))
+	pre := base
+	if o.Quick {
+		pre.Limit, pre.Epochs = quickTrainImages, quickEpochs
+	}
+	for _, ds := range []string{"mnist", "fashion"} {
+		r, _ := Pretrain(ds)
+		work = append(work, plannedWork(pre.Apply(r), pre))
+	}
+	tr := base
+	tr.Target = cmp.Or(o.Target, data.EMNISTLetters)
+	if o.Quick {
+		tr.PerClass, tr.Epochs = quickPerClass, quickEpochs
+	}
+	for _, r := range TransferRecipes() {
+		for range max(o.Seeds, 1) {
+			work = append(work, plannedWork(tr.Apply(r), tr))
+		}
+	}
+	return newStageClock(base.Log, work)
 }
 
 // timedRun runs r and logs how long it took.
@@ -102,7 +142,7 @@ func reproduceOverfit(ctx context.Context, o train.Options, quick bool) ([]Stage
 
 // reproducePretrainings pretrains the CNN on MNIST and on Fashion-MNIST,
 // or reuses a network in the pretrained folder trained by the same recipe.
-func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain bool) ([]Stage, error) {
+func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain bool, clock *stageClock) ([]Stage, error) {
 	if quick {
 		o.Limit, o.Epochs = quickTrainImages, quickEpochs
 	}
@@ -111,7 +151,7 @@ func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain 
 		r, _ := Pretrain(ds)
 		ckpt := train.PretrainedPath(o.PretrainedDir, ds)
 		if !retrain {
-			if st, ok, err := reuse(r, o, ckpt); ok || err != nil {
+			if st, ok, err := reuse(r, o, ckpt, clock); ok || err != nil {
 				stages = append(stages, st)
 				if err != nil {
 					return stages, err
@@ -134,12 +174,12 @@ func reproducePretrainings(ctx context.Context, o train.Options, quick, retrain 
 // reuse records a pretrained network of recipe r in the results folder
 // (unless a run is there already: the pretraining itself, or an earlier
 // reproduce) when ckpt holds one; ok is false when it does not.
-func reuse(r train.Recipe, o train.Options, ckpt string) (Stage, bool, error) {
+func reuse(r train.Recipe, o train.Options, ckpt string, clock *stageClock) (Stage, bool, error) {
 	res, why, ok := reusable(r, o, ckpt)
 	if !ok {
 		return Stage{}, false, nil
 	}
-	o.Log.Printf("%s: %s", r.Name, why)
+	clock.skip(r.Name, why)
 	res.Name = train.RunName(r, o)
 	if err := train.Record(res, o); err != nil {
 		return Stage{}, true, err
@@ -150,6 +190,7 @@ func reuse(r train.Recipe, o train.Options, ckpt string) (Stage, bool, error) {
 // reproduceTransfers runs the five transfer configurations on EMNIST
 // letters, or on the user's --target where EMNIST cannot be had.
 func reproduceTransfers(ctx context.Context, o train.Options, ro ReproduceOptions) ([]Stage, error) {
+	ro.Options = o // with its defaults: a logger above all
 	target, err := transferTarget(ctx, ro)
 	if err != nil {
 		return nil, err
@@ -201,6 +242,7 @@ func transferTarget(ctx context.Context, o ReproduceOptions) (string, error) {
 		if _, err := data.Lookup(o.Target); err != nil {
 			return "", err
 		}
+		o.Log.Printf("running the five transfers on %s instead (--target): not the seed's EMNIST letters, so their numbers are not comparable with the seed's, and the pages mark them so", o.Target)
 	}
 	return o.Target, nil
 }
@@ -238,11 +280,16 @@ func reusable(r train.Recipe, o train.Options, ckpt string) (*metrics.Run, strin
 	}
 	res := &metrics.Run{
 		Name: r.Name, Kind: r.Kind, Status: "done", Config: c, Classes: sc.Classes, History: sc.History,
-		Final: sc.Final, Started: sc.Saved, Finished: sc.Saved, Checkpoint: ckpt, Env: sc.Env, Reference: r.Reference,
+		Final: sc.Final, Checkpoint: ckpt, Env: sc.Env, Reference: r.Reference,
+		Reused: fmt.Sprintf("%s, trained %s by the same recipe and seed", ckpt, sc.Saved.Local().Format("2006-01-02")),
 	}
 	for _, e := range sc.History {
 		res.WallSeconds += e.Seconds
 	}
+	// The times are the saved training's: it ended when the network was
+	// saved, after about the epochs' seconds.
+	res.Finished = sc.Saved
+	res.Started = sc.Saved.Add(-time.Duration(res.WallSeconds * float64(time.Second)))
 	return res, fmt.Sprintf("reusing %s (same recipe and seed, trained %s; --retrain trains again)", ckpt, sc.Saved.Format("2006-01-02")), true
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"transferlab/train"
@@ -21,6 +22,11 @@ func TestCommittedMNISTCheckpointIsReusedByReproduce(t *testing.T) {
 	}
 	if run.Final.Test == nil || run.Final.Test.Accuracy < 99.0 || len(run.History) != 20 {
 		t.Errorf("reused run: test %+v, %d epochs", run.Final.Test, len(run.History))
+	}
+	// It says it was reused, and its times are its training's: it did not
+	// start and finish in the same instant.
+	if run.Reused == "" || !strings.Contains(run.Reused, ckpt) || run.Finished.Sub(run.Started).Seconds() < run.WallSeconds-1 {
+		t.Errorf("reused run: reused %q, started %v, finished %v, wall %.0f s", run.Reused, run.Started, run.Finished, run.WallSeconds)
 	}
 	t.Log(why)
 	if _, _, ok := reusable(r, train.Options{Seed: 7}, ckpt); ok {

@@ -12,6 +12,10 @@ import (
 	"transferlab/data"
 )
 
+// maxShowImages bounds the grid: --n 100000000 wrote a 22056x25731 PNG
+// of a whole split.
+const maxShowImages = 1024
+
 // dataShowOptions are the flags of 'transferlab data show'.
 type dataShowOptions struct {
 	split choiceFlag
@@ -22,7 +26,7 @@ type dataShowOptions struct {
 func (o *dataShowOptions) AddFlags(f *pflag.FlagSet) {
 	o.split = newChoice(data.SplitTrain, data.SplitTrain, data.SplitTest)
 	f.Var(&o.split, "split", "the split to show")
-	f.IntVar(&o.n, "n", 64, "number of images")
+	f.IntVar(&o.n, "n", 64, fmt.Sprintf("number of images (1 to %d)", maxShowImages))
 	f.StringVarP(&o.out, "output", "o", "", "PNG file to write (required)")
 }
 
@@ -51,8 +55,8 @@ func runDataShow(ctx context.Context, o dataOptions, show dataShowOptions, name 
 	switch {
 	case show.out == "":
 		return usageError{errors.New("give the PNG file to write with -o FILE.png")}
-	case show.n <= 0:
-		return usageError{fmt.Errorf("--n %d: give a positive count", show.n)}
+	case show.n <= 0 || show.n > maxShowImages:
+		return usageError{fmt.Errorf("--n %d: give 1 to %d (a grid of %d images is already about 2,900 pixels square)", show.n, maxShowImages, maxShowImages)}
 	}
 	return data.Show(ctx, name, show.split.value, show.n, show.out, o.options(stderr))
 }

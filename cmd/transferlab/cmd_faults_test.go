@@ -129,3 +129,24 @@ func TestVersionNamesCommitLibtorchAndGotch(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C during embed ends in one line that says it was interrupted and
+// what that left, not a bare "context canceled" (issue 27).
+func TestInterruptedEmbedSaysSo(t *testing.T) {
+	results := t.TempDir()
+	c := startCLI(t, "embed", "--checkpoint", filepath.Join("..", "..", "pretrained", "mnist-cnn.pt"),
+		"--dataset", "mnist", "--n", "5000", "--layer", "conv3", "--results-dir", results)
+	if !c.waitFor(regexp.MustCompile(`^embedding .* on 5000 mnist test images`)) {
+		t.Fatalf("embed did not say it started; output:\n%s", c.output())
+	}
+	time.Sleep(300 * time.Millisecond)
+	c.cmd.Process.Signal(syscall.SIGINT)
+	code, _ := c.wait(t)
+	out := c.output()
+	if code != 1 || strings.Contains(out, "context canceled") || !strings.Contains(out, "transferlab: interrupted before it finished") {
+		t.Errorf("interrupted embed: exit %d; want 1 and one line saying it was interrupted; output:\n%s", code, out)
+	}
+	if pages, _ := filepath.Glob(filepath.Join(results, "embed-*")); len(pages) > 0 {
+		t.Errorf("an interrupted embed wrote %v", pages)
+	}
+}

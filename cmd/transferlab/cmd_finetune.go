@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"transferlab/metrics"
 	"transferlab/train"
 	"transferlab/transfer"
 )
@@ -59,8 +63,25 @@ func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if err := checkSeeds(o.seeds); err != nil {
+	if err := checkSeeds(o.seed, o.seeds); err != nil {
 		return err
+	}
+	if err := checkTarget(o.target); err != nil {
+		return err
+	}
+	// The source is checked before the data loads: a missing --from PATH,
+	// or one that is no file (a FIFO blocked the run). A --resume does not
+	// need it, and a missing pretrained network is the run's to report,
+	// with the command that makes it.
+	if src := train.SourceCheckpoint(r, opts.PretrainedDir); src != "" {
+		err := metrics.CheckRegular(src)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && (opts.Resume || r.Source == "mnist" || r.Source == "fashion"):
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("--from %s does not exist", src)
+		case err != nil:
+			return fmt.Errorf("--from: %w", err)
+		}
 	}
 	opts.Target, opts.PerClass = o.target, o.perClass.n
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)

@@ -61,7 +61,10 @@ func runReproduce(ctx context.Context, o reproduceOptions, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	if err := checkSeeds(o.seeds); err != nil {
+	if err := checkSeeds(o.seed, o.seeds); err != nil {
+		return err
+	}
+	if err := checkTarget(o.target); err != nil {
 		return err
 	}
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)

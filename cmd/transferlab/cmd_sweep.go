@@ -63,7 +63,10 @@ mean, the standard deviation and the 95% interval.`,
 }
 
 func runSweepDepth(ctx context.Context, o sweepDepthOptions, stdout, stderr io.Writer) error {
-	if err := checkSeeds(o.seeds); err != nil {
+	if err := checkSeeds(o.seed, o.seeds); err != nil {
+		return err
+	}
+	if err := checkTarget(o.target); err != nil {
 		return err
 	}
 	opts, err := o.options(stderr)

@@ -60,7 +60,10 @@ func runTransfer(ctx context.Context, o transferOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if err := checkSeeds(o.seeds); err != nil {
+	if err := checkSeeds(o.seed, o.seeds); err != nil {
+		return err
+	}
+	if err := checkTarget(o.target); err != nil {
 		return err
 	}
 	opts.Target, opts.PerClass = o.target, o.perClass.n

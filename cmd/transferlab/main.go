@@ -49,13 +49,23 @@ func run(args []string) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "transferlab:", oneLine(err.Error()))
+	fmt.Fprintln(os.Stderr, "transferlab:", oneLine(interrupted(err).Error()))
 	var u usageError
 	if errors.As(err, &u) || isUnknownCommand(err) {
 		fmt.Fprintln(os.Stderr, "Run 'transferlab --help' for usage.")
 		return 2
 	}
 	return 1
+}
+
+// interrupted names a bare cancellation (Ctrl-C or SIGTERM in a command
+// that has nothing of its own to say about it, such as embed or data
+// fetch) as an interruption; any other error passes through.
+func interrupted(err error) error {
+	if errors.Is(err, context.Canceled) && err.Error() == context.Canceled.Error() {
+		return errors.New("interrupted before it finished: nothing was left half-written (every file is written whole or not at all; a download resumes where it stopped)")
+	}
+	return err
 }
 
 // executeGuarded runs the command line; a libtorch error raised as a panic

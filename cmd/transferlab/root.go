@@ -60,10 +60,34 @@ Start with 'transferlab doctor'.`,
 		newReproduceCommand(),
 	)
 	for _, c := range root.Commands() {
+		if c.HasSubCommands() {
+			groupArgs(c)
+		}
 		wrapArgs(c)
 	}
 	registerCompletions(root)
 	return root
+}
+
+// groupArgs makes a command group ('data', 'sweep') refuse a subcommand
+// it does not have, listing those it has, as a usage error; alone, it
+// prints its help. (Cobra printed the help and exited 0 for 'sweep width'.)
+func groupArgs(c *cobra.Command) {
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		return usageError{fmt.Errorf("unknown command %q for %q: choose %s", args[0], cmd.CommandPath(), strings.Join(names, ", "))}
+	}
+	if c.RunE == nil && c.Run == nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
 }
 
 // version is what --version prints: the commit this binary was built at

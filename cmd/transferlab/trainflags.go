@@ -46,7 +46,7 @@ func (o *trainOptions) AddFlags(f *pflag.FlagSet, r train.Recipe) {
 	f.IntVar(&o.limit, "limit", 0, "use only the first N training images (quick runs; 0: all)")
 	addDeviceFlag(f, &o.device)
 	o.precision = newChoice("fp32", "fp32", "bf16")
-	f.Var(&o.precision, "precision", "fp32, or bf16: convolutions and matrix products in bfloat16 under CPU autocast, fp32 master weights, loss and Adam")
+	f.Var(&o.precision, "precision", "fp32, or bf16: convolutions and matrix products in bfloat16 under autocast on the run's device, fp32 master weights, loss and Adam")
 	o.data.AddFlags(f)
 	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for run results (metrics, reports, checkpoints)")
 	f.StringVar(&o.pretrainedDir, "pretrained-dir", "pretrained", "folder of pretrained networks")

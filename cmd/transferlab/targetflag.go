@@ -1,0 +1,39 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"transferlab/data"
+)
+
+// checkTarget checks a --target before anything runs: an unknown dataset
+// is a usage error listing the choices, and an idx:DIR or folder:DIR whose
+// folder is not there fails now rather than after the stages before the
+// transfers (reproduce's Q4 and pretrainings take many minutes). "" (no
+// target) passes.
+func checkTarget(name string) error {
+	if name == "" {
+		return nil
+	}
+	d, err := data.Lookup(name)
+	if err != nil {
+		return usageError{fmt.Errorf("--target: %w", err)}
+	}
+	if d.Dir == "" {
+		return nil
+	}
+	st, err := os.Stat(d.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("--target %s: folder %s does not exist", name, d.Dir)
+	}
+	if err != nil {
+		return fmt.Errorf("--target %s: %w", name, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("--target %s: %s is not a folder", name, d.Dir)
+	}
+	return nil
+}

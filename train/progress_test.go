@@ -1,0 +1,62 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every pass of a "last" run shows its progress: caching the frozen
+// layers' output for each split (62 silent seconds on EMNIST's test
+// images before), each epoch's training and its held-out pass; each runs
+// to its last batch and is closed.
+func TestEveryPassOfALastRunShowsProgress(t *testing.T) {
+	pin(t)
+	o := quick(t)
+	o.Limit, o.Epochs, o.BatchSize, o.EvalLimit = 300, 1, 50, 100
+	if _, err := Run(context.Background(), pretrainRecipe("mnist"), o); err != nil {
+		t.Fatal(err)
+	}
+	log := &taskLogger{}
+	f := o
+	f.ResultsDir, f.Log = t.TempDir(), log
+	f.Target, f.PerClass, f.Epochs, f.EvalLimit, f.Limit, f.BatchSize = "fashion", 10, 2, 300, 0, 0
+	if _, err := Run(context.Background(), finetuneRecipe(t, "mnist", "last"), f); err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, b := range log.tasks {
+		labels = append(labels, b.label)
+		if b.done != b.last || b.last == 0 || !b.finished {
+			t.Errorf("%s: %d of %d batches, finished %v", b.label, b.done, b.last, b.finished)
+		}
+	}
+	want := []string{"frozen layers below fc3, training images", "frozen layers below fc3, test images", "epoch 1/2 test pass", "epoch 2/2 test pass"}
+	for _, w := range want {
+		if !strings.Contains(strings.Join(labels, "\n"), w) {
+			t.Errorf("no progress for %q among %q", w, labels)
+		}
+	}
+}
+
+// Off a terminal a long pass prints a line now and then, with the time
+// left, and nothing with a carriage return.
+func TestProgressLinesOffATerminalSayTheTimeLeft(t *testing.T) {
+	var out bytes.Buffer
+	l := &ConsoleLogger{W: &out, Every: time.Nanosecond}
+	obs := l.Task("frozen layers below fc3, test images", 4)
+	for i := 1; i <= 4; i++ {
+		time.Sleep(2 * time.Millisecond)
+		obs.Batch(i, 4, 0, 0, 100)
+	}
+	obs.Done()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || strings.Contains(out.String(), "\r") {
+		t.Fatalf("lines %q; want one for each batch but the last, plain", lines)
+	}
+	if !strings.Contains(lines[0], "batch 1/4") || !strings.Contains(lines[0], "ETA ") {
+		t.Errorf("line %q lacks its batch or the time left", lines[0])
+	}
+}

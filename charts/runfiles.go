@@ -52,14 +52,16 @@ func writeRunFiles(dir string, run *metrics.Run, p *htmlPage) error {
 // after the split the run evaluated per epoch (val_ or test_) and are
 // empty for an epoch without one; elapsed_seconds sums the epochs' times,
 // and <split>_seconds is the part of an epoch's seconds its held-out pass
-// took (empty where a run recorded none).
+// took (empty where a run recorded none); lr is the learning rate at the
+// epoch's last step, one per parameter group separated by ';' (empty in
+// runs recorded before it was).
 func writeHistoryCSV(w io.Writer, run *metrics.Run) error {
 	split := "val"
 	if run.Config.EvalSplit == "test" {
 		split = "test"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "epoch,train_loss,train_acc,%[1]s_loss,%[1]s_acc,seconds,elapsed_seconds,images_per_sec,%[1]s_seconds\n", split)
+	fmt.Fprintf(&b, "epoch,train_loss,train_acc,%[1]s_loss,%[1]s_acc,seconds,elapsed_seconds,images_per_sec,%[1]s_seconds,lr\n", split)
 	elapsed := 0.0
 	for _, e := range run.History {
 		elapsed += e.Seconds
@@ -70,8 +72,12 @@ func writeHistoryCSV(w io.Writer, run *metrics.Run) error {
 		if e.EvalSeconds > 0 {
 			vsecs = csvNum(e.EvalSeconds)
 		}
-		fmt.Fprintf(&b, "%d,%s,%s,%s,%s,%s,%s,%s,%s\n", e.Epoch, csvNum(e.TrainLoss), csvNum(e.TrainAcc), val, vacc,
-			csvNum(e.Seconds), csvNum(elapsed), csvNum(e.ImagesPerSec), vsecs)
+		lrs := make([]string, len(e.LR))
+		for i, lr := range e.LR {
+			lrs[i] = csvNum(lr)
+		}
+		fmt.Fprintf(&b, "%d,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", e.Epoch, csvNum(e.TrainLoss), csvNum(e.TrainAcc), val, vacc,
+			csvNum(e.Seconds), csvNum(elapsed), csvNum(e.ImagesPerSec), vsecs, strings.Join(lrs, ";"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -23,13 +23,15 @@ func TestMetricsCSV(t *testing.T) {
 	run.History[1].HasVal = false
 	run.History[2].TrainLoss = math.NaN()
 	run.History[0].EvalSeconds = 4.5 // the other epochs recorded none
+	run.History[0].LR = []float64{1e-3}
+	run.History[2].LR = []float64{2.5e-4, 1e-5} // two parameter groups
 	if err := WriteRunPage(dir, run); err != nil {
 		t.Fatal(err)
 	}
-	want := "epoch,train_loss,train_acc,test_loss,test_acc,seconds,elapsed_seconds,images_per_sec,test_seconds\n" +
-		"1,1,81,1.1,79,11,11,5001,4.5\n" +
-		"2,0.5,82,,,12,23,5002,\n" +
-		"3,NaN,83,0.3666666666666667,81,13,36,5003,\n"
+	want := "epoch,train_loss,train_acc,test_loss,test_acc,seconds,elapsed_seconds,images_per_sec,test_seconds,lr\n" +
+		"1,1,81,1.1,79,11,11,5001,4.5,0.001\n" +
+		"2,0.5,82,,,12,23,5002,,\n" +
+		"3,NaN,83,0.3666666666666667,81,13,36,5003,,0.00025;1e-05\n"
 	if got := readFile(t, filepath.Join(dir, "pretrain-fashion", CSVName)); got != want {
 		t.Errorf("metrics.csv:\n%s\nwant:\n%s", got, want)
 	}

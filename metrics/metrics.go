@@ -35,6 +35,9 @@ type Run struct {
 	// Summary is the network's layers, their parameters and whether they
 	// trained.
 	Summary []Layer `json:"summary,omitempty"`
+	// Selection is the epoch kept (--keep best) and early stopping
+	// (--patience), when either is on.
+	Selection *Selection `json:"selection,omitempty"`
 	// Reused says which saved network a command took instead of training
 	// it (reproduce's pretrainings): its history and times are that
 	// training's. Empty for a run that trained.
@@ -64,13 +67,24 @@ type Config struct {
 	BatchSize        int     `json:"batch_size"`
 	LR               float64 `json:"lr"`
 	Optimizer        string  `json:"optimizer"`
-	ValFraction      float64 `json:"val_fraction"`        // 0.2: 80/20 split of the training set; 0: none
-	PerClass         int     `json:"per_class,omitempty"` // reduced training set: first N per class
-	Limit            int     `json:"limit,omitempty"`     // only the first N training images
-	Seed             int64   `json:"seed"`
-	Precision        string  `json:"precision"` // "fp32" or "bf16"
-	Threads          int     `json:"threads"`
-	Device           string  `json:"device"`
+	ValFraction      float64 `json:"val_fraction"` // 0.2: 80/20 split of the training set; 0: none
+	// ValStratified is true when ValFraction was held out of each class
+	// (--val-fraction), not of the whole set at once (Q4).
+	ValStratified bool `json:"val_stratified,omitempty"`
+	// The fine-tuning options; each absent (zero) is the seed's recipe:
+	// Adam, no weight decay, a constant rate, no smoothing, the last epoch.
+	WeightDecay    float64 `json:"weight_decay,omitempty"`
+	Schedule       string  `json:"schedule,omitempty"`      // "cosine" or "onecycle"; "": constant
+	WarmupEpochs   float64 `json:"warmup_epochs,omitempty"` // linear warmup, in epochs
+	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
+	Keep           string  `json:"keep,omitempty"`      // "best": the best validation epoch is tested and saved; "": the last
+	Patience       int     `json:"patience,omitempty"`  // early stopping after this many epochs without a new best
+	PerClass       int     `json:"per_class,omitempty"` // reduced training set: first N per class
+	Limit          int     `json:"limit,omitempty"`     // only the first N training images
+	Seed           int64   `json:"seed"`
+	Precision      string  `json:"precision"` // "fp32" or "bf16"
+	Threads        int     `json:"threads"`
+	Device         string  `json:"device"`
 	// EvalSplit is the split of the per-epoch ValLoss/ValAcc curve: "val"
 	// (held out of the training set) or "test" when the recipe has none.
 	EvalSplit string `json:"eval_split"`
@@ -111,6 +125,22 @@ type Epoch struct {
 	// EvalSeconds is the part of Seconds spent on the held-out pass (0 in
 	// runs recorded before it was measured).
 	EvalSeconds float64 `json:"eval_seconds,omitempty"`
+	// LR is the learning rate of each of the optimizer's parameter groups
+	// at the epoch's last step (a schedule changes it every step); absent
+	// in runs recorded before it was.
+	LR []float64 `json:"lr,omitempty"`
+}
+
+// Selection says which epoch's weights a run kept and whether it stopped
+// early; absent for a run that kept its last epoch and ran them all.
+type Selection struct {
+	Keep      string  `json:"keep"`                 // "best" or "last"
+	Epoch     int     `json:"epoch"`                // the epoch whose weights were tested and saved
+	ValAcc    float64 `json:"val_acc"`              // that epoch's validation accuracy
+	Patience  int     `json:"patience,omitempty"`   // early stopping's patience (0: off)
+	Stopped   bool    `json:"stopped_early"`        // true when early stopping ended the run
+	StoppedAt int     `json:"stopped_at,omitempty"` // the last epoch trained, when it stopped early
+	Epochs    int     `json:"epochs"`               // the epochs the run was planned for
 }
 
 // Final holds end-of-run evaluations; absent ones are nil.

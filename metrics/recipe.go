@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -61,6 +62,10 @@ func (r *Run) NotRecipe() Deviation {
 		d.Smaller = true
 		d.Reasons = append(d.Reasons, "--limit "+strconv.Itoa(c.Limit))
 	}
+	d.Reasons = append(d.Reasons, c.tuningDepartures()...)
+	if c.ValStratified {
+		d.Smaller = true // the held-out images are not trained on
+	}
 	recipe := r.Recipe
 	if recipe == nil && r.Reference != nil {
 		if sr, ok := seedRecipes[r.Kind]; ok {
@@ -106,4 +111,26 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// tuningDepartures names each fine-tuning option c sets away from the
+// seed's recipe (every recipe trains with Adam, no weight decay, a
+// constant rate and plain cross-entropy, and keeps its last epoch), as the
+// flags read.
+func (c Config) tuningDepartures() []string {
+	var out []string
+	add := func(departs bool, format string, args ...any) {
+		if departs {
+			out = append(out, fmt.Sprintf(format, args...))
+		}
+	}
+	add(c.ValStratified, "--val-fraction %g", c.ValFraction)
+	add(c.Optimizer != "" && c.Optimizer != "adam", "optimizer %s", c.Optimizer)
+	add(c.WeightDecay > 0, "weight decay %g", c.WeightDecay)
+	add(c.Schedule != "", "%s schedule", c.Schedule)
+	add(c.WarmupEpochs > 0, "warmup %g %s", c.WarmupEpochs, plural(int(math.Ceil(c.WarmupEpochs)), "epoch"))
+	add(c.LabelSmoothing > 0, "label smoothing %g", c.LabelSmoothing)
+	add(c.Keep == "best", "best epoch kept")
+	add(c.Patience > 0, "early stopping (patience %d)", c.Patience)
+	return out
 }

@@ -24,6 +24,15 @@ func TestNotRecipe(t *testing.T) {
 			"not the seed's recipe: 25 epochs of 20, batch 64 (recipe 128)"},
 		{"no recipe known", Run{Kind: "pretrain", Config: Config{Epochs: 1}}, ""},
 		{"limit without recipe", Run{Kind: "pretrain", Config: Config{Epochs: 1, Limit: 500}}, "smoke test: --limit 500"},
+		// The fine-tuning options depart from every recipe; Adam, spelled
+		// out, does not.
+		{"adam spelled out", Run{Kind: "finetune", Config: Config{Epochs: 10, BatchSize: 32, LR: 1e-3, PerClass: 250, Optimizer: "adam"}, Recipe: &full}, ""},
+		{"fine-tuning options", Run{Kind: "finetune", Recipe: &full, Config: Config{Epochs: 10, BatchSize: 32, LR: 1e-3, PerClass: 250,
+			Optimizer: "adamw", WeightDecay: 0.05, Schedule: "cosine", WarmupEpochs: 0.5, LabelSmoothing: 0.1}},
+			"not the seed's recipe: optimizer adamw, weight decay 0.05, cosine schedule, warmup 0.5 epoch, label smoothing 0.1"},
+		{"validation held out", Run{Kind: "finetune", Recipe: &full, Config: Config{Epochs: 10, BatchSize: 32, LR: 1e-3, PerClass: 250,
+			ValFraction: 0.1, ValStratified: true, Keep: "best", Patience: 3}},
+			"smoke test: --val-fraction 0.1, best epoch kept, early stopping (patience 3)"},
 	} {
 		if got := tc.run.NotRecipe().Label(); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)

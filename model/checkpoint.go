@@ -42,6 +42,9 @@ type Sidecar struct {
 	SHA256    string             `json:"sha256"` // of the .pt file
 	Tensors   map[string][]int   `json:"tensors"`
 	Reference *metrics.Reference `json:"reference,omitempty"`
+	// Selection is the epoch whose weights these are (--keep best) and
+	// whether the run stopped early, when either is on.
+	Selection *metrics.Selection `json:"selection,omitempty"`
 }
 
 // SidecarFormat is the version of the sidecar layout.

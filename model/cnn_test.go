@@ -104,7 +104,7 @@ func TestChannelsLastGivesTheSameNetwork(t *testing.T) {
 		}
 		for _, p := range []struct {
 			logits *ts.Tensor
-			opt    *Adam
+			opt    *Optimizer
 		}{{la, optA}, {lb, optB}} {
 			loss := p.logits.CrossEntropyForLogits(y)
 			if err := p.opt.Step(loss); err != nil {

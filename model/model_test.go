@@ -271,51 +271,152 @@ func equalF(a, b []float64) bool {
 	return true
 }
 
-// Adam's state survives a round trip: an optimizer restored from another's
-// state takes exactly the same next step.
-func TestAdamStateRoundTripGivesTheSameNextStep(t *testing.T) {
+// Each optimizer's state survives a round trip: an optimizer restored
+// from another's state takes exactly the same next step. (Without its
+// state, Adam and AdamW would restart their moments and step count and SGD
+// its momentum buffer, and the step would differ.)
+func TestOptimStateRoundTripGivesTheSameNextStep(t *testing.T) {
 	pin(t)
 	x := ts.MustRand([]int64{8, 1, 28, 28}, gotch.Float, gotch.CPU)
 	y := ts.MustRandint(10, []int64{8}, gotch.Int64, gotch.CPU)
-	step := func(net Net, opt *Adam) {
+	step := func(t *testing.T, net Net, opt *Optimizer) {
 		loss := net.ForwardT(x, true).CrossEntropyForLogits(y)
 		if err := opt.Step(loss); err != nil {
 			t.Fatal(err)
 		}
 	}
 	a := Arch{Model: "cnn", Classes: 10}
-	vs1, net1 := newNet(t, a, 5)
-	opt1, _ := NewAdam(Params(vs1), 1e-3)
-	step(net1, opt1)
-	step(net1, opt1)
-	state, err := opt1.State()
-	if err != nil || len(state) != 16 || state["fc3.weight"].Step != 2 {
-		t.Fatalf("state: %v, %d entries, fc3.weight step %d", err, len(state), state["fc3.weight"].Step)
+	for _, cfg := range []OptimConfig{
+		{Kind: OptimAdam, LR: 1e-3},
+		{Kind: OptimAdamW, LR: 1e-3, WeightDecay: 0.05},
+		{Kind: OptimSGD, LR: 1e-2, WeightDecay: 1e-3},
+	} {
+		t.Run(cfg.Kind, func(t *testing.T) {
+			pin(t) // a subtest is a goroutine of its own: grad mode is per OS thread
+			vs1, net1 := newNet(t, a, 5)
+			opt1, err := NewOptimizer(Params(vs1), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer opt1.Drop()
+			step(t, net1, opt1)
+			step(t, net1, opt1)
+			state, err := opt1.State()
+			if err != nil || len(state) != 16 {
+				t.Fatalf("state: %v, %d entries", err, len(state))
+			}
+			st := state["fc3.weight"]
+			if cfg.Kind == OptimSGD && (st.MomentumBuffer == nil || st.ExpAvg != nil) {
+				t.Fatalf("SGD state of fc3.weight: %+v, want a momentum buffer only", st)
+			}
+			if cfg.Kind != OptimSGD && (st.Step != 2 || st.ExpAvg == nil || st.MomentumBuffer != nil) {
+				t.Fatalf("%s state of fc3.weight: step %d, %+v; want step 2 and moments", cfg.Kind, st.Step, st)
+			}
+			// A second network with the first's weights and optimizer state.
+			vs2, net2 := newNet(t, a, 6)
+			dir := t.TempDir()
+			if err := SaveCheckpoint(vs1, filepath.Join(dir, "w.pt"), Sidecar{Arch: a, Classes: digits()}); err != nil {
+				t.Fatal(err)
+			}
+			if err := LoadWeights(vs2, filepath.Join(dir, "w.pt")); err != nil {
+				t.Fatal(err)
+			}
+			opt2, _ := NewOptimizer(Params(vs2), cfg)
+			defer opt2.Drop()
+			if err := opt2.SetState(state); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range state {
+				s.Drop()
+			}
+			step(t, net1, opt1)
+			step(t, net2, opt2)
+			s1, s2 := snapshot(vs1), snapshot(vs2)
+			for name := range s1 {
+				if !equalF(s1[name], s2[name]) {
+					t.Errorf("%s differs after the restored optimizer's step", name)
+				}
+			}
+			fresh, _ := NewOptimizer(Params(vs2), cfg)
+			defer fresh.Drop()
+			if err := fresh.SetState(map[string]OptimState{}); err == nil {
+				t.Error("an empty state was accepted")
+			}
+		})
 	}
-	// A second network with the first's weights and optimizer state.
-	vs2, net2 := newNet(t, a, 6)
-	dir := t.TempDir()
-	if err := SaveCheckpoint(vs1, filepath.Join(dir, "w.pt"), Sidecar{Arch: a, Classes: digits()}); err != nil {
+}
+
+// The C++ extension reads and writes each optimizer's state through its
+// own type, and refuses an optimizer of another kind instead of casting
+// its state to the wrong type (undefined behaviour).
+func TestOptimStateRefusesAnotherOptimizer(t *testing.T) {
+	pin(t)
+	vs, net := newNet(t, Arch{Model: "ffn", Hidden: []int{4}, Classes: 3}, 1)
+	opt, err := NewOptimizer(Params(vs), OptimConfig{Kind: OptimAdamW, LR: 1e-3})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := LoadWeights(vs2, filepath.Join(dir, "w.pt")); err != nil {
+	defer opt.Drop()
+	x := ts.MustRand([]int64{2, 784}, gotch.Float, gotch.CPU)
+	y := ts.MustRandint(3, []int64{2}, gotch.Int64, gotch.CPU)
+	if err := opt.Step(net.ForwardT(x, true).CrossEntropyForLogits(y)); err != nil {
 		t.Fatal(err)
 	}
-	opt2, _ := NewAdam(Params(vs2), 1e-3)
-	if err := opt2.SetState(state); err != nil {
-		t.Fatal(err)
+	opt.kind = OptimSGD // an AdamW read as SGD
+	if _, err := opt.State(); err == nil || !strings.Contains(err.Error(), "not SGD") {
+		t.Errorf("an AdamW optimizer's state read as SGD's: %v", err)
 	}
-	step(net1, opt1)
-	step(net2, opt2)
-	s1, s2 := snapshot(vs1), snapshot(vs2)
-	for name := range s1 {
-		if !equalF(s1[name], s2[name]) {
-			t.Errorf("%s differs after the restored optimizer's step", name)
+	if _, err := NewOptimizer(Params(vs), OptimConfig{Kind: "rmsprop", LR: 1e-3}); err == nil {
+		t.Error("an unknown optimizer was built")
+	}
+}
+
+// Label smoothing as torch.nn.CrossEntropyLoss(label_smoothing=eps):
+// (1-eps)*NLL + eps*mean over classes of -log p, against the sum worked
+// out by hand on a batch of two; eps 0 is the plain cross-entropy.
+func TestCrossEntropySmoothedAgainstAHandComputation(t *testing.T) {
+	logits := [][]float64{{2, 0, -1}, {0.5, 0.5, 3}}
+	targets := []int64{0, 1}
+	const eps = 0.1
+	var want, plain float64
+	for i, row := range logits {
+		var z float64
+		for _, v := range row {
+			z += math.Exp(v)
+		}
+		logp := make([]float64, len(row))
+		var meanNeg float64
+		for c, v := range row {
+			logp[c] = v - math.Log(z)
+			meanNeg -= logp[c] / float64(len(row))
+		}
+		want += ((1-eps)*-logp[targets[i]] + eps*meanNeg) / float64(len(logits))
+		plain += -logp[targets[i]] / float64(len(logits))
+	}
+	lt := ts.MustOfSlice([]float64{2, 0, -1, 0.5, 0.5, 3}).MustView([]int64{2, 3}, true)
+	defer lt.MustDrop()
+	yt := ts.MustOfSlice(targets)
+	defer yt.MustDrop()
+	for _, c := range []struct {
+		eps, want float64
+	}{{eps, want}, {0, plain}} {
+		loss, err := CrossEntropySmoothed(lt, yt, c.eps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := Float(loss)
+		loss.MustDrop()
+		if math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("eps %v: loss %.15f, want %.15f", c.eps, got, c.want)
 		}
 	}
-	fresh, _ := NewAdam(Params(vs2), 1e-3)
-	if err := fresh.SetState(map[string]AdamState{}); err == nil {
-		t.Error("an empty state was accepted")
+	if math.Abs(want-plain) < 1e-3 {
+		t.Fatal("the smoothed and plain losses should differ on this batch")
+	}
+	for _, bad := range []float64{1, 1.5, -0.1, math.NaN()} {
+		if _, err := CrossEntropySmoothed(lt, yt, bad); err == nil {
+			t.Errorf("label smoothing %v accepted", bad)
+		}
 	}
 }
 
@@ -323,7 +424,7 @@ func TestAdamStateRoundTripGivesTheSameNextStep(t *testing.T) {
 // on the CPU in whatever dtype the file holds, and the run's parameters
 // may be on a GPU. On a CPU the dtype shows it: float64 moments become
 // the float32 parameter's (they stayed float64 before).
-func TestAdamStateIsPlacedAsItsParameter(t *testing.T) {
+func TestOptimStateIsPlacedAsItsParameter(t *testing.T) {
 	pin(t)
 	vs, _ := newNet(t, Arch{Model: "ffn", Hidden: []int{4}, Classes: 3}, 1)
 	opt, err := NewAdam(Params(vs), 1e-3)
@@ -331,13 +432,13 @@ func TestAdamStateIsPlacedAsItsParameter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer opt.Drop()
-	state := map[string]AdamState{}
+	state := map[string]OptimState{}
 	for _, p := range Params(vs) {
 		m := ts.MustZeros(p.Tensor.MustSize(), gotch.Double, gotch.CPU)
 		v := ts.MustOnes(p.Tensor.MustSize(), gotch.Double, gotch.CPU)
 		defer m.MustDrop()
 		defer v.MustDrop()
-		state[p.Name] = AdamState{Step: 3, ExpAvg: m, ExpAvgSq: v}
+		state[p.Name] = OptimState{Step: 3, ExpAvg: m, ExpAvgSq: v}
 	}
 	if err := opt.SetState(state); err != nil {
 		t.Fatal(err)

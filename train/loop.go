@@ -22,11 +22,26 @@ type EpochObserver interface {
 	Done()
 }
 
+// stepRule is how each step of an epoch trains beyond the optimizer's own
+// settings; the zero value is the seed's: the optimizer's rate, plain
+// cross-entropy.
+type stepRule struct {
+	sched     *schedule // sets the rate of every step (nil: leave it)
+	smoothing float64   // label smoothing of the training loss
+}
+
 // trainOneEpoch trains net on the images of x at a seeded permutation, in
 // batches, and returns the epoch's sample-weighted mean loss and accuracy.
 // Batches are gathered from the resident tensor with index_select: no
 // per-sample cgo calls.
-func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts.Tensor, batch int, perm []int64, epoch int, bf16 bool, obs EpochObserver) (metrics.Epoch, error) {
+func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *ts.Tensor, batch int, perm []int64, epoch int, bf16 bool, obs EpochObserver) (metrics.Epoch, error) {
+	return trainEpoch(ctx, net, opt, x, y, batch, perm, epoch, bf16, obs, stepRule{})
+}
+
+// trainEpoch is trainOneEpoch with rule: a schedule sets the rate of
+// step (epoch-1)*batches+b before it is taken, and the epoch records the
+// rate of its last step.
+func trainEpoch(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *ts.Tensor, batch int, perm []int64, epoch int, bf16 bool, obs EpochObserver, rule stepRule) (metrics.Epoch, error) {
 	n := len(perm)
 	permT, err := onDeviceOf(x, perm)
 	if err != nil {
@@ -43,7 +58,12 @@ func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts
 		}
 		lo := b * batch
 		size := min(batch, n-lo)
-		loss, hits, err := trainStep(net, opt, x, y, permT, lo, size, bf16)
+		if rule.sched != nil {
+			if err := opt.SetLR(rule.sched.lr((epoch-1)*batches + b)); err != nil {
+				return metrics.Epoch{}, err
+			}
+		}
+		loss, hits, err := smoothedStep(net, opt, x, y, permT, lo, size, bf16, rule.smoothing)
 		if err != nil {
 			return metrics.Epoch{}, err
 		}
@@ -67,13 +87,20 @@ func trainOneEpoch(ctx context.Context, net model.Net, opt *model.Adam, x, y *ts
 		TrainAcc:     100 * float64(correct) / float64(n),
 		Seconds:      secs,
 		ImagesPerSec: float64(n) / secs,
+		LR:           opt.LRs(),
 	}, nil
 }
 
 // trainStep runs one optimization step on the images perm[lo:lo+size] and
 // returns the batch's mean loss and number of correct predictions. Every
 // tensor it makes is freed before it returns.
-func trainStep(net model.Net, opt *model.Adam, x, y, perm *ts.Tensor, lo, size int, bf16 bool) (float64, int64, error) {
+func trainStep(net model.Net, opt *model.Optimizer, x, y, perm *ts.Tensor, lo, size int, bf16 bool) (float64, int64, error) {
+	return smoothedStep(net, opt, x, y, perm, lo, size, bf16, 0)
+}
+
+// smoothedStep is trainStep with the loss's label smoothing eps (0: the
+// plain cross-entropy, the same calls as before smoothing existed).
+func smoothedStep(net model.Net, opt *model.Optimizer, x, y, perm *ts.Tensor, lo, size int, bf16 bool, eps float64) (float64, int64, error) {
 	s := model.NewScope()
 	defer s.Drop()
 	idx := s.T(perm.MustNarrow(0, int64(lo), int64(size), false))
@@ -84,7 +111,7 @@ func trainStep(net model.Net, opt *model.Adam, x, y, perm *ts.Tensor, lo, size i
 		return 0, 0, err
 	}
 	s.T(logits)
-	loss, err := model.CrossEntropy(logits, yb)
+	loss, err := model.CrossEntropySmoothed(logits, yb, eps)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -2,8 +2,11 @@ package train
 
 import (
 	"cmp"
+	"fmt"
+	"math"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
 
 	"transferlab/data"
 	"transferlab/metrics"
@@ -34,6 +37,11 @@ type Options struct {
 	Command        string // the command line, for the sidecar
 	NoFeatureCache bool   // a frozen prefix (--layers last, from:LAYER): run it in every step (the naive loop)
 	Resume         bool   // continue the run from its resumable checkpoint
+	// ValFraction, when above 0, holds out that share of each class of
+	// the training set for validation (a seeded, stratified split): the
+	// epochs are then evaluated on it and the test split once at the end.
+	ValFraction float64
+	Tuning      Tuning // optimizer, schedule, smoothing, which epoch to keep
 	// Overwrite lets a pretraining replace an existing
 	// pretrained/<dataset>-cnn.pt; without it the run stops before training.
 	Overwrite         bool
@@ -48,6 +56,9 @@ type Options struct {
 	// beforeEpoch, in tests, runs before each epoch's training (a fault
 	// injected into the network).
 	beforeEpoch func(epoch int, net model.Net)
+	// afterEpoch, in tests, sees the weights after each epoch's resume
+	// point.
+	afterEpoch func(epoch int, vs *nn.VarStore)
 }
 
 // PerClassAll as Options.PerClass trains on every training image of each
@@ -103,5 +114,71 @@ func (o Options) Apply(r Recipe) Recipe {
 	if o.RunName != "" {
 		r.Name = o.RunName
 	}
+	if o.ValFraction > 0 {
+		r.ValFraction, r.StratifiedVal = o.ValFraction, true
+	}
 	return r
+}
+
+// Tuning is how a run trains beyond the recipe's epochs, batch size and
+// learning rate, as fine-tuning is done in the field. The zero value is
+// the seed's recipe: Adam without weight decay, a constant rate, plain
+// cross-entropy, the last epoch kept.
+type Tuning struct {
+	Optimizer      string  // model.OptimAdam (""), OptimAdamW or OptimSGD
+	WeightDecay    float64 // the optimizer's weight decay (Adam: L2 in the gradient; AdamW: decoupled)
+	Schedule       string  // ScheduleConstant (""), ScheduleCosine or ScheduleOneCycle, per step
+	WarmupEpochs   float64 // linear warmup, in epochs (may be fractional)
+	LabelSmoothing float64 // the training loss's label smoothing, in [0, 1)
+	Keep           string  // KeepLast ("") or KeepBest: which epoch's weights are tested and saved
+	Patience       int     // stop after this many epochs without a new best validation accuracy (0: never)
+}
+
+// Which epoch's weights a run keeps.
+const (
+	KeepLast = "last" // the last epoch's (the seed's)
+	KeepBest = "best" // the epoch with the best validation accuracy
+)
+
+// normal is t with each default spelled as the zero value, so an
+// explicit default (--schedule constant) and an unset flag record the
+// same settings, name the same run and resume each other.
+func (t Tuning) normal() Tuning {
+	if t.Optimizer == model.OptimAdam {
+		t.Optimizer = ""
+	}
+	if t.Schedule == ScheduleConstant {
+		t.Schedule = ""
+	}
+	if t.Keep == KeepLast {
+		t.Keep = ""
+	}
+	return t
+}
+
+// check fails for tuning no run can have; valFraction is the run's
+// validation share (0: none).
+func (t Tuning) check(valFraction float64) error {
+	switch t.Optimizer {
+	case "", model.OptimAdam, model.OptimAdamW, model.OptimSGD:
+	default:
+		return fmt.Errorf("unknown optimizer %q: choose adam, adamw or sgd", t.Optimizer)
+	}
+	switch t.Keep {
+	case "", KeepLast, KeepBest:
+	default:
+		return fmt.Errorf("unknown --keep %q: choose last or best", t.Keep)
+	}
+	switch {
+	case math.IsNaN(t.WeightDecay) || math.IsInf(t.WeightDecay, 0) || t.WeightDecay < 0:
+		return fmt.Errorf("weight decay %v: give 0 or a positive number", t.WeightDecay)
+	case !(t.LabelSmoothing >= 0 && t.LabelSmoothing < 1):
+		return fmt.Errorf("label smoothing %v: give a value from 0 up to, not including, 1", t.LabelSmoothing)
+	case t.Patience < 0:
+		return fmt.Errorf("patience %d: give 0 (off) or more epochs", t.Patience)
+	case valFraction <= 0 && (t.Keep == KeepBest || t.Patience > 0):
+		return fmt.Errorf("keeping the best epoch and early stopping choose an epoch by its held-out accuracy, which needs a validation split (numbers picked on the test split are not test numbers): give --val-fraction")
+	}
+	_, err := newSchedule(t.Schedule, 1, 1, 1, t.WarmupEpochs)
+	return err
 }

@@ -17,6 +17,9 @@ type Recipe struct {
 	BatchSize   int
 	LR          float64
 	ValFraction float64 // 0.2: hold out 20% of the training set for validation
-	PerClass    int     // reduced training set: first N images of each class
-	Reference   *metrics.Reference
+	// StratifiedVal holds ValFraction out of each class (--val-fraction)
+	// instead of the whole set at once (Q4's 80/20 split).
+	StratifiedVal bool
+	PerClass      int // reduced training set: first N images of each class
+	Reference     *metrics.Reference
 }

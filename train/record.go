@@ -48,13 +48,16 @@ func recordFailure(ctx context.Context, runDir string, run *metrics.Run, o Optio
 // runConfig is what metrics.json records of a run's settings; a resumed
 // run must have the same.
 func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
+	t := o.Tuning.normal()
 	return metrics.Config{
 		Model: r.Model, Hidden: r.Hidden, Dataset: r.Dataset, Source: r.Source, Layers: r.Layers,
-		Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, Optimizer: "adam",
+		Epochs: r.Epochs, BatchSize: r.BatchSize, LR: r.LR, Optimizer: cmp.Or(t.Optimizer, model.OptimAdam),
 		ValFraction: r.ValFraction, PerClass: r.PerClass, Limit: o.Limit, Seed: o.Seed,
 		Precision: o.Precision, Threads: torchenv.Threads(), Device: torchenv.DeviceName(o.Device),
 		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
 		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
+		ValStratified: r.StratifiedVal, WeightDecay: t.WeightDecay, Schedule: t.Schedule, WarmupEpochs: t.WarmupEpochs,
+		LabelSmoothing: t.LabelSmoothing, Keep: t.Keep, Patience: t.Patience,
 	}
 }
 

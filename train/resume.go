@@ -20,12 +20,12 @@ import (
 )
 
 // A run keeps a resumable checkpoint of its last finished epoch in its
-// results folder: the weights and Adam's state in resume-<epoch>.pt, and
+// results folder: the weights and the optimizer's state in resume-<epoch>.pt, and
 // resume.json naming that file with the history so far. resume.json is
 // written (atomically) only after its .pt is complete, so a crash at any
 // moment leaves the previous epoch's pair intact. The shuffle of every
 // epoch derives from the seed and the epoch number, so a resumed run sees
-// the same batches as an uninterrupted one and, with Adam's state
+// the same batches as an uninterrupted one and, with the optimizer's state
 // restored, ends with the same numbers.
 
 const resumeJSON = "resume.json"
@@ -46,15 +46,14 @@ type resumePoint struct {
 
 // saveResumePoint writes the resumable checkpoint of run after its last
 // epoch and removes the previous one.
-func saveResumePoint(dir string, vs *nn.VarStore, opt *model.Adam, run *metrics.Run) error {
+func saveResumePoint(dir string, vs *nn.VarStore, opt *model.Optimizer, run *metrics.Run) error {
 	state, err := opt.State()
 	if err != nil {
 		return err
 	}
 	defer func() {
 		for _, st := range state {
-			st.ExpAvg.MustDrop()
-			st.ExpAvgSq.MustDrop()
+			st.Drop()
 		}
 	}()
 	var named []ts.NamedTensor
@@ -63,6 +62,10 @@ func saveResumePoint(dir string, vs *nn.VarStore, opt *model.Adam, run *metrics.
 	}
 	steps := map[string]int64{}
 	for name, st := range state {
+		if st.MomentumBuffer != nil { // SGD
+			named = append(named, ts.NamedTensor{Name: momentumPrefix + name, Tensor: st.MomentumBuffer})
+			continue
+		}
 		named = append(named,
 			ts.NamedTensor{Name: "exp_avg." + name, Tensor: st.ExpAvg},
 			ts.NamedTensor{Name: "exp_avg_sq." + name, Tensor: st.ExpAvgSq})
@@ -147,14 +150,19 @@ func loadResumePoint(dir string, vs *nn.VarStore, cfg metrics.Config) (*resumePo
 	if sum, err := model.FileSHA256(pt); err != nil || sum != rp.SHA256 {
 		return nil, fmt.Errorf("resumable checkpoint %s is missing or damaged (its SHA-256 does not match %s): start again without --resume", pt, resumeJSON)
 	}
-	if err := model.LoadWeights(vs, pt, "exp_avg.", "exp_avg_sq."); err != nil {
+	if err := model.LoadWeights(vs, pt, "exp_avg.", "exp_avg_sq.", momentumPrefix); err != nil {
 		return nil, err
 	}
 	return rp, nil
 }
 
-// restoreAdam sets opt's state from the resumable checkpoint rp.
-func restoreAdam(dir string, rp *resumePoint, opt *model.Adam, params []model.Param) error {
+// momentumPrefix names SGD's momentum buffers in a resume point, as
+// "exp_avg." and "exp_avg_sq." name Adam's and AdamW's moments.
+const momentumPrefix = "momentum_buffer."
+
+// restoreOptimizer sets opt's state from the resumable checkpoint rp: the
+// moments and steps of Adam and AdamW, the momentum buffers of SGD.
+func restoreOptimizer(dir string, rp *resumePoint, opt *model.Optimizer, params []model.Param) error {
 	tensors, err := model.ReadTensors(filepath.Join(dir, rp.File))
 	if err != nil {
 		return err
@@ -164,13 +172,21 @@ func restoreAdam(dir string, rp *resumePoint, opt *model.Adam, params []model.Pa
 			t.MustDrop()
 		}
 	}()
-	state := map[string]model.AdamState{}
+	state := map[string]model.OptimState{}
 	for _, p := range params {
+		if opt.Kind() == model.OptimSGD {
+			b := tensors[momentumPrefix+p.Name]
+			if b == nil {
+				return fmt.Errorf("resumable checkpoint %s has no SGD momentum for %s", rp.File, p.Name)
+			}
+			state[p.Name] = model.OptimState{MomentumBuffer: b}
+			continue
+		}
 		m, v := tensors["exp_avg."+p.Name], tensors["exp_avg_sq."+p.Name]
 		if m == nil || v == nil {
 			return fmt.Errorf("resumable checkpoint %s has no Adam state for %s", rp.File, p.Name)
 		}
-		state[p.Name] = model.AdamState{Step: rp.Steps[p.Name], ExpAvg: m, ExpAvgSq: v}
+		state[p.Name] = model.OptimState{Step: rp.Steps[p.Name], ExpAvg: m, ExpAvgSq: v}
 	}
 	return opt.SetState(state)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -11,16 +12,34 @@ import (
 )
 
 // Interrupt a run after its first epoch, resume it, and compare with an
-// uninterrupted run of the same seed: the weights and Adam's state are
-// restored and the batches derive from seed and epoch, so every number
-// matches.
+// uninterrupted run of the same seed: the weights and the optimizer's
+// state are restored and the batches derive from seed and epoch, so every
+// number matches. The seed's recipe (Adam, a constant rate), and the
+// fine-tuning options whose state a resume must carry: SGD's momentum
+// with a per-step onecycle rate and label smoothing, AdamW's moments with
+// a warmup into cosine annealing and the best epoch kept.
 func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
-	pin(t)
-	r := pretrainRecipe("mnist")
-	r.ValFraction = 0.2
-	base := quick(t)
-	base.Limit, base.Epochs, base.BatchSize, base.EvalLimit = 400, 3, 50, 200
+	for _, c := range []struct {
+		name   string
+		tuning Tuning
+	}{
+		{"seed recipe", Tuning{}},
+		{"sgd onecycle", Tuning{Optimizer: "sgd", WeightDecay: 1e-3, Schedule: ScheduleOneCycle, LabelSmoothing: 0.1}},
+		{"adamw cosine best", Tuning{Optimizer: "adamw", WeightDecay: 0.05, Schedule: ScheduleCosine, WarmupEpochs: 0.5, Keep: KeepBest}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pin(t)
+			r := pretrainRecipe("mnist")
+			r.ValFraction = 0.2
+			base := quick(t)
+			base.Limit, base.Epochs, base.BatchSize, base.EvalLimit = 400, 3, 50, 200
+			base.Tuning = c.tuning
+			resumesToTheSameNumbers(t, r, base)
+		})
+	}
+}
 
+func resumesToTheSameNumbers(t *testing.T, r Recipe, base Options) {
 	whole, err := Run(context.Background(), r, base)
 	if err != nil {
 		t.Fatal(err)
@@ -56,15 +75,21 @@ func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 	for i := range whole.History {
 		a, b := whole.History[i], resumed.History[i]
 		a.Seconds, a.ImagesPerSec, a.EvalSeconds, b.Seconds, b.ImagesPerSec, b.EvalSeconds = 0, 0, 0, 0, 0, 0
-		if a != b {
+		if !reflect.DeepEqual(a, b) {
 			t.Errorf("epoch %d: uninterrupted %+v, resumed %+v", i+1, a, b)
 		}
 	}
 	if whole.Final.Test.Accuracy != resumed.Final.Test.Accuracy || whole.Final.Test.Loss != resumed.Final.Test.Loss {
 		t.Errorf("final test: uninterrupted %.6f/%.4f, resumed %.6f/%.4f", whole.Final.Test.Loss, whole.Final.Test.Accuracy, resumed.Final.Test.Loss, resumed.Final.Test.Accuracy)
 	}
+	if !reflect.DeepEqual(whole.Selection, resumed.Selection) {
+		t.Errorf("kept epoch: uninterrupted %+v, resumed %+v", whole.Selection, resumed.Selection)
+	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "resume*")); len(left) != 0 {
 		t.Errorf("a finished run left its resumable checkpoint: %v", left)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "best-*")); len(left) != 0 {
+		t.Errorf("a finished run left its best epoch's weights: %v", left)
 	}
 	// Nothing left to resume now, and other settings are refused.
 	if _, err := Run(context.Background(), r, o); err == nil || !strings.Contains(err.Error(), "nothing to resume") {

@@ -68,7 +68,8 @@ type job struct {
 	vs        *nn.VarStore
 	net       model.Net // the network, or its trainable part over cached features
 	params    []model.Param
-	opt       *model.Adam
+	opt       *model.Optimizer
+	rule      stepRule     // the schedule and the loss's label smoothing
 	resume    *resumePoint // the point a --resume continues from
 	run       *metrics.Run // nil until the run has begun
 	resumable int          // epochs whose resume point is on disk
@@ -118,6 +119,12 @@ func (j *job) check() error {
 	}
 	if j.r.Epochs < 1 || j.r.BatchSize < 1 || j.r.LR <= 0 {
 		return fmt.Errorf("epochs (%d), batch size (%d) and learning rate (%g) must be positive", j.r.Epochs, j.r.BatchSize, j.r.LR)
+	}
+	if j.r.StratifiedVal && !(j.r.ValFraction > 0 && j.r.ValFraction < 1) {
+		return fmt.Errorf("validation share %v: give a share between 0 and 1", j.r.ValFraction)
+	}
+	if err := j.o.Tuning.check(j.r.ValFraction); err != nil {
+		return err
 	}
 	if flag, known := torchenv.CPUBF16(); j.bf16() && known && flag == "" {
 		j.o.Log.Printf("warning: this CPU has no bf16 instructions (avx512_bf16, amx_bf16): bf16 takes slow paths and --precision bf16 runs many times slower than fp32 here (bench/RESULTS.md)")
@@ -245,17 +252,27 @@ func (j *job) freeze() error {
 	return err
 }
 
-// newOptimizer is Adam over the trainable parameters, with the resume
-// point's moments on a --resume.
+// newOptimizer is the run's optimizer (Adam unless --optimizer says
+// otherwise) over the trainable parameters, with the resume point's state
+// on a --resume, and the steps' schedule and loss.
 func (j *job) newOptimizer() error {
-	opt, err := model.NewAdam(j.params, j.r.LR)
+	t := j.o.Tuning
+	opt, err := model.NewOptimizer(j.params, model.OptimConfig{Kind: t.Optimizer, LR: j.r.LR, WeightDecay: t.WeightDecay})
 	if err != nil {
 		return err
 	}
 	j.opt = opt
 	j.closers = append(j.closers, opt.Drop)
+	sched, err := newSchedule(t.Schedule, j.r.LR, j.r.Epochs, (j.sp.trainN+j.r.BatchSize-1)/j.r.BatchSize, t.WarmupEpochs)
+	if err != nil {
+		return err
+	}
+	j.rule = stepRule{smoothing: t.LabelSmoothing}
+	if sched.changes() { // a constant rate is left to the optimizer, as before schedules
+		j.rule.sched = &sched
+	}
 	if j.resume != nil {
-		return restoreAdam(j.dir, j.resume, opt, j.params)
+		return restoreOptimizer(j.dir, j.resume, opt, j.params)
 	}
 	return nil
 }
@@ -294,6 +311,10 @@ func (j *job) begin(recipe metrics.Recipe) {
 // resume point and the metrics file.
 func (j *job) fit() error {
 	for e := len(j.run.History) + 1; e <= j.r.Epochs; e++ {
+		if p := j.o.Tuning.Patience; stopsEarly(j.run.History, p) {
+			j.o.Log.Printf("%s: early stopping after epoch %d: no better validation accuracy since epoch %d (patience %d)", j.r.Name, e-1, bestEpoch(j.run.History), p)
+			break
+		}
 		if j.o.beforeEpoch != nil {
 			j.o.beforeEpoch(e, j.net)
 		}
@@ -309,10 +330,19 @@ func (j *job) fit() error {
 		torchenv.ReleaseFreeMemory()
 		j.o.Log.Printf("epoch %d/%d  train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.0f img/s  %.1fs (%s pass %.1fs)",
 			e, j.r.Epochs, ep.TrainLoss, ep.TrainAcc, j.sp.evalName, ep.ValLoss, ep.ValAcc, ep.ImagesPerSec, ep.Seconds, j.sp.evalName, ep.EvalSeconds)
+		if err := j.saveBest(); err != nil {
+			return err
+		}
 		if err := saveResumePoint(j.dir, j.vs, j.opt, j.run); err != nil {
 			return err
 		}
 		j.resumable = len(j.run.History)
+		if j.o.Tuning.Keep == KeepBest {
+			pruneBest(j.dir, bestEpoch(j.run.History))
+		}
+		if j.o.afterEpoch != nil {
+			j.o.afterEpoch(e, j.vs)
+		}
 		if err := writeRun(j.dir, j.run, j.o); err != nil {
 			return err
 		}
@@ -335,7 +365,7 @@ func (j *job) checkFolder() error {
 func (j *job) epoch(e int) (metrics.Epoch, error) {
 	sp, r := j.sp, j.r
 	obs := j.o.Log.Epoch(e, r.Epochs, (sp.trainN+r.BatchSize-1)/r.BatchSize)
-	ep, err := trainOneEpoch(j.ctx, j.net, j.opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, j.o.Seed, e), e, j.bf16(), obs)
+	ep, err := trainEpoch(j.ctx, j.net, j.opt, sp.trainX, sp.trainY, r.BatchSize, permutation(sp.trainN, j.o.Seed, e), e, j.bf16(), obs, j.rule)
 	if err != nil {
 		return ep, err
 	}
@@ -359,9 +389,13 @@ func (j *job) epoch(e int) (metrics.Epoch, error) {
 // writes its checkpoint (and sidecar), then the final metrics.
 func (j *job) finish() error {
 	r, sp, run := j.r, j.sp, j.run
-	last := run.History[len(run.History)-1]
-	// The training figures are the last epoch's running means, as the seed
-	// reported them.
+	if err := j.loadKept(j.vs); err != nil {
+		return err
+	}
+	run.Selection = j.selection()
+	last := run.History[j.keptEpoch()-1]
+	// The training figures are the kept (by default the last) epoch's
+	// running means, as the seed reported them.
 	run.Final.Train = &metrics.Eval{Dataset: r.Dataset, Split: "train", N: sp.trainN, Loss: last.TrainLoss, Accuracy: last.TrainAcc}
 	if sp.evalName == "val" {
 		run.Final.Val = &metrics.Eval{Dataset: r.Dataset, Split: "val", N: sp.evalN, Loss: last.ValLoss, Accuracy: last.ValAcc}
@@ -377,7 +411,7 @@ func (j *job) finish() error {
 	sc := model.Sidecar{
 		Arch: j.arch, Classes: sp.classes, Dataset: r.Dataset, Config: run.Config, Epoch: len(run.History),
 		Final: finalWithoutImages(run.Final), History: run.History, Seed: j.o.Seed, Command: j.o.Command,
-		Env: run.Env, Reference: run.Reference,
+		Env: run.Env, Reference: run.Reference, Selection: run.Selection,
 	}
 	if err := model.SaveCheckpoint(j.vs, j.ckpt, sc); err != nil {
 		return err
@@ -392,6 +426,7 @@ func (j *job) finish() error {
 		return err
 	}
 	removeResumePoint(j.dir)
+	pruneBest(j.dir, 0) // kept until now: a --resume of a failed finish loads them again
 	return nil
 }
 

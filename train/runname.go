@@ -49,6 +49,15 @@ func RunName(def Recipe, o Options) string {
 	add(o.Precision == "bf16", "bf16")
 	add(rawOrNone(r.Dataset, o.Data.EMNISTOrientation) != "", "raw")
 	add(o.Seed != DefaultSeed, "seed%d", o.Seed)
+	t := o.Tuning.normal()
+	add(r.StratifiedVal, "val%s", strconv.FormatFloat(r.ValFraction, 'g', -1, 64))
+	add(t.Optimizer != "", "%s", t.Optimizer)
+	add(t.WeightDecay > 0, "wd%s", strconv.FormatFloat(t.WeightDecay, 'g', -1, 64))
+	add(t.Schedule != "", "%s", t.Schedule)
+	add(t.WarmupEpochs > 0, "warmup%s", strconv.FormatFloat(t.WarmupEpochs, 'g', -1, 64))
+	add(t.LabelSmoothing > 0, "ls%s", strconv.FormatFloat(t.LabelSmoothing, 'g', -1, 64))
+	add(t.Keep != "", "%s", t.Keep)
+	add(t.Patience > 0, "patience%d", t.Patience)
 	if len(parts) > 0 {
 		name += "-" + strings.Join(parts, "-")
 	}

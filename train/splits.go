@@ -37,8 +37,9 @@ func (s *splits) drop() {
 
 // loadSplits loads the recipe's training and test data: the training set
 // reduced per class and/or limited, split 80/20 into train and validation
-// when the recipe holds out a validation set (the per-epoch curve is then
-// on validation, else on test).
+// when the recipe holds out a validation set, per class with
+// --val-fraction (the per-epoch curve is then on validation, else on
+// test).
 func loadSplits(ctx context.Context, r Recipe, o Options) (*splits, error) {
 	train, err := data.Load(ctx, r.Dataset, "train", o.Data)
 	if err != nil {
@@ -56,7 +57,14 @@ func loadSplits(ctx context.Context, r Recipe, o Options) (*splits, error) {
 	}
 	var val *data.Split
 	if r.ValFraction > 0 {
-		tr, va := data.TrainValSplit(train.Len(), r.ValFraction, o.Seed)
+		var tr, va []int
+		if !r.StratifiedVal {
+			tr, va = data.TrainValSplit(train.Len(), r.ValFraction, o.Seed)
+		} else if tr, va, err = data.StratifiedSplit(train.Labels, len(train.Classes), r.ValFraction, o.Seed); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Dataset, err)
+		} else if len(va) == 0 {
+			return nil, fmt.Errorf("%s: no class has 2 or more training images, so none can be held out for validation", r.Dataset)
+		}
 		if val, err = train.Subset(va); err != nil {
 			return nil, err
 		}

@@ -27,6 +27,7 @@ func (o *finetuneOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
 	o.trainOptions.AddFlags(f, def)
 	o.addNameFlag(f)
+	o.addTuningFlags(f)
 	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
 	f.StringVar(&o.layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3)")
 	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")

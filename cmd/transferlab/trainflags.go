@@ -34,6 +34,7 @@ type trainOptions struct {
 	noFeatureCache bool
 	resume         bool
 	name           string
+	tuning         tuningOptions // finetune, transfer, sweep depth (addTuningFlags)
 }
 
 func (o *trainOptions) AddFlags(f *pflag.FlagSet, r train.Recipe) {
@@ -88,6 +89,9 @@ func (o trainOptions) options(stderr io.Writer) (train.Options, error) {
 	}
 	if o.flags.Changed("lr") {
 		opts.LR = o.lr
+	}
+	if err := o.tuning.apply(&opts); err != nil {
+		return train.Options{}, err
 	}
 	return opts, nil
 }

@@ -71,13 +71,10 @@ func fixed(values ...string) completeFunc {
 	}
 }
 
-// deviceChoices are auto, cpu, cuda and each GPU libtorch sees.
+// deviceChoices are auto, cuda and every device libtorch sees (cpu,
+// cuda:N).
 func deviceChoices() []string {
-	names := []string{torchenv.DeviceAuto, torchenv.DeviceCPU, torchenv.DeviceCUDA}
-	for i := 0; i < torchenv.CUDADeviceCount(); i++ {
-		names = append(names, fmt.Sprintf("cuda:%d", i))
-	}
-	return names
+	return append([]string{torchenv.DeviceAuto, torchenv.DeviceCUDA}, torchenv.Devices()...)
 }
 
 // layerChoices are last, all and from:LAYER for every layer of the CNN.

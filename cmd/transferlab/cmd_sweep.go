@@ -55,7 +55,7 @@ results/sweep-depth-<target>.html and prints a table; with --seeds N every
 configuration runs N times (seeds --seed, --seed+1, ...) and reports the
 mean, the standard deviation and the 95% interval.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSweepDepth(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return targetUnavailable(runSweepDepth(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	opts.AddFlags(cmd.Flags())

@@ -42,7 +42,7 @@ func newTransferCommand() *cobra.Command {
 		Use:   "transfer",
 		Short: "Q5: run all five transfer configurations and print the results table",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTransfer(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return targetUnavailable(runTransfer(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	opts.AddFlags(cmd.Flags())

@@ -26,6 +26,8 @@ type finetuneOptions struct {
 func (o *finetuneOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
 	o.trainOptions.AddFlags(f, def)
+	o.addPretrainedDirFlag(f)
+	o.addTargetFlags(f)
 	o.addNameFlag(f)
 	o.addTuningFlags(f)
 	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")

@@ -34,6 +34,8 @@ type sweepDepthOptions struct {
 func (o *sweepDepthOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
 	o.trainOptions.AddFlags(f, def)
+	o.addPretrainedDirFlag(f)
+	o.addTargetFlags(f)
 	o.addTuningFlags(f)
 	o.sources = newChoiceList(transfer.SweepSources, transfer.SweepSources...)
 	f.Var(&o.sources, "from", "pretrained sources to sweep (give --from twice, or mnist,fashion, for both)")

@@ -51,20 +51,20 @@ const (
 // CompareChart overlays every run's curves of one metric: per run, its
 // held-out curve (validation, or test for recipes without a validation
 // split; solid) and its train curve (dashed), one colour per run (see
-// runColours), named "<run> · validation" and "<run> · train". The x axis
+// runStyles), named "<run> · validation" and "<run> · train". The x axis
 // is a value axis (epoch or seconds), so runs of different lengths and
 // speeds share it. Only the best few runs (compareTicked) are shown at
 // first: the compare page's tick boxes are the legend.
 func CompareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis) *charts.Line {
 	ranked := rankRuns(runs)
-	return compareChart(ranked, m, by, runColours(runNames(runs)), tickedRuns(ranked))
+	return compareChart(ranked, m, by, runStyles(runNames(runs)), tickedRuns(ranked))
 }
 
 // compareTicked is how many runs, the best by test accuracy, the compare
 // page shows at first.
 const compareTicked = 5
 
-func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, colours map[string]string, ticked map[string]bool) *charts.Line {
+func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, styles map[string]runStyle, ticked map[string]bool) *charts.Line {
 	id, title, yName := idCompareAccEpoch, "Accuracy per epoch", "accuracy (%)"
 	switch {
 	case m == CompareLoss && by == CompareByEpoch:
@@ -108,16 +108,11 @@ func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, colours 
 			train = func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }
 			held = func(e metrics.Epoch) (float64, bool) { return e.ValLoss, e.HasVal }
 		}
-		colour := colours[r.Name]
-		style := func(dash string) []charts.SeriesOpts {
-			return []charts.SeriesOpts{lineOpts(0),
-				charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Type: dash, Width: 2}),
-				charts.WithItemStyleOpts(opts.ItemStyle{Color: colour})}
-		}
+		style := styles[r.Name]
 		if hasVal(r.History) {
-			c.AddSeries(r.Name+compareSeparator+HeldOutName(r.Config), comparePoints(r.History, by, held), style("solid")...)
+			c.AddSeries(r.Name+compareSeparator+HeldOutName(r.Config), comparePoints(r.History, by, held), style.seriesOpts("solid")...)
 		}
-		c.AddSeries(r.Name+compareSeparator+seriesTrain, comparePoints(r.History, by, train), style("dashed")...)
+		c.AddSeries(r.Name+compareSeparator+seriesTrain, comparePoints(r.History, by, train), style.seriesOpts("dashed")...)
 	}
 	return c
 }
@@ -201,8 +196,8 @@ type compareRow struct {
 	Run   string
 	Href  template.URL
 	Badge string
-	// Colour is the run's colour on the charts (runColours).
-	Colour template.CSS
+	// Style is the run's colour and marker on the charts (runStyles).
+	Style runStyle
 	// Ticked runs are shown on the charts when the page opens.
 	Ticked bool
 	// Recipe is true when the run is known to have run its recipe: it
@@ -243,7 +238,7 @@ var compareTemplate = newPageTemplate("compare.html.tmpl")
 func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	var v compareView
 	ranked := rankRuns(runs)
-	colours := runColours(runNames(runs))
+	styles := runStyles(runNames(runs))
 	ticked := tickedRuns(ranked)
 	for _, r := range ranked {
 		c := r.Config
@@ -266,7 +261,7 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 		}
 		v.Rows = append(v.Rows, compareRow{
 			Run: r.Name, Href: template.URL(path.Join(r.Name, RunPageName)), Badge: r.NotRecipe().Label(),
-			Colour: template.CSS(colours[r.Name]), Ticked: ticked[r.Name],
+			Style: styles[r.Name], Ticked: ticked[r.Name],
 			Recipe: r.Recipe != nil || r.Reference != nil,
 			Key:    []compareCell{acc(r.Final.Test), acc(r.Final.Val), acc(r.Final.Train), testLoss},
 			Cells: []compareCell{
@@ -291,7 +286,7 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	var cs []namedChart
 	for _, by := range []CompareAxis{CompareByEpoch, CompareByTime} {
 		for _, m := range []CompareMetric{CompareAccuracy, CompareLoss} {
-			c := compareChart(ranked, m, by, colours, ticked)
+			c := compareChart(ranked, m, by, styles, ticked)
 			cs = append(cs, namedChart{c.ChartID, c})
 		}
 	}

@@ -213,9 +213,11 @@ func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
 func transferCurvesChart(runs []*metrics.Run, styles map[string]runStyle) *charts.Line {
 	c := newLine(idTransferCurves, "Fine-tuning: accuracy per epoch", "accuracy (%)")
 	c.SetGlobalOptions(charts.WithYAxisOpts(accuracyAxis()), withAxisTooltip("epoch", "pct", "desc"))
-	// Many series: a scrolling legend under the title, and room for it.
-	c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "30"}))
-	c.GridList = []opts.Grid{{Top: "80", Bottom: "80", ContainLabel: opts.Bool(true)}}
+	// Many series with long names: the transfer page's run picker
+	// (series-picker.js) is the legend, which would page ("1/4") or at
+	// 400 px cover the chart.
+	c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}))
+	c.GridList = []opts.Grid{{Top: "70", Bottom: "80", ContainLabel: opts.Bool(true)}}
 	longest := 0
 	for _, r := range runs {
 		longest = max(longest, len(r.History))

@@ -54,7 +54,9 @@ const (
 // runStyles), named "<run> · validation" and "<run> · train". The x axis
 // is a value axis (epoch or seconds), so runs of different lengths and
 // speeds share it. Only the best few runs (compareTicked) are shown at
-// first: the compare page's tick boxes are the legend.
+// first: the compare page's tick boxes are the legend. On the charts by
+// epoch, a configuration run with several seeds is also drawn as its
+// seeds' mean and a min–max band (addSeedBands).
 func CompareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis) *charts.Line {
 	ranked := rankRuns(runs)
 	return compareChart(ranked, m, by, runStyles(runNames(runs)), tickedRuns(ranked))
@@ -113,6 +115,10 @@ func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, styles m
 			c.AddSeries(r.Name+compareSeparator+HeldOutName(r.Config), comparePoints(r.History, by, held), style.seriesOpts("solid")...)
 		}
 		c.AddSeries(r.Name+compareSeparator+seriesTrain, comparePoints(r.History, by, train), style.seriesOpts("dashed")...)
+	}
+	if by == CompareByEpoch {
+		// Seeds run for one number of epochs; in seconds they part.
+		addSeedBands(c, seedGroups(runs), m, styles, true, selected)
 	}
 	return c
 }
@@ -188,6 +194,11 @@ func comparePoints(history []metrics.Epoch, by CompareAxis, pick func(metrics.Ep
 
 type compareView struct {
 	Rows []compareRow
+	// SeedGroups is how many configurations have several seeds: the page
+	// offers to show or hide their bands.
+	SeedGroups int
+	// Hyper feeds the hyperparameter view's picker.
+	Hyper hyperView
 }
 
 // compareRow is one run in the compare table; each cell has its text and
@@ -214,23 +225,32 @@ type compareCell struct {
 	Num        bool
 }
 
+// compareColumn is a column of the compare table: its heading, and the
+// short key the filter box names it by ("lr>0.001", "source:fashion").
+type compareColumn struct{ Head, Key string }
+
 // compareKeyColumns come first, after the tick box and the run, so that
 // the best result and its run are in view on a laptop's screen; the table
 // opens sorted by the first. compareColumns follow the run's setup.
 var (
-	compareKeyColumns = []string{"test acc.", "val. acc.", "train acc. (last epoch)", "test loss"}
-	compareColumns    = []string{"kind", "status", "model", "dataset", "source", "layers", "epochs", "batch", "learning rate",
-		"per class", "image limit", "seed", "precision", "device", "wall time"}
+	compareKeyColumns = []compareColumn{{"test acc.", "test"}, {"val. acc.", "val"}, {"train acc. (last epoch)", "train"}, {"test loss", "loss"}}
+	compareColumns    = []compareColumn{{"kind", "kind"}, {"status", "status"}, {"model", "model"}, {"dataset", "dataset"},
+		{"source", "source"}, {"layers", "layers"}, {"epochs", "epochs"}, {"batch", "batch"}, {"learning rate", "lr"},
+		{"per class", "perclass"}, {"image limit", "limit"}, {"seed", "seed"}, {"precision", "precision"}, {"device", "device"},
+		{"wall time", "wall"}}
 )
 
-func (compareView) KeyColumns() []string { return compareKeyColumns }
-func (compareView) Columns() []string    { return compareColumns }
+func (compareView) KeyColumns() []compareColumn { return compareKeyColumns }
+func (compareView) Columns() []compareColumn    { return compareColumns }
 
 // Ticked is how many runs the charts show when the page opens.
 func (compareView) Ticked() int { return compareTicked }
 
 // Separator is compareSeparator, for the page's script (compare.js).
 func (compareView) Separator() string { return compareSeparator }
+
+// SeedBandPrefix is seedBandPrefix, for the page's script (compare.js).
+func (compareView) SeedBandPrefix() string { return seedBandPrefix }
 
 var compareTemplate = newPageTemplate("compare.html.tmpl")
 
@@ -240,6 +260,7 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	ranked := rankRuns(runs)
 	styles := runStyles(runNames(runs))
 	ticked := tickedRuns(ranked)
+	v.SeedGroups = len(seedGroups(ranked))
 	for _, r := range ranked {
 		c := r.Config
 		acc := func(e *metrics.Eval) compareCell {
@@ -290,10 +311,16 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 			cs = append(cs, namedChart{c.ChartID, c})
 		}
 	}
+	hc := hyperChart(ranked, styles, ticked)
+	cs = append(cs, namedChart{hc.ChartID, hc})
+	var err error
+	if v.Hyper, err = newHyperView(ranked); err != nil {
+		return nil, err
+	}
+	p.Body = v
 	if len(runs) == 0 {
 		p.Echarts, cs = "", nil
 	}
-	var err error
 	if p.Charts, err = renderCharts(cs...); err != nil {
 		return nil, err
 	}

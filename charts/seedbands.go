@@ -17,13 +17,9 @@ import (
 // series by "<run> · ", never pick them.
 const seedBandPrefix = "seeds of "
 
-// The three series of a seeds band: the mean's line, and the band's lower
-// edge and width, stacked so that the area between min and max is shaded.
-const (
-	bandMean  = "mean"
-	bandLow   = "low"
-	bandRange = "range"
-)
+// bandMean names a seeds band's series: the mean of the seeds, whose mark
+// areas shade the range from the lowest seed to the highest.
+const bandMean = "mean"
 
 // seedGroup is two or more runs of one configuration that differ only by
 // their seeds.
@@ -82,11 +78,13 @@ func seedGroupLabel(runs []*metrics.Run) string {
 
 // addSeedBands draws each group's held-out curve (validation, or test for
 // recipes without one; train where there is neither) as the mean over its
-// seeds and a shaded band from the lowest to the highest seed, at each
-// epoch every seed reached, in the colour of its first run. The mean's
-// points carry "min|max" as their names, for the tooltip.
+// seeds, with a shaded band from the lowest seed to the highest, at each
+// epoch every seed reached, in the colour of its first run. The band is
+// one mark area per epoch, half an epoch either side: echarts stacks two
+// series on a value x axis along x, so a stacked min and max cannot draw
+// it. The mean's points carry "min|max" as their names, for the tooltip.
 func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles map[string]runStyle, shown bool, selected map[string]bool) {
-	for i, g := range groups {
+	for _, g := range groups {
 		pick := func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }
 		if m == CompareLoss {
 			pick = func(e metrics.Epoch) (float64, bool) { return e.ValLoss, e.HasVal }
@@ -97,36 +95,29 @@ func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles ma
 				pick = func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }
 			}
 		}
-		mean, low, width := bandPoints(g.runs, pick)
+		mean, band := bandPoints(g.runs, pick)
 		colour := styles[g.runs[0].Name].Colour
-		stack := fmt.Sprintf("seeds%d", i)
-		name := func(part string) string { return g.label + compareSeparator + part }
-		c.AddSeries(name(bandLow), low,
-			charts.WithLineChartOpts(opts.LineChart{Stack: stack, ShowSymbol: opts.Bool(false)}),
-			charts.WithLineStyleOpts(opts.LineStyle{Opacity: opts.Float(0)}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}))
-		c.AddSeries(name(bandRange), width,
-			charts.WithLineChartOpts(opts.LineChart{Stack: stack, ShowSymbol: opts.Bool(false)}),
-			charts.WithLineStyleOpts(opts.LineStyle{Opacity: opts.Float(0)}),
-			charts.WithAreaStyleOpts(opts.AreaStyle{Color: colour, Opacity: opts.Float(0.2)}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}))
-		c.AddSeries(name(bandMean), mean,
+		name := g.label + compareSeparator + bandMean
+		c.AddSeries(name, mean,
 			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
 			charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Width: 3}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}))
-		for _, part := range []string{bandLow, bandRange, bandMean} {
-			selected[name(part)] = shown
-		}
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}),
+			charts.WithMarkAreaNameCoordItemOpts(band...),
+			charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: colour, Opacity: opts.Float(0.2)}}))
+		selected[name] = shown
 	}
 }
 
-// bandPoints are a group's mean, lowest value and band width (highest
-// less lowest) at each epoch that every run has a value for.
-func bandPoints(runs []*metrics.Run, pick func(metrics.Epoch) (float64, bool)) (mean, low, width []opts.LineData) {
+// bandPoints are a group's mean at each epoch that every run has a value
+// for, and the band's area there: from the lowest value to the highest,
+// half an epoch either side (not beyond the first and last epoch drawn).
+func bandPoints(runs []*metrics.Run, pick func(metrics.Epoch) (float64, bool)) (mean []opts.LineData, band []opts.MarkAreaNameCoordItem) {
 	epochs := len(runs[0].History)
 	for _, r := range runs[1:] {
 		epochs = min(epochs, len(r.History))
 	}
+	type at struct{ x, lo, hi float64 }
+	var pts []at
 	for e := 0; e < epochs; e++ {
 		sum, lo, hi, ok := 0.0, math.Inf(1), math.Inf(-1), true
 		for _, r := range runs {
@@ -140,10 +131,16 @@ func bandPoints(runs []*metrics.Run, pick func(metrics.Epoch) (float64, bool)) (
 		if !ok {
 			continue
 		}
-		x := runs[0].History[e].Epoch
+		x := float64(runs[0].History[e].Epoch)
 		mean = append(mean, opts.LineData{Value: []any{x, num(sum / float64(len(runs)))}, Name: fmt.Sprintf("%g|%g", lo, hi)})
-		low = append(low, opts.LineData{Value: []any{x, num(lo)}})
-		width = append(width, opts.LineData{Value: []any{x, num(hi - lo)}})
+		pts = append(pts, at{x, lo, hi})
 	}
-	return mean, low, width
+	for _, p := range pts {
+		x0, x1 := max(p.x-0.5, pts[0].x), min(p.x+0.5, pts[len(pts)-1].x)
+		if len(pts) == 1 {
+			x0, x1 = p.x-0.1, p.x+0.1 // one epoch: a sliver, not nothing
+		}
+		band = append(band, opts.MarkAreaNameCoordItem{Coordinate0: []any{x0, num(p.lo)}, Coordinate1: []any{x1, num(p.hi)}})
+	}
+	return mean, band
 }

@@ -46,10 +46,6 @@ window.transferlabFmt = (function () {
       var parts = String(kindOf).split(","), def = parts[0], by = {};
       parts.slice(1).forEach(function (s) { var i = s.lastIndexOf("="); by[s.slice(0, i)] = s.slice(i + 1); });
       var kind = function (p) { return by[p.seriesName] || def; };
-      // A seeds band's edges get no rows: its mean's row gives the range,
-      // which its points carry as "min|max" (addSeedBands).
-      ps = ps.filter(function (p) { return !/ · (low|range)$/.test(p.seriesName); });
-      if (!ps.length) { return ""; }
       if (order) {
         ps.sort(function (a, b) {
           var va = y(a), vb = y(b);
@@ -62,6 +58,8 @@ window.transferlabFmt = (function () {
       var head = (xName === "time" ? "training time " : "") + named(xv);
       var rows = ps.map(function (p) {
         var at = Array.isArray(p.value) && String(p.value[0]) !== String(xv) ? " (at " + named(p.value[0]) + ")" : "";
+        // A seeds band's mean gives the seeds' range, which its points
+        // carry as "min|max" (addSeedBands).
         var band = / · mean$/.test(p.seriesName) && /\|/.test(p.name || "") ?
           " (" + String(p.name).split("|").map(function (v) { return fmt(kind(p), Number(v)); }).join(" – ") + ")" : "";
         return p.marker + esc(p.seriesName) + ": <b>" + fmt(kind(p), p.value) + "</b>" + band + at;

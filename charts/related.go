@@ -18,6 +18,9 @@ type relatedRuns struct {
 	// Source is the pretraining (or other run) whose network a
 	// fine-tuning run started from; nil when there is none in the folder.
 	Source *link
+	// SourceFile is the checkpoint a fine-tuning started from when no run
+	// of the folder trained it (a committed network, a --from PATH).
+	SourceFile string
 	// Previous is the latest run of the same recipe (kind, dataset, and
 	// for a fine-tuning its source and layers) that started before this
 	// one; nil when this is the first.
@@ -37,6 +40,8 @@ func relate(run *metrics.Run, all []*metrics.Run) relatedRuns {
 	var rel relatedRuns
 	if src := sourceRun(run, all); src != nil {
 		rel.Source = &link{Href: runHref(src), Text: src.Name}
+	} else if run.Kind == "finetune" {
+		rel.SourceFile = run.Config.SourceCheckpoint
 	}
 	if prev := previousRun(run, all); prev != nil {
 		rel.Previous = &link{Href: runHref(prev), Text: prev.Name}

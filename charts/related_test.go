@@ -61,6 +61,15 @@ func TestRunPageLinksItsSourceAndPreviousRun(t *testing.T) {
 	if !strings.Contains(page, `href="../pretrain-mnist/index.html"`) || strings.Contains(page, `id="previous-run"`) {
 		t.Errorf("the first fine-tuning's page: want its source linked and no previous run")
 	}
+	// Without its pretraining in the folder, the page names the file.
+	alone := t.TempDir()
+	writeRun(t, alone, first)
+	if err := Build(alone); err != nil {
+		t.Fatal(err)
+	}
+	if page := readFile(t, filepath.Join(alone, "transfer-mnist-last", RunPageName)); !strings.Contains(page, `<p id="source-run">Source network: <code>pretrained/mnist-cnn.pt</code> (no run in this results folder trained it)</p>`) {
+		t.Errorf("a fine-tuning whose pretraining is not in the folder does not name its source file")
+	}
 	page = readFile(t, filepath.Join(dir, "pretrain-mnist-v2", RunPageName))
 	if strings.Contains(page, `id="source-run"`) || !strings.Contains(page, `<p id="previous-run">Previous run of this recipe: <a href="../pretrain-mnist/index.html">pretrain-mnist</a>, with the same settings</p>`) {
 		t.Errorf("the second pretraining's page: want no source and the first pretraining as its previous run, same settings")

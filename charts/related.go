@@ -73,7 +73,7 @@ func sourceRun(run *metrics.Run, all []*metrics.Run) *metrics.Run {
 	for _, r := range all {
 		switch {
 		case r == run:
-		case c.SourceCheckpoint != "" && r.Checkpoint != "" && filepath.Clean(r.Checkpoint) == filepath.Clean(c.SourceCheckpoint):
+		case samePath(r.Checkpoint, c.SourceCheckpoint):
 			byFile = append(byFile, r)
 		case r.Kind == "pretrain" && r.Config.Dataset == c.Source:
 			byData = append(byData, r)
@@ -91,6 +91,19 @@ func sourceRun(run *metrics.Run, all []*metrics.Run) *metrics.Run {
 		}
 	}
 	return best
+}
+
+// samePath reports whether two recorded paths name one file: runs record
+// them as given, so one may be absolute and the other relative to the
+// folder the command ran in.
+func samePath(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	a, b = filepath.Clean(a), filepath.Clean(b)
+	sep := string(filepath.Separator)
+	return a == b || (filepath.IsAbs(a) && !filepath.IsAbs(b) && strings.HasSuffix(a, sep+b)) ||
+		(filepath.IsAbs(b) && !filepath.IsAbs(a) && strings.HasSuffix(b, sep+a))
 }
 
 // previousRun is the latest run of run's recipe that started before it.

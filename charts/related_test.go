@@ -33,7 +33,7 @@ func TestRunPageLinksItsSourceAndPreviousRun(t *testing.T) {
 	first.Config.SourceCheckpoint = "pretrained/mnist-cnn.pt"
 	first.Started, first.Finished = day.Add(2*time.Hour), day.Add(3*time.Hour)
 	second := finetuneRun("transfer-mnist-last-lr0.01", "emnist-letters", "mnist", "last", 2, true)
-	second.Config.SourceCheckpoint = "pretrained/mnist-cnn.pt"
+	second.Config.SourceCheckpoint = "/home/me/lab/pretrained/mnist-cnn.pt" // recorded absolute
 	second.Config.LR, second.Config.Epochs = 0.01, 7
 	second.Started, second.Finished = day.Add(4*time.Hour), day.Add(5*time.Hour)
 	for _, r := range []*metrics.Run{pre, fash, later, first, second} {

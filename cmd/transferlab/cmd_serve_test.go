@@ -24,3 +24,20 @@ func TestServeStopsOnSIGTERMSayingSo(t *testing.T) {
 		t.Errorf("serve after SIGTERM says:\n%s\nwant \"stopping the server\", then \"stopped\", and no batch", out)
 	}
 }
+
+// What Ctrl-C says is the command's own: a training run finishes its
+// batch, a server stops, a download keeps its part.
+func TestInterruptMessageIsTheCommands(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"finetune", "--epochs", "3"}, "after the current batch"},
+		{[]string{"serve", "--addr", "127.0.0.1:0"}, "stopping the server"},
+		{[]string{"data", "fetch", "emnist-letters"}, "stopping the download"},
+	} {
+		if got := onInterrupt(newRootCommand(), c.args); !strings.Contains(got, c.want) {
+			t.Errorf("%v: Ctrl-C says %q, want %q", c.args, got, c.want)
+		}
+	}
+}

@@ -53,6 +53,13 @@ func TestFinetuneWithoutEMNISTSaysSoInOneLine(t *testing.T) {
 	if left, _ := os.ReadDir(results); len(left) > 0 {
 		t.Errorf("the failed run left %v in the results folder", left)
 	}
+
+	// With downloads off, the same hint.
+	o.Data.Download = false
+	_, runErr = train.Run(context.Background(), r, o)
+	if msg := targetUnavailable(runErr).Error(); !strings.Contains(msg, "EMNIST letters is not in the data folder") || !strings.Contains(msg, "--target mnist") {
+		t.Errorf("with --download=false: %q, want it to name --target mnist", msg)
+	}
 }
 
 // A dataset name that does not exist is a usage error (exit 2) whether it

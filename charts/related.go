@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"cmp"
 	"html/template"
 	"path"
 	"path/filepath"
@@ -142,6 +143,12 @@ func configRows(run *metrics.Run) [][2]string {
 		{"batch size", strconv.Itoa(c.BatchSize)},
 		{"learning rate", strconv.FormatFloat(c.LR, 'g', -1, 64)},
 		{"optimizer", orNone(c.Optimizer)},
+		{"weight decay", strconv.FormatFloat(c.WeightDecay, 'g', -1, 64)},
+		{"schedule", cmp.Or(c.Schedule, "constant")},
+		{"warmup epochs", strconv.FormatFloat(c.WarmupEpochs, 'g', -1, 64)},
+		{"label smoothing", strconv.FormatFloat(c.LabelSmoothing, 'g', -1, 64)},
+		{"network kept", cmp.Or(c.Keep, "last")},
+		{"patience", intOrNone(c.Patience)},
 		{"validation fraction", strconv.FormatFloat(c.ValFraction, 'g', -1, 64)},
 		{"images per class", intOrAll(c.PerClass)},
 		{"image limit", intOrAll(c.Limit)},
@@ -168,4 +175,12 @@ func relatedIn(resultsDir string, run *metrics.Run) relatedRuns {
 		}
 	}
 	return relate(run, all)
+}
+
+// intOrNone is n, or "none" for 0 (an option not used).
+func intOrNone(n int) string {
+	if n == 0 {
+		return none
+	}
+	return strconv.Itoa(n)
 }

@@ -103,6 +103,12 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 		res.Pages = append(res.Pages, rel)
 		return nil
 	}
+	var all []*metrics.Run
+	for _, en := range entries {
+		if en.run != nil {
+			all = append(all, en.run)
+		}
+	}
 	var runs []*metrics.Run
 	for _, en := range entries {
 		for _, e := range en.evals {
@@ -118,7 +124,7 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 			continue
 		}
 		runs = append(runs, en.run)
-		p, err := newRunPage(en.run, evalLinks(filepath.Join(resultsDir, en.dir)), featureLinks(resultsDir, en.run), sidecarCommand(filepath.Join(resultsDir, en.dir)), a)
+		p, err := newRunPage(en.run, evalLinks(filepath.Join(resultsDir, en.dir)), featureLinks(resultsDir, en.run), sidecarCommand(filepath.Join(resultsDir, en.dir)), relate(en.run, all), a)
 		if err != nil {
 			return res, fmt.Errorf("run %s: %w", en.dir, err)
 		}

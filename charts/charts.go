@@ -204,18 +204,20 @@ func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
 // (labelled as on the transfer page). A run that was never validated
 // shows its training accuracy, and its series name says so.
 func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
-	return transferCurvesChart(runs, runColours(runNames(runs)))
+	return transferCurvesChart(runs, runStyles(runNames(runs)))
 }
 
 // transferCurvesChart is TransferCurvesChart with each run in its colour
-// (runColours of every run in the results folder, so that a run has one
+// (runStyles of every run in the results folder, so that a run has one
 // colour on every page).
-func transferCurvesChart(runs []*metrics.Run, colours map[string]string) *charts.Line {
+func transferCurvesChart(runs []*metrics.Run, styles map[string]runStyle) *charts.Line {
 	c := newLine(idTransferCurves, "Fine-tuning: accuracy per epoch", "accuracy (%)")
 	c.SetGlobalOptions(charts.WithYAxisOpts(accuracyAxis()), withAxisTooltip("epoch", "pct", "desc"))
-	// Many series: a scrolling legend under the title, and room for it.
-	c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "30"}))
-	c.GridList = []opts.Grid{{Top: "80", Bottom: "80", ContainLabel: opts.Bool(true)}}
+	// Many series with long names: the transfer page's run picker
+	// (series-picker.js) is the legend, which would page ("1/4") or at
+	// 400 px cover the chart.
+	c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}))
+	c.GridList = []opts.Grid{{Top: "70", Bottom: "80", ContainLabel: opts.Bool(true)}}
 	longest := 0
 	for _, r := range runs {
 		longest = max(longest, len(r.History))
@@ -233,9 +235,7 @@ func transferCurvesChart(runs []*metrics.Run, colours map[string]string) *charts
 			name = label + " (train, no validation)"
 			pick = func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }
 		}
-		colour := colours[runs[i].Name]
-		c.AddSeries(name, lineData(h, pick), lineOpts(0),
-			charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Width: 2}), charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}))
+		c.AddSeries(name, lineData(h, pick), styles[runs[i].Name].seriesOpts("solid")...)
 	}
 	return c
 }

@@ -2,7 +2,11 @@ package charts
 
 import (
 	"hash/fnv"
+	"html/template"
 	"sort"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
 )
 
 // runPalette holds the colours runs are drawn in: tab20's ten dark and ten
@@ -14,33 +18,67 @@ var runPalette = []string{
 	"#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
 }
 
-// runColours gives each run its colour, the same on every page built from
-// one results folder: a colour derived from the run's name (a hash of it
-// picks a palette slot). Two runs whose names pick one slot are told apart
-// by giving the later name, in name order, the next free slot, so no two
-// runs share a colour while there are no more runs than colours; beyond
-// that, colours repeat.
-func runColours(names []string) map[string]string {
+// runSymbols are the point markers that tell apart runs of one colour:
+// the first len(runPalette) runs are drawn with the first, the next as
+// many with the second, and so on; the glyph is the marker's, for the
+// tables' swatches. Beyond len(runPalette)*len(runSymbols) runs, styles
+// repeat.
+var runSymbols = []struct{ Symbol, Glyph string }{
+	{"emptyCircle", ""}, {"triangle", "▲"}, {"rect", "■"}, {"diamond", "◆"}, {"pin", "⬤"},
+}
+
+// runStyle is how one run is drawn on every chart that shows several
+// runs: its colour and its point marker.
+type runStyle struct {
+	Colour string
+	Symbol string
+	// Glyph stands for Symbol in a table's swatch; "" for the first
+	// symbol, whose swatch is a plain square of the colour.
+	Glyph string
+}
+
+// SwatchColour is the colour for a page's swatch.
+func (s runStyle) SwatchColour() template.CSS { return template.CSS(s.Colour) }
+
+// runStyles gives each run its style, the same on every page built from
+// one results folder. The runs, in name order, go in rounds of
+// len(runPalette): a round draws with one symbol, and in it each run takes
+// the palette slot its name hashes to, or the next free one, so that no
+// two runs of a round share a colour. No two runs share a style while
+// there are no more than len(runPalette)*len(runSymbols).
+func runStyles(names []string) map[string]runStyle {
 	sorted := append([]string(nil), names...)
 	sort.Strings(sorted)
-	used := make([]bool, len(runPalette))
-	free := len(runPalette)
-	out := make(map[string]string, len(names))
-	for _, n := range sorted {
-		if _, done := out[n]; done {
+	out := make(map[string]runStyle, len(names))
+	var used []bool
+	n := 0
+	for _, name := range sorted {
+		if _, done := out[name]; done {
 			continue
 		}
-		h := fnv.New32a()
-		h.Write([]byte(n))
-		slot := int(h.Sum32() % uint32(len(runPalette)))
-		if free > 0 {
-			for used[slot] {
-				slot = (slot + 1) % len(runPalette)
-			}
-			used[slot] = true
-			free--
+		if n%len(runPalette) == 0 {
+			used = make([]bool, len(runPalette)) // a new round
 		}
-		out[n] = runPalette[slot]
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		slot := int(h.Sum32() % uint32(len(runPalette)))
+		for used[slot] {
+			slot = (slot + 1) % len(runPalette)
+		}
+		used[slot] = true
+		sym := runSymbols[(n/len(runPalette))%len(runSymbols)]
+		out[name] = runStyle{Colour: runPalette[slot], Symbol: sym.Symbol, Glyph: sym.Glyph}
+		n++
 	}
 	return out
+}
+
+// seriesOpts draw one curve of a run in its style: its colour, its point
+// marker, and the line's dash ("solid", "dashed").
+func (s runStyle) seriesOpts(dash string) []charts.SeriesOpts {
+	return []charts.SeriesOpts{
+		charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), ConnectNulls: opts.Bool(false), Symbol: s.Symbol, SymbolSize: 7}),
+		charts.WithLineStyleOpts(opts.LineStyle{Color: s.Colour, Type: dash, Width: 2}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}),
+	}
 }

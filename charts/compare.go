@@ -51,20 +51,22 @@ const (
 // CompareChart overlays every run's curves of one metric: per run, its
 // held-out curve (validation, or test for recipes without a validation
 // split; solid) and its train curve (dashed), one colour per run (see
-// runColours), named "<run> · validation" and "<run> · train". The x axis
+// runStyles), named "<run> · validation" and "<run> · train". The x axis
 // is a value axis (epoch or seconds), so runs of different lengths and
 // speeds share it. Only the best few runs (compareTicked) are shown at
-// first: the compare page's tick boxes are the legend.
+// first: the compare page's tick boxes are the legend. On the charts by
+// epoch, a configuration run with several seeds is also drawn as its
+// seeds' mean and a min–max band (addSeedBands).
 func CompareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis) *charts.Line {
 	ranked := rankRuns(runs)
-	return compareChart(ranked, m, by, runColours(runNames(runs)), tickedRuns(ranked))
+	return compareChart(ranked, m, by, runStyles(runNames(runs)), tickedRuns(ranked))
 }
 
 // compareTicked is how many runs, the best by test accuracy, the compare
 // page shows at first.
 const compareTicked = 5
 
-func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, colours map[string]string, ticked map[string]bool) *charts.Line {
+func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, styles map[string]runStyle, ticked map[string]bool) *charts.Line {
 	id, title, yName := idCompareAccEpoch, "Accuracy per epoch", "accuracy (%)"
 	switch {
 	case m == CompareLoss && by == CompareByEpoch:
@@ -108,16 +110,15 @@ func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, colours 
 			train = func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }
 			held = func(e metrics.Epoch) (float64, bool) { return e.ValLoss, e.HasVal }
 		}
-		colour := colours[r.Name]
-		style := func(dash string) []charts.SeriesOpts {
-			return []charts.SeriesOpts{lineOpts(0),
-				charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Type: dash, Width: 2}),
-				charts.WithItemStyleOpts(opts.ItemStyle{Color: colour})}
-		}
+		style := styles[r.Name]
 		if hasVal(r.History) {
-			c.AddSeries(r.Name+compareSeparator+HeldOutName(r.Config), comparePoints(r.History, by, held), style("solid")...)
+			c.AddSeries(r.Name+compareSeparator+HeldOutName(r.Config), comparePoints(r.History, by, held), style.seriesOpts("solid")...)
 		}
-		c.AddSeries(r.Name+compareSeparator+seriesTrain, comparePoints(r.History, by, train), style("dashed")...)
+		c.AddSeries(r.Name+compareSeparator+seriesTrain, comparePoints(r.History, by, train), style.seriesOpts("dashed")...)
+	}
+	if by == CompareByEpoch {
+		// Seeds run for one number of epochs; in seconds they part.
+		addSeedBands(c, seedGroups(runs), m, styles, true, selected)
 	}
 	return c
 }
@@ -193,6 +194,11 @@ func comparePoints(history []metrics.Epoch, by CompareAxis, pick func(metrics.Ep
 
 type compareView struct {
 	Rows []compareRow
+	// SeedGroups is how many configurations have several seeds: the page
+	// offers to show or hide their bands.
+	SeedGroups int
+	// Hyper feeds the hyperparameter view's picker.
+	Hyper hyperView
 }
 
 // compareRow is one run in the compare table; each cell has its text and
@@ -201,8 +207,8 @@ type compareRow struct {
 	Run   string
 	Href  template.URL
 	Badge string
-	// Colour is the run's colour on the charts (runColours).
-	Colour template.CSS
+	// Style is the run's colour and marker on the charts (runStyles).
+	Style runStyle
 	// Ticked runs are shown on the charts when the page opens.
 	Ticked bool
 	// Recipe is true when the run is known to have run its recipe: it
@@ -219,17 +225,23 @@ type compareCell struct {
 	Num        bool
 }
 
+// compareColumn is a column of the compare table: its heading, and the
+// short key the filter box names it by ("lr>0.001", "source:fashion").
+type compareColumn struct{ Head, Key string }
+
 // compareKeyColumns come first, after the tick box and the run, so that
 // the best result and its run are in view on a laptop's screen; the table
 // opens sorted by the first. compareColumns follow the run's setup.
 var (
-	compareKeyColumns = []string{"test acc.", "val. acc.", "train acc. (last epoch)", "test loss"}
-	compareColumns    = []string{"kind", "status", "model", "dataset", "source", "layers", "epochs", "batch", "learning rate",
-		"per class", "image limit", "seed", "precision", "device", "wall time"}
+	compareKeyColumns = []compareColumn{{"test acc.", "test"}, {"val. acc.", "val"}, {"train acc. (last epoch)", "train"}, {"test loss", "loss"}}
+	compareColumns    = []compareColumn{{"kind", "kind"}, {"status", "status"}, {"model", "model"}, {"dataset", "dataset"},
+		{"source", "source"}, {"layers", "layers"}, {"epochs", "epochs"}, {"batch", "batch"}, {"learning rate", "lr"},
+		{"per class", "perclass"}, {"image limit", "limit"}, {"seed", "seed"}, {"precision", "precision"}, {"device", "device"},
+		{"wall time", "wall"}}
 )
 
-func (compareView) KeyColumns() []string { return compareKeyColumns }
-func (compareView) Columns() []string    { return compareColumns }
+func (compareView) KeyColumns() []compareColumn { return compareKeyColumns }
+func (compareView) Columns() []compareColumn    { return compareColumns }
 
 // Ticked is how many runs the charts show when the page opens.
 func (compareView) Ticked() int { return compareTicked }
@@ -237,14 +249,18 @@ func (compareView) Ticked() int { return compareTicked }
 // Separator is compareSeparator, for the page's script (compare.js).
 func (compareView) Separator() string { return compareSeparator }
 
+// SeedBandPrefix is seedBandPrefix, for the page's script (compare.js).
+func (compareView) SeedBandPrefix() string { return seedBandPrefix }
+
 var compareTemplate = newPageTemplate("compare.html.tmpl")
 
 // newComparePage builds results/compare.html from every run, best first.
 func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	var v compareView
 	ranked := rankRuns(runs)
-	colours := runColours(runNames(runs))
+	styles := runStyles(runNames(runs))
 	ticked := tickedRuns(ranked)
+	v.SeedGroups = len(seedGroups(ranked))
 	for _, r := range ranked {
 		c := r.Config
 		acc := func(e *metrics.Eval) compareCell {
@@ -266,7 +282,7 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 		}
 		v.Rows = append(v.Rows, compareRow{
 			Run: r.Name, Href: template.URL(path.Join(r.Name, RunPageName)), Badge: r.NotRecipe().Label(),
-			Colour: template.CSS(colours[r.Name]), Ticked: ticked[r.Name],
+			Style: styles[r.Name], Ticked: ticked[r.Name],
 			Recipe: r.Recipe != nil || r.Reference != nil,
 			Key:    []compareCell{acc(r.Final.Test), acc(r.Final.Val), acc(r.Final.Train), testLoss},
 			Cells: []compareCell{
@@ -291,14 +307,20 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	var cs []namedChart
 	for _, by := range []CompareAxis{CompareByEpoch, CompareByTime} {
 		for _, m := range []CompareMetric{CompareAccuracy, CompareLoss} {
-			c := compareChart(ranked, m, by, colours, ticked)
+			c := compareChart(ranked, m, by, styles, ticked)
 			cs = append(cs, namedChart{c.ChartID, c})
 		}
 	}
+	hc := hyperChart(ranked, styles, ticked)
+	cs = append(cs, namedChart{hc.ChartID, hc})
+	var err error
+	if v.Hyper, err = newHyperView(ranked); err != nil {
+		return nil, err
+	}
+	p.Body = v
 	if len(runs) == 0 {
 		p.Echarts, cs = "", nil
 	}
-	var err error
 	if p.Charts, err = renderCharts(cs...); err != nil {
 		return nil, err
 	}

@@ -98,6 +98,9 @@ type indexRow struct {
 	Started                                 string
 	// Badge marks a run that is not its recipe (metrics.Run.NotRecipe).
 	Badge string
+	// Style is the run's colour and marker on the compare and transfer
+	// pages' charts (runStyles), shown beside its name.
+	Style runStyle
 }
 
 type indexEval struct {
@@ -111,6 +114,13 @@ var indexTemplate = newPageTemplate("index.html.tmpl")
 // newIndexView gathers the overview shared by index.html and results.md.
 func newIndexView(entries []runEntry, skipped []error) indexView {
 	var v indexView
+	var names []string
+	for _, en := range entries {
+		if en.run != nil {
+			names = append(names, en.run.Name)
+		}
+	}
+	styles := runStyles(names)
 	for _, en := range entries {
 		if r := en.run; r != nil {
 			v.Rows = append(v.Rows, indexRow{
@@ -120,6 +130,7 @@ func newIndexView(entries []runEntry, skipped []error) indexView {
 				TrainAcc: evalPct(r.Final.Train), ValAcc: evalPct(r.Final.Val), TestAcc: evalPct(r.Final.Test),
 				Wall: duration(r.WallSeconds), Started: when(r.Started),
 				Badge: joinNonEmpty("; ", reusedBadge(r), r.NotRecipe().Label()),
+				Style: styles[r.Name],
 			})
 			if r.Kind == "finetune" {
 				v.Transfer = true

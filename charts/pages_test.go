@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -283,9 +284,18 @@ func TestIndexAndMarkdown(t *testing.T) {
 	if strings.Contains(html, "<script src=") {
 		t.Error("index loads a script although it has no chart")
 	}
-	rows := strings.Count(html, "<tr><td><a href=")
-	if rows != 4 { // three runs, one evaluation
-		t.Errorf("%d linked rows in index, want 4", rows)
+	if runs, evals := strings.Count(html, "<tr data-run="), strings.Count(html, "<tr><td><a href="); runs != 3 || evals != 1 {
+		t.Errorf("%d run rows and %d evaluation rows in index, want 3 and 1", runs, evals)
+	}
+	// Each run's swatch is in its colour on the compare page's charts.
+	compare := readFile(t, filepath.Join(dir, ComparePageName))
+	for name, st := range runStyles([]string{"overfit-ffn", "ft|pipe", "pretrain-fashion"}) {
+		swatch := `<span class="swatch" style="background: ` + st.Colour + `" data-symbol="` + st.Symbol + `"></span>`
+		for page, h := range map[string]string{"index": html, "compare": compare} {
+			if !strings.Contains(h, swatch+`<a href="`+strings.ReplaceAll(url.PathEscape(name), "%7C", "%7c")) {
+				t.Errorf("%s: no %s swatch before %s", page, st.Colour, name)
+			}
+		}
 	}
 	md := readFile(t, filepath.Join(dir, "results.md"))
 	for _, want := range []string{

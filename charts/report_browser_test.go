@@ -214,11 +214,23 @@ window.__probeExtra = function () {
 		"transfer-fashion-all · train": 4, "transfer-fashion-all · validation": 4,
 		"transfer-mnist-last · train": 1, "transfer-mnist-last · validation": 1,
 	}
+	// The hyperparameter view: a point per run with a final accuracy
+	// (overfit, still running, has none).
+	points := map[string]int{
+		"overfit · test acc.": 0, "pretrain-mnist · test acc.": 1, "transfer-fashion-all · test acc.": 1, "transfer-mnist-last · test acc.": 1,
+	}
 	wantDrawn(t, "compare page", res, map[string]map[string]int{
 		idCompareAccEpoch: curves, idCompareLossEpoch: curves, idCompareAccTime: curves, idCompareLossTime: curves,
+		idCompareHyper: points,
 	})
 	wantLocal(t, "compare page", res)
 	for _, c := range res.Charts {
+		if c.ID == idCompareHyper {
+			if sel, ok := c.Selected["pretrain-mnist · test acc."]; !ok || sel {
+				t.Errorf("hyperparameter view: the unticked run is still shown (%v)", c.Selected)
+			}
+			continue
+		}
 		if sel, ok := c.Selected["pretrain-mnist · train"]; !ok || sel {
 			t.Errorf("compare chart %s: the unticked run is still shown (%v)", c.ID, c.Selected)
 		}

@@ -36,7 +36,7 @@ func WriteRunPage(resultsDir string, run *metrics.Run) error {
 		return err
 	}
 	dir := filepath.Join(resultsDir, run.Name)
-	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), sidecarCommand(dir), a)
+	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), sidecarCommand(dir), relatedIn(resultsDir, run), a)
 	if err != nil {
 		return err
 	}
@@ -134,6 +134,9 @@ type runView struct {
 	Evals             []link
 	// Command is the command line that trained the run (sidecarCommand).
 	Command string
+	// Related links the run's source network's run and the previous run
+	// of its recipe, with what changed since (relate).
+	Related relatedRuns
 	// Features are the run's feature-space pages (featureLinks).
 	Features              []link
 	NoEpochs              bool
@@ -193,8 +196,9 @@ type epochRow struct {
 var runTemplate = newPageTemplate("run.html.tmpl")
 
 // newRunPage builds the page of one run.
-func newRunPage(run *metrics.Run, evals, features []link, command string, a assets) (*htmlPage, error) {
+func newRunPage(run *metrics.Run, evals, features []link, command string, rel relatedRuns, a assets) (*htmlPage, error) {
 	v := runView{
+		Related:        rel,
 		Summary:        summaryRows(run.Summary),
 		Kind:           orNone(run.Kind),
 		Status:         orNone(run.Status),
@@ -254,30 +258,7 @@ func newRunPage(run *metrics.Run, evals, features []link, command string, a asse
 		v.MeanSecondsPerEpoch = duration(secs / float64(n))
 		v.MeanImagesPerSecond = rate(rates / float64(n))
 	}
-	c := run.Config
-	hidden := make([]string, len(c.Hidden))
-	for i, h := range c.Hidden {
-		hidden[i] = strconv.Itoa(h)
-	}
-	v.Params = [][2]string{
-		{"model", orNone(c.Model)},
-		{"hidden sizes", orNone(strings.Join(hidden, ", "))},
-		{"dataset", orNone(c.Dataset)},
-		{"source (finetune)", orNone(c.Source)},
-		{"layers trained (finetune)", orNone(c.Layers)},
-		{"epochs", strconv.Itoa(c.Epochs)},
-		{"batch size", strconv.Itoa(c.BatchSize)},
-		{"learning rate", strconv.FormatFloat(c.LR, 'g', -1, 64)},
-		{"optimizer", orNone(c.Optimizer)},
-		{"validation fraction", strconv.FormatFloat(c.ValFraction, 'g', -1, 64)},
-		{"images per class", intOrAll(c.PerClass)},
-		{"image limit", intOrAll(c.Limit)},
-		{"seed", strconv.FormatInt(c.Seed, 10)},
-		{"precision", orNone(c.Precision)},
-		{"threads", strconv.Itoa(c.Threads)},
-		{"device", orNone(c.Device)},
-		{"classes", strconv.Itoa(len(run.Classes))},
-	}
+	v.Params = configRows(run)
 	v.Env = [][2]string{
 		{"libtorch", orNone(run.Env.Libtorch)},
 		{"gotch", orNone(run.Env.Gotch)},

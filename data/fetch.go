@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -270,6 +271,7 @@ func fetchArchive(ctx context.Context, d Dataset, o Options, urls []string, dir 
 		return fmt.Errorf("download %s: no URL known", d.Archive.Name)
 	}
 	var errs []string
+	var first error
 	for _, url := range urls {
 		ex, err := extractArchive(ctx, d, o, url, dir, need)
 		var md5Note string
@@ -304,12 +306,15 @@ func fetchArchive(ctx context.Context, d Dataset, o Options, urls []string, dir 
 			return ctx.Err()
 		}
 		errs = append(errs, err.Error())
+		if first == nil {
+			first = err
+		}
 		var se *StatusError
 		if !errors.As(err, &se) {
 			break // the archive itself is bad: another URL would not help
 		}
 	}
-	return fmt.Errorf("fetch %s from %s: %s", d.Name, d.Archive.Name, strings.Join(errs, "; "))
+	return &FetchError{Dataset: d.Name, Err: first, msg: fmt.Sprintf("fetch %s from %s: %s", d.Name, d.Archive.Name, strings.Join(errs, "; "))}
 }
 
 // extractedWhat says how an extracted file was checked beyond its CRC-32.
@@ -547,4 +552,40 @@ func checkExtracted(ctx context.Context, d Dataset, dir string, parts map[string
 		}
 	}
 	return nil
+}
+
+// FetchError is a download that failed from every source; it wraps the
+// first source's error, so that a caller can say in a few words why (no
+// network, a refused connection, an HTTP status) without the chain of
+// URLs and archive readers it went through.
+type FetchError struct {
+	Dataset string // the registry name
+	Err     error  // the first source's error
+	msg     string // every source's error
+}
+
+func (e *FetchError) Error() string { return e.msg }
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// Reason says in a few words why the download failed.
+func (e *FetchError) Reason() string {
+	var dns *net.DNSError
+	var op *net.OpError
+	var st *StatusError
+	switch {
+	case errors.As(e.Err, &dns):
+		return "no network: cannot resolve " + dns.Name
+	case errors.As(e.Err, &op):
+		return fmt.Sprintf("cannot connect to %v: %v", op.Addr, op.Err)
+	case errors.As(e.Err, &st):
+		return st.Status + " from " + st.URL
+	}
+	inner := e.Err
+	for u := errors.Unwrap(inner); u != nil; u = errors.Unwrap(inner) {
+		inner = u
+	}
+	if inner == nil {
+		return e.msg
+	}
+	return inner.Error()
 }

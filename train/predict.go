@@ -31,7 +31,10 @@ type PredictOptions struct {
 type Prediction struct {
 	Image    string      `json:"image"`
 	Inverted bool        `json:"inverted"` // the image was inverted to bright ink on black
-	Top      []ClassProb `json:"top"`
+	Top      []ClassProb `json:"top,omitempty"`
+	// Error is why the image could not be read (then Top is empty): one
+	// bad file among many does not cost the others their predictions.
+	Error string `json:"error,omitempty"`
 }
 
 // ClassProb is a class and the network's probability for it (softmax).
@@ -42,9 +45,8 @@ type ClassProb struct {
 }
 
 // Predict prepares each image as a folder:DIR dataset's images are (Prep)
-// and returns the network's top classes for it. Every image is read before
-// the network runs: an unreadable one is an error naming it, and nothing is
-// predicted.
+// and returns the network's top classes for it. An image that cannot be
+// read gets its Err instead, and the others are predicted.
 func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -63,20 +65,24 @@ func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err err
 			return nil, err
 		}
 	}
-	split, out, err := prepareImages(o.Images, o.Prep, sc.Classes)
-	if err != nil {
-		return nil, err
-	}
+	split, out := prepareImages(o.Images, o.Prep, sc.Classes)
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if split.Len() == 0 {
+		return out, nil // no image could be read: nothing to run the network on
 	}
 	probs, err := classify(o.Checkpoint, sc.Arch, split, Options{Device: o.Device, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
 	k := sc.Arch.Classes
+	row := 0
 	for i := range out {
-		out[i].Top = topClasses(probs[i*k:(i+1)*k], sc.Classes, o.Top)
+		if out[i].Error == "" {
+			out[i].Top = topClasses(probs[row*k:(row+1)*k], sc.Classes, o.Top)
+			row++
+		}
 	}
 	return out, nil
 }
@@ -98,21 +104,23 @@ func (o PredictOptions) withDefaults() (PredictOptions, error) {
 	return o, nil
 }
 
-// prepareImages reads and prepares every image into one split of
-// unlabelled images, and starts each one's prediction.
-func prepareImages(paths []string, prep data.Prep, classes []string) (*data.Split, []Prediction, error) {
+// prepareImages reads and prepares the images into one split of
+// unlabelled images, in order, and starts each one's prediction; one that
+// cannot be read is left out of the split, its error kept.
+func prepareImages(paths []string, prep data.Prep, classes []string) (*data.Split, []Prediction) {
 	split := &data.Split{Dataset: "images", Name: "predict", Rows: data.Side, Cols: data.Side, Classes: classes}
 	out := make([]Prediction, len(paths))
 	for i, path := range paths {
 		p, err := data.PrepareFile(path, prep)
 		if err != nil {
-			return nil, nil, err
+			out[i] = Prediction{Image: path, Error: err.Error()}
+			continue
 		}
 		split.Pixels = append(split.Pixels, p.Pixels...)
 		split.Labels = append(split.Labels, 0)
 		out[i] = Prediction{Image: path, Inverted: p.Inverted}
 	}
-	return split, out, nil
+	return split, out
 }
 
 // classify runs checkpoint pt's network over the images of split and

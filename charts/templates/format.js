@@ -46,7 +46,6 @@ window.transferlabFmt = (function () {
       var parts = String(kindOf).split(","), def = parts[0], by = {};
       parts.slice(1).forEach(function (s) { var i = s.lastIndexOf("="); by[s.slice(0, i)] = s.slice(i + 1); });
       var kind = function (p) { return by[p.seriesName] || def; };
-      ps = ps.slice();
       if (order) {
         ps.sort(function (a, b) {
           var va = y(a), vb = y(b);
@@ -59,9 +58,19 @@ window.transferlabFmt = (function () {
       var head = (xName === "time" ? "training time " : "") + named(xv);
       var rows = ps.map(function (p) {
         var at = Array.isArray(p.value) && String(p.value[0]) !== String(xv) ? " (at " + named(p.value[0]) + ")" : "";
-        return p.marker + esc(p.seriesName) + ": <b>" + fmt(kind(p), p.value) + "</b>" + at;
+        // A seeds band's mean gives the seeds' range, which its points
+        // carry as "min|max" (addSeedBands).
+        var band = / · mean$/.test(p.seriesName) && /\|/.test(p.name || "") ?
+          " (" + String(p.name).split("|").map(function (v) { return fmt(kind(p), Number(v)); }).join(" – ") + ")" : "";
+        return p.marker + esc(p.seriesName) + ": <b>" + fmt(kind(p), p.value) + "</b>" + band + at;
       });
       return "<b>" + head + "</b><br>" + rows.join("<br>");
+    },
+    // hyper is the hyperparameter view's tooltip: the run, the chosen
+    // hyperparameter's value and the accuracy.
+    hyper: function (p) {
+      var pick = document.getElementById("hyper-x"), name = pick ? pick.options[pick.selectedIndex].textContent : "x";
+      return p.marker + esc(p.seriesName) + "<br>" + esc(name) + " " + esc(p.value[0]) + ": <b>" + fmt("pct", p.value[1]) + "</b>";
     },
     // pctMax and pctMin are an accuracy axis' range: never above 100 %,
     // and from a little below the lowest value shown (not from 0, so

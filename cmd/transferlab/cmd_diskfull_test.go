@@ -24,7 +24,7 @@ func TestDiskFullDuringARunIsAnErrorAndResumable(t *testing.T) {
 	// The FFN with 64 hidden units: 200 KB of weights, so its checkpoints
 	// pass the free-space check on 24 MB.
 	args := []string{"overfit", "--hidden", "64", "--limit", "3000", "--epochs", "40", "--batch-size", "100",
-		"--results-dir", results, "--pretrained-dir", filepath.Join(disk, "pretrained"), "--threads", "1", "--name", "ffn"}
+		"--results-dir", results, "--threads", "1", "--name", "ffn"}
 	c := startCLI(t, args...)
 	// Epoch 3's line: epoch 2's resume point is written before epoch 3
 	// starts (epoch 2's line comes before its save, which the full disk

@@ -26,6 +26,8 @@ type finetuneOptions struct {
 func (o *finetuneOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
 	o.trainOptions.AddFlags(f, def)
+	o.addPretrainedDirFlag(f)
+	o.addTargetFlags(f)
 	o.addNameFlag(f)
 	o.addTuningFlags(f)
 	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
@@ -47,7 +49,7 @@ trains on the target's first --per-class training images of each class.
 rest (from:fc3 is last, from:conv1 is all; LAYER one of conv1..conv5, fc1..fc3).
 --from none trains from scratch; mnist and fashion load pretrained/<name>-cnn.pt.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFinetune(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return targetUnavailable(runFinetune(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	opts.AddFlags(cmd.Flags())

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -44,7 +45,9 @@ func newPredictCommand() *cobra.Command {
 bright ink on black, inverting dark-on-light images unless --invert says
 otherwise; fitted into 28x28) and prints the checkpoint's most likely
 classes for it. A checkpoint without a sidecar (a plain PyTorch state_dict
-of the seed CNN or an FFN) names its classes 0..K-1, or those of --dataset.`,
+of the seed CNN or an FFN) names its classes 0..K-1, or those of --dataset.
+An image that cannot be read is named in one error line after the others'
+predictions, and the exit status is 1.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPredict(cmd.Context(), opts, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -72,7 +75,28 @@ func runPredict(ctx context.Context, o predictOptions, images []string, stdout, 
 	if err != nil {
 		return err
 	}
-	return writePredictions(stdout, o.checkpoint, preds, o.asJSON)
+	if err := writePredictions(stdout, o.checkpoint, preds, o.asJSON); err != nil {
+		return err
+	}
+	return unreadImages(preds)
+}
+
+// unreadImages is the error of the images that could not be read, one
+// line after the others' predictions (exit 1); nil when all were read.
+func unreadImages(preds []train.Prediction) error {
+	var bad []string
+	for _, p := range preds {
+		if p.Error != "" {
+			bad = append(bad, p.Error)
+		}
+	}
+	switch len(bad) {
+	case 0:
+		return nil
+	case 1:
+		return errors.New(bad[0])
+	}
+	return fmt.Errorf("%d of %d images could not be read: %s", len(bad), len(preds), strings.Join(bad, "; "))
 }
 
 // writePredictions prints each image's top classes, one line per image,
@@ -87,6 +111,9 @@ func writePredictions(w io.Writer, checkpoint string, preds []train.Prediction, 
 		}{checkpoint, preds})
 	}
 	for _, p := range preds {
+		if p.Error != "" {
+			continue // said once, after the predictions (unreadImages)
+		}
 		var parts []string
 		for _, c := range p.Top {
 			parts = append(parts, fmt.Sprintf("%s %.1f%%", c.Class, 100*c.P))

@@ -21,6 +21,7 @@ type pretrainOptions struct {
 func (o *pretrainOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Pretrain("mnist")
 	o.trainOptions.AddFlags(f, def)
+	o.addPretrainedDirFlag(f)
 	o.addNameFlag(f)
 	o.dataset = newChoice("mnist", "mnist", "fashion")
 	f.Var(&o.dataset, "dataset", "the dataset to pretrain on")

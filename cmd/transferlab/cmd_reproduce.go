@@ -25,6 +25,8 @@ type reproduceOptions struct {
 func (o *reproduceOptions) AddFlags(f *pflag.FlagSet) {
 	// Unset flags keep each recipe's own (the seed's) value.
 	o.trainOptions.AddFlags(f, train.Recipe{})
+	o.addPretrainedDirFlag(f)
+	o.addTargetFlags(f)
 	f.Lookup("epochs").Usage = "override every recipe's epochs (default: each recipe's own)"
 	f.Lookup("batch-size").Hidden = true
 	f.Lookup("lr").Hidden = true

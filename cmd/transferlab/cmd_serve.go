@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -34,7 +31,8 @@ loopback interface unless --addr says otherwise, until interrupted
 (Ctrl-C or SIGTERM), then shuts down cleanly. Nothing outside the folder
 can be read. The page of a running run reloads itself, so it follows
 the run.`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd.Context(), opts, cmd.OutOrStdout()) },
+		Annotations: map[string]string{interruptAnnotation: "stopping the server: the pages stay in the results folder"},
+		RunE:        func(cmd *cobra.Command, args []string) error { return runServe(cmd.Context(), opts, cmd.OutOrStdout()) },
 	}
 	opts.AddFlags(cmd.Flags())
 	return cmd
@@ -44,7 +42,5 @@ func runServe(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	if err := charts.CheckAddr(o.addr); err != nil {
 		return usageError{err}
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return charts.Serve(ctx, stdout, o.results, o.addr)
+	return charts.Serve(ctx, stdout, o.results, o.addr) // main cancels ctx on Ctrl-C or SIGTERM
 }

@@ -34,6 +34,8 @@ type sweepDepthOptions struct {
 func (o *sweepDepthOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
 	o.trainOptions.AddFlags(f, def)
+	o.addPretrainedDirFlag(f)
+	o.addTargetFlags(f)
 	o.addTuningFlags(f)
 	o.sources = newChoiceList(transfer.SweepSources, transfer.SweepSources...)
 	f.Var(&o.sources, "from", "pretrained sources to sweep (give --from twice, or mnist,fashion, for both)")
@@ -55,7 +57,7 @@ results/sweep-depth-<target>.html and prints a table; with --seeds N every
 configuration runs N times (seeds --seed, --seed+1, ...) and reports the
 mean, the standard deviation and the 95% interval.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSweepDepth(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return targetUnavailable(runSweepDepth(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	opts.AddFlags(cmd.Flags())

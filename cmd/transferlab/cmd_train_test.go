@@ -86,7 +86,7 @@ func TestASingleRunRefreshesTheIndex(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	results := t.TempDir()
-	args := []string{"overfit", "--hidden", "8", "--limit", "50", "--epochs", "1", "--results-dir", results, "--pretrained-dir", t.TempDir()}
+	args := []string{"overfit", "--hidden", "8", "--limit", "50", "--epochs", "1", "--results-dir", results}
 	if code := run(args); code != 0 {
 		t.Fatalf("transferlab %s: exit %d", strings.Join(args, " "), code)
 	}
@@ -95,5 +95,33 @@ func TestASingleRunRefreshesTheIndex(t *testing.T) {
 		if err != nil || !strings.Contains(string(b), "overfit") {
 			t.Errorf("%s after one overfit run: %v, lists the run: %v", f, err, strings.Contains(string(b), "overfit"))
 		}
+	}
+}
+
+// overfit trains the FFN on MNIST: its help lists only the flags it
+// honours, and one that applies only to a transfer's target or to
+// pretrained networks is refused (exit 2), not silently ignored.
+func TestOverfitListsOnlyTheFlagsItHonours(t *testing.T) {
+	res := execute(t, "overfit", "--help")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	for _, want := range []string{"--epochs", "--lr", "--hidden", "--limit", "--data-dir", "--resume", "--device"} {
+		if !strings.Contains(res.out, want) {
+			t.Errorf("overfit --help lacks %s:\n%s", want, res.out)
+		}
+	}
+	notHonoured := []string{"--pretrained-dir", "--no-feature-cache", "--emnist-orientation", "--test-fraction", "--invert", "--fit", "--skip-bad"}
+	for _, flag := range notHonoured {
+		if strings.Contains(res.out, flag) {
+			t.Errorf("overfit --help lists %s, which overfit does not use", flag)
+		}
+	}
+	if code := run([]string{"overfit", "--no-feature-cache", "--epochs", "1"}); code != 2 {
+		t.Errorf("overfit --no-feature-cache: exit %d, want 2 (unknown flag)", code)
+	}
+	// The transfers still have them.
+	if res := execute(t, "finetune", "--help"); !strings.Contains(res.out, "--no-feature-cache") || !strings.Contains(res.out, "--pretrained-dir") {
+		t.Errorf("finetune --help lost its target flags:\n%s", res.out)
 	}
 }

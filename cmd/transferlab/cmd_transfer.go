@@ -26,6 +26,8 @@ type transferOptions struct {
 func (o *transferOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
 	o.trainOptions.AddFlags(f, def)
+	o.addPretrainedDirFlag(f)
+	o.addTargetFlags(f)
 	o.addTuningFlags(f)
 	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(f, &o.perClass, def.PerClass)
@@ -42,7 +44,7 @@ func newTransferCommand() *cobra.Command {
 		Use:   "transfer",
 		Short: "Q5: run all five transfer configurations and print the results table",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTransfer(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return targetUnavailable(runTransfer(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	opts.AddFlags(cmd.Flags())

@@ -25,7 +25,7 @@ func TestChoiceFlagsListTheirChoices(t *testing.T) {
 		{[]string{"transfer"}, "emnist-orientation", "upright|raw|both", "sideways", "choose upright, raw or both"},
 		{[]string{"data", "list"}, "emnist-orientation", "upright|raw", "sideways", "choose upright or raw"},
 		{[]string{"sweep", "depth"}, "invert", "auto|yes|no", "maybe", "choose auto, yes or no"},
-		{[]string{"pretrain"}, "fit", "pad|mnist", "stretch", "choose pad or mnist"},
+		{[]string{"finetune"}, "fit", "pad|mnist", "stretch", "choose pad or mnist"},
 		{[]string{"pretrain"}, "dataset", "mnist|fashion", "cifar", "choose mnist or fashion"},
 		{[]string{"predict"}, "invert", "auto|yes|no", "maybe", "choose auto, yes or no"},
 		{[]string{"predict"}, "fit", "pad|mnist", "stretch", "choose pad or mnist"},

@@ -28,23 +28,25 @@ func main() {
 // run executes the command line and picks the exit code once: 0 ok,
 // 1 failure, 2 usage.
 func run(args []string) int {
+	root := newRootCommand()
+	root.SetArgs(args)
 	// Ctrl-C or SIGTERM cancels the context: training stops after the
-	// current batch and writes what it has. The handler is then removed, so
-	// a second signal ends the process at once; every file is written to a
-	// temp name and renamed, so that cannot leave a damaged one.
+	// current batch and writes what it has, a server stops serving. The
+	// handler is then removed, so a second signal ends the process at once;
+	// every file is written to a temp name and renamed, so that cannot
+	// leave a damaged one.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	stopping := onInterrupt(root, args)
 	go func() {
 		s := <-sigs
 		signal.Stop(sigs) // the default action again: the next signal ends the process
-		fmt.Fprintf(os.Stderr, "\ntransferlab: %v: stopping after the current batch and saving what is finished (press Ctrl-C again to quit at once)\n", s)
+		fmt.Fprintf(os.Stderr, "\ntransferlab: %v: %s (press Ctrl-C again to quit at once)\n", s, stopping)
 		cancel()
 	}()
-	root := newRootCommand()
-	root.SetArgs(args)
 	err := executeGuarded(ctx, root)
 	if err == nil {
 		return 0
@@ -56,6 +58,20 @@ func run(args []string) int {
 		return 2
 	}
 	return 1
+}
+
+// interruptAnnotation is the cobra annotation in which a command says what
+// it does when interrupted; a command without one trains.
+const interruptAnnotation = "transferlab-on-interrupt"
+
+// onInterrupt is what the command args run does on Ctrl-C or SIGTERM.
+func onInterrupt(root *cobra.Command, args []string) string {
+	if cmd, _, err := root.Find(args); err == nil {
+		if say := cmd.Annotations[interruptAnnotation]; say != "" {
+			return say
+		}
+	}
+	return "stopping after the current batch and saving what is finished"
 }
 
 // interrupted names a bare cancellation (Ctrl-C or SIGTERM in a command

@@ -37,3 +37,22 @@ func checkTarget(name string) error {
 	}
 	return nil
 }
+
+// targetUnavailable turns a failed download of EMNIST letters, the default
+// --target of finetune, transfer and sweep (or its absence with
+// --download=false), into one line that says so and names the targets that
+// need no download; the nested error (the URL, the
+// archive reader, the resolver) says nothing a user can act on. It is a
+// data error (exit 1), as a dataset missing with --download=false is.
+func targetUnavailable(err error) error {
+	const instead = "use --target mnist, --target fashion or --target folder:DIR"
+	var fe *data.FetchError
+	if errors.As(err, &fe) && fe.Dataset == data.EMNISTLetters {
+		return fmt.Errorf("EMNIST letters could not be downloaded (%s): %s, or put EMNIST's gzip.zip in the data folder", fe.Reason(), instead)
+	}
+	var me *data.MissingError
+	if errors.As(err, &me) && me.Dataset.Name == data.EMNISTLetters {
+		return fmt.Errorf("EMNIST letters is not in the data folder (--download=false): %s, or run 'transferlab data fetch emnist-letters' where there is internet", instead)
+	}
+	return err
+}

@@ -47,10 +47,24 @@ func (o *trainOptions) AddFlags(f *pflag.FlagSet, r train.Recipe) {
 	addDeviceFlag(f, &o.device)
 	o.precision = newChoice("fp32", "fp32", "bf16")
 	f.Var(&o.precision, "precision", "fp32, or bf16: convolutions and matrix products in bfloat16 under autocast on the run's device, fp32 master weights, loss and Adam")
-	o.data.AddFlags(f)
+	o.data.addSourceFlags(f)
 	f.StringVar(&o.resultsDir, "results-dir", "results", "folder for run results (metrics, reports, checkpoints)")
-	f.StringVar(&o.pretrainedDir, "pretrained-dir", "pretrained", "folder of pretrained networks")
 	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run from its last finished epoch (same command and flags otherwise)")
+	o.pretrainedDir = "pretrained" // overfit neither reads nor writes one
+}
+
+// addPretrainedDirFlag adds --pretrained-dir to a command that reads or
+// writes pretrained networks.
+func (o *trainOptions) addPretrainedDirFlag(f *pflag.FlagSet) {
+	f.StringVar(&o.pretrainedDir, "pretrained-dir", o.pretrainedDir, "folder of pretrained networks")
+}
+
+// addTargetFlags adds the flags that only a transfer's --target uses: how
+// an EMNIST or folder:DIR target's images are read, and how a frozen
+// backbone is run. overfit and pretrain read MNIST or Fashion-MNIST with
+// the defaults, and do not list them.
+func (o *trainOptions) addTargetFlags(f *pflag.FlagSet) {
+	o.data.addImageFlags(f)
 	f.BoolVar(&o.noFeatureCache, "no-feature-cache", false, "--layers last: run the frozen backbone every step instead of caching its features (same numbers, slower)")
 }
 
@@ -163,9 +177,23 @@ type datasetOptions struct {
 }
 
 func (o *datasetOptions) AddFlags(f *pflag.FlagSet) {
+	o.addSourceFlags(f)
+	o.addImageFlags(f)
+}
+
+// addSourceFlags adds the flags that say where datasets are found. The
+// image flags take their defaults here too, on a flag set of their own, so
+// that a command that does not list them reads with the same values.
+func (o *datasetOptions) addSourceFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.dataDir, "data-dir", "", "dataset folder (default $TRANSFERLAB_DATA or the user cache dir)")
-	addOrientationFlag(f, &o.orientation, "EMNIST images: upright (as MNIST) or raw (transposed, as the files store them)")
 	f.BoolVar(&o.download, "download", true, "download a dataset from its official source when it is not found locally")
+	o.addImageFlags(pflag.NewFlagSet("defaults", pflag.ContinueOnError))
+}
+
+// addImageFlags adds the flags that say how an EMNIST or folder:DIR
+// dataset's images are read.
+func (o *datasetOptions) addImageFlags(f *pflag.FlagSet) {
+	addOrientationFlag(f, &o.orientation, "EMNIST images: upright (as MNIST) or raw (transposed, as the files store them)")
 	f.Float64Var(&o.testFraction, "test-fraction", data.DefaultTestFraction, "folder:DIR without test/: the share of each class held out for testing (seeded by --seed)")
 	addPrepFlags(f, &o.invert, &o.fit, "folder:DIR: ")
 	f.BoolVar(&o.skipBad, "skip-bad", false, "folder:DIR: skip files that cannot be read as images, and count them, instead of stopping")

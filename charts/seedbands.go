@@ -1,0 +1,146 @@
+package charts
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"transferlab/metrics"
+)
+
+// seedBandPrefix starts the names of a seeds band's series: no run name
+// holds a space, so the compare page's tick boxes, which find a run's
+// series by "<run> · ", never pick them.
+const seedBandPrefix = "seeds of "
+
+// bandMean names a seeds band's series: the mean of the seeds, whose mark
+// areas shade the range from the lowest seed to the highest.
+const bandMean = "mean"
+
+// seedGroup is two or more runs of one configuration that differ only by
+// their seeds.
+type seedGroup struct {
+	label string
+	runs  []*metrics.Run
+}
+
+// seedSuffix is what train.RunName and transfer.RunSeeds add for a seed.
+var seedSuffix = regexp.MustCompile(`-seed\d+$`)
+
+// seedGroups finds, in the order of runs, the configurations run with two
+// or more seeds: runs of one kind whose configurations are equal but for
+// the seed (and the thread count and source file hash, which do not change
+// what was trained).
+func seedGroups(runs []*metrics.Run) []seedGroup {
+	var keys []string
+	byKey := map[string][]*metrics.Run{}
+	for _, r := range runs {
+		c := r.Config
+		c.Seed, c.Threads, c.SourceSHA256 = 0, 0, ""
+		b, _ := json.Marshal(c)
+		key := r.Kind + "|" + string(b)
+		if byKey[key] == nil {
+			keys = append(keys, key)
+		}
+		byKey[key] = append(byKey[key], r)
+	}
+	var out []seedGroup
+	for _, k := range keys {
+		g := byKey[k]
+		seeds := map[int64]bool{}
+		for _, r := range g {
+			seeds[r.Config.Seed] = true
+		}
+		if len(seeds) < 2 {
+			continue // repeats of one seed, or a lone run
+		}
+		out = append(out, seedGroup{label: seedGroupLabel(g), runs: g})
+	}
+	return out
+}
+
+// seedGroupLabel names a group by its runs' common name without the seed
+// suffix, and how many seeds it has.
+func seedGroupLabel(runs []*metrics.Run) string {
+	base := seedSuffix.ReplaceAllString(runs[0].Name, "")
+	for _, r := range runs[1:] {
+		if seedSuffix.ReplaceAllString(r.Name, "") != base {
+			base = runs[0].Name + " and alike"
+			break
+		}
+	}
+	return fmt.Sprintf("%s%s (%d seeds)", seedBandPrefix, base, len(runs))
+}
+
+// addSeedBands draws each group's held-out curve (validation, or test for
+// recipes without one; train where there is neither) as the mean over its
+// seeds, with a shaded band from the lowest seed to the highest, at each
+// epoch every seed reached, in the colour of its first run. The band is
+// one mark area per epoch, half an epoch either side: echarts stacks two
+// series on a value x axis along x, so a stacked min and max cannot draw
+// it. The mean's points carry "min|max" as their names, for the tooltip.
+func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles map[string]runStyle, shown bool, selected map[string]bool) {
+	for _, g := range groups {
+		pick := func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }
+		if m == CompareLoss {
+			pick = func(e metrics.Epoch) (float64, bool) { return e.ValLoss, e.HasVal }
+		}
+		if !hasVal(g.runs[0].History) {
+			pick = func(e metrics.Epoch) (float64, bool) { return e.TrainAcc, true }
+			if m == CompareLoss {
+				pick = func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }
+			}
+		}
+		mean, band := bandPoints(g.runs, pick)
+		colour := styles[g.runs[0].Name].Colour
+		name := g.label + compareSeparator + bandMean
+		c.AddSeries(name, mean,
+			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
+			charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Width: 3}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}),
+			charts.WithMarkAreaNameCoordItemOpts(band...),
+			charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: colour, Opacity: opts.Float(0.2)}}))
+		selected[name] = shown
+	}
+}
+
+// bandPoints are a group's mean at each epoch that every run has a value
+// for, and the band's area there: from the lowest value to the highest,
+// half an epoch either side (not beyond the first and last epoch drawn).
+func bandPoints(runs []*metrics.Run, pick func(metrics.Epoch) (float64, bool)) (mean []opts.LineData, band []opts.MarkAreaNameCoordItem) {
+	epochs := len(runs[0].History)
+	for _, r := range runs[1:] {
+		epochs = min(epochs, len(r.History))
+	}
+	type at struct{ x, lo, hi float64 }
+	var pts []at
+	for e := 0; e < epochs; e++ {
+		sum, lo, hi, ok := 0.0, math.Inf(1), math.Inf(-1), true
+		for _, r := range runs {
+			v, has := pick(r.History[e])
+			if !has || math.IsNaN(v) {
+				ok = false
+				break
+			}
+			sum, lo, hi = sum+v, math.Min(lo, v), math.Max(hi, v)
+		}
+		if !ok {
+			continue
+		}
+		x := float64(runs[0].History[e].Epoch)
+		mean = append(mean, opts.LineData{Value: []any{x, num(sum / float64(len(runs)))}, Name: fmt.Sprintf("%g|%g", lo, hi)})
+		pts = append(pts, at{x, lo, hi})
+	}
+	for _, p := range pts {
+		x0, x1 := max(p.x-0.5, pts[0].x), min(p.x+0.5, pts[len(pts)-1].x)
+		if len(pts) == 1 {
+			x0, x1 = p.x-0.1, p.x+0.1 // one epoch: a sliver, not nothing
+		}
+		band = append(band, opts.MarkAreaNameCoordItem{Coordinate0: []any{x0, num(p.lo)}, Coordinate1: []any{x1, num(p.hi)}})
+	}
+	return mean, band
+}

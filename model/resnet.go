@@ -60,6 +60,15 @@ var resnetLayers = []string{"conv1", "layer1", "layer2", "layer3", "layer4", "fc
 // ResNetLayers lists a ResNet's stages from input to output.
 func ResNetLayers() []string { return append([]string(nil), resnetLayers...) }
 
+// LayersOf lists the depths --layers from:LAYER can name in the network
+// model: a backbone's stages, else the seed CNN's layers.
+func LayersOf(model string) []string {
+	if IsBackbone(model) {
+		return ResNetLayers()
+	}
+	return CNNLayers()
+}
+
 // ResNet holds the layers of a torchvision ResNet.
 type ResNet struct {
 	Conv1  *nn.Conv2D
@@ -69,9 +78,11 @@ type ResNet struct {
 
 	features int64 // width of the pooled feature fc reads: 512 or 2048
 	// bnFrozen keeps every batch norm in inference mode while training
-	// (--bn frozen, and always below a frozen prefix): running statistics
-	// are used and never updated.
+	// (--bn frozen): running statistics are used and never updated.
 	bnFrozen bool
+	// frozenBelow is the first stage that trains: the batch norms of the
+	// stages below it stay in inference mode too, always.
+	frozenBelow int
 }
 
 // NewResNet builds the ResNet named model under p with a classes-way fc,
@@ -112,6 +123,11 @@ func (n *ResNet) FeatureWidth() int64 { return n.features }
 // in training too.
 func (n *ResNet) FreezeBatchNorm() { n.bnFrozen = true }
 
+// FreezeStagesBelow keeps the batch norms of stages below k (an index
+// into ResNetLayers) in inference mode: a frozen stage's running
+// statistics are the source's, bit for bit, after any training.
+func (n *ResNet) FreezeStagesBelow(k int) { n.frozenBelow = k }
+
 // ForwardT maps N x 3 x H x W images to logits; train puts the batch
 // norms in training mode unless they are frozen.
 func (n *ResNet) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
@@ -119,9 +135,17 @@ func (n *ResNet) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
 }
 
 // Features runs everything but fc, in inference mode: images to the
-// pooled feature (N x FeatureWidth).
+// pooled feature (N x FeatureWidth), torchvision's avgpool output.
 func (n *ResNet) Features(x *ts.Tensor) *ts.Tensor {
-	return n.stages(x, 0, len(resnetLayers)-1, false)
+	h := n.stages(x, 0, len(resnetLayers)-1, false)
+	defer h.MustDrop()
+	return pooled(h)
+}
+
+// pooled is torchvision's avgpool and flatten: N x C x H x W to N x C.
+func pooled(x *ts.Tensor) *ts.Tensor {
+	p := x.MustAdaptiveAvgPool2d([]int64{1, 1}, false)
+	return p.MustFlatten(1, -1, true)
 }
 
 // Head maps pooled features to logits.
@@ -158,9 +182,9 @@ func (s resnetSuffix) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
 func (n *ResNet) stages(x *ts.Tensor, from, to int, train bool) *ts.Tensor {
 	s := NewScope()
 	defer s.Drop()
-	bnTrain := train && !n.bnFrozen
 	h, owned := x, false
 	for i := from; i < to; i++ {
+		bnTrain := train && !n.bnFrozen && i >= n.frozenBelow
 		next := n.stage(s, i, h, bnTrain)
 		if owned {
 			s.T(h)
@@ -177,8 +201,7 @@ func (n *ResNet) stage(s *Scope, i int, x *ts.Tensor, bnTrain bool) *ts.Tensor {
 		h := s.T(n.BN1.Forward(s.T(n.Conv1.Forward(x)), bnTrain)).MustRelu(false)
 		return s.T(h).MustMaxPool2d([]int64{3, 3}, []int64{2, 2}, []int64{1, 1}, []int64{1, 1}, false, false)
 	case 5:
-		pooled := s.T(x.MustAdaptiveAvgPool2d([]int64{1, 1}, false))
-		return n.FC.Forward(s.T(pooled.MustFlatten(1, -1, false)))
+		return n.FC.Forward(s.T(pooled(x)))
 	}
 	h, owned := x, false
 	for _, b := range n.Layers[i-1] {

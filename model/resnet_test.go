@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -167,6 +168,7 @@ func TestResNetInteropWithTorchvision(t *testing.T) {
 			if _, err := SaveTensors(named, ckpt); err != nil {
 				t.Fatal(err)
 			}
+			runtime.KeepAlive(vs) // named holds views of vs's tensors, which its finalizers would free
 			var back struct{ Logits []float64 }
 			runRef(t, py, &back, "logits", arch, ckpt, xpath, "64")
 			if d := maxAbsDiff(back.Logits, ref.Logits); d > 1e-5 {

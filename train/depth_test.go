@@ -43,7 +43,7 @@ func TestFreezeBelowSetsRequiresGradOnEveryParameter(t *testing.T) {
 	for k := range layers {
 		vs := nn.NewVarStore(gotch.CPU)
 		model.NewCNN(vs.Root(), 26)
-		trainable, err := freezeBelow(vs, k)
+		trainable, err := freezeBelow(vs, layers, k)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,6 +63,7 @@ func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err err
 			return nil, err
 		}
 	}
+	o.Prep.Colour = model.IsBackbone(sc.Arch.Model) // a backbone's photos, as its training prepared them
 	split, out, err := prepareImages(o.Images, o.Prep, sc.Classes)
 	if err != nil {
 		return nil, err
@@ -101,7 +102,8 @@ func (o PredictOptions) withDefaults() (PredictOptions, error) {
 // prepareImages reads and prepares every image into one split of
 // unlabelled images, and starts each one's prediction.
 func prepareImages(paths []string, prep data.Prep, classes []string) (*data.Split, []Prediction, error) {
-	split := &data.Split{Dataset: "images", Name: "predict", Rows: data.Side, Cols: data.Side, Classes: classes}
+	ch, rows, cols := prep.Shape()
+	split := &data.Split{Dataset: "images", Name: "predict", Channels: ch, Rows: rows, Cols: cols, Classes: classes}
 	out := make([]Prediction, len(paths))
 	for i, path := range paths {
 		p, err := data.PrepareFile(path, prep)

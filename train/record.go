@@ -57,8 +57,16 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
 		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
 		ValStratified: r.StratifiedVal, WeightDecay: t.WeightDecay, Schedule: t.Schedule, WarmupEpochs: t.WarmupEpochs,
-		LabelSmoothing: t.LabelSmoothing, Keep: t.Keep, Patience: t.Patience,
+		LabelSmoothing: t.LabelSmoothing, Keep: t.Keep, Patience: t.Patience, BN: bnOf(r, o),
 	}
+}
+
+// bnOf is the --bn a backbone run trains with; "" for other networks.
+func bnOf(r Recipe, o Options) string {
+	if !model.IsBackbone(r.Model) {
+		return ""
+	}
+	return cmp.Or(o.BN, BNTrain)
 }
 
 // withSource records the file a finetune's source weights come from, as

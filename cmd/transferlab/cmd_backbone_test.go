@@ -185,3 +185,42 @@ func TestBackboneLastEndToEnd(t *testing.T) {
 		t.Logf("%s: %s", args[0], out)
 	}
 }
+
+// from:layer4 trains layer4 and fc only: the stem and layer1..layer3,
+// batch norm statistics included, stay the source's bit for bit. With
+// --bn frozen layer4's statistics stay too while its weights train; with
+// --bn train they move.
+func TestBackboneFromLayer4BatchNormModes(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	folder := colourDigitsFolder(t, 3)
+	src, want := randomBackbone(t)
+	results, dataDir := t.TempDir(), t.TempDir()
+	for _, bn := range []string{"frozen", "train"} {
+		args := []string{"finetune", "--from", src, "--layers", "from:layer4", "--bn", bn, "--target", "folder:" + folder,
+			"--epochs", "1", "--batch-size", "3", "--lr", "0.01", "--name", "bn-" + bn, "--results-dir", results, "--data-dir", dataDir}
+		if code := run(args); code != 0 {
+			t.Fatalf("transferlab %s: exit %d", strings.Join(args, " "), code)
+		}
+		got, err := model.ReadTensors(filepath.Join(results, "bn-"+bn, "model.pt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := func(name string) bool { return got[name].MustEqual(want[name], false) }
+		for name := range want {
+			if !strings.HasPrefix(name, "layer4.") && !strings.HasPrefix(name, "fc.") && !same(name) {
+				t.Errorf("--bn %s: %s, below layer4, changed", bn, name)
+			}
+		}
+		if same("layer4.1.conv2.weight") {
+			t.Errorf("--bn %s: layer4.1.conv2.weight did not train", bn)
+		}
+		stats := same("layer4.1.bn2.running_mean") && same("layer4.1.bn2.running_var") && same("layer4.1.bn2.num_batches_tracked")
+		if bn == "frozen" && !stats {
+			t.Errorf("--bn frozen: layer4.1.bn2's running statistics changed")
+		}
+		if bn == "train" && stats {
+			t.Errorf("--bn train: layer4.1.bn2's running statistics did not move")
+		}
+	}
+}

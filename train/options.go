@@ -40,8 +40,12 @@ type Options struct {
 	// BNTrain (batch statistics, running statistics updated; "" = this)
 	// or BNFrozen (inference mode throughout). Frozen stages' batch norms
 	// are always in inference mode.
-	BN     string
-	Resume bool // continue the run from its resumable checkpoint
+	BN string
+	// Augment crops and flips a backbone's training images in every batch
+	// (train/augment.go) where the images reach the network each epoch:
+	// not on cached features (--layers last, from:LAYER).
+	Augment bool
+	Resume  bool // continue the run from its resumable checkpoint
 	// ValFraction, when above 0, holds out that share of each class of
 	// the training set for validation (a seeded, stratified split): the
 	// epochs are then evaluated on it and the test split once at the end.

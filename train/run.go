@@ -233,13 +233,13 @@ func (j *job) buildNetwork() error {
 	if err != nil {
 		return err
 	}
-	j.net, j.params = net, model.Params(j.vs)
+	j.net, j.params = net, model.Trainable(j.vs) // not the batch norm buffers: no optimizer updates them
 	if cnn, ok := net.(*model.CNN); ok && channelsLast {
 		if err := cnn.UseChannelsLast(); err != nil {
 			return err
 		}
 	}
-	return checkFreeSpace(j.r, j.o, j.dir, j.params)
+	return checkFreeSpace(j.r, j.o, j.dir, model.Params(j.vs)) // checkpoints hold the buffers too
 }
 
 // loadWeights loads the resume point's weights, or a finetune's source
@@ -317,6 +317,9 @@ func (j *job) newOptimizer() error {
 		return err
 	}
 	j.rule = stepRule{smoothing: t.LabelSmoothing}
+	if augments(j.r, j.o) {
+		j.rule.augment = &augmenter{seed: j.o.Seed}
+	}
 	if sched.changes() { // a constant rate is left to the optimizer, as before schedules
 		j.rule.sched = &sched
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"transferlab/data"
+	"transferlab/metrics"
 	"transferlab/model"
 )
 
@@ -222,5 +223,34 @@ func TestBackboneFromLayer4BatchNormModes(t *testing.T) {
 		if bn == "train" && stats {
 			t.Errorf("--bn train: layer4.1.bn2's running statistics did not move")
 		}
+	}
+}
+
+// --layers all trains every backbone tensor on augmented batches (the
+// images reach the network every epoch) and records that it did.
+func TestBackboneAllAugments(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	folder := colourDigitsFolder(t, 3)
+	src, want := randomBackbone(t)
+	results, dataDir := t.TempDir(), t.TempDir()
+	args := []string{"finetune", "--from", src, "--layers", "all", "--target", "folder:" + folder,
+		"--epochs", "1", "--batch-size", "3", "--lr", "0.001", "--name", "all", "--results-dir", results, "--data-dir", dataDir}
+	if code := run(args); code != 0 {
+		t.Fatalf("transferlab %s: exit %d", strings.Join(args, " "), code)
+	}
+	got, err := model.ReadTensors(filepath.Join(results, "all", "model.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["conv1.weight"].MustEqual(want["conv1.weight"], false) {
+		t.Error("--layers all left conv1.weight as it was")
+	}
+	r, err := metrics.ReadRun(filepath.Join(results, "all", metrics.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Config.Augment || r.Config.BN != "train" || r.Config.FeatureCache {
+		t.Errorf("recorded augment %v, bn %q, feature cache %v; want true, train, false", r.Config.Augment, r.Config.BN, r.Config.FeatureCache)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math"
 
+	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 )
@@ -82,7 +83,31 @@ type ResNet struct {
 	bnFrozen bool
 	// frozenBelow is the first stage that trains: the batch norms of the
 	// stages below it stay in inference mode too, always.
-	frozenBelow int
+	frozenBelow  int
+	channelsLast bool // see UseChannelsLast
+}
+
+// UseChannelsLast stores the convolutions' weights, and from then on the
+// images, in channels_last (NHWC) memory format, as the CNN's
+// UseChannelsLast does: the same numbers up to float rounding, computed
+// by oneDNN's NHWC kernels. Call it before creating the optimizer.
+func (n *ResNet) UseChannelsLast() error {
+	convs := []*nn.Conv2D{n.Conv1}
+	for _, stage := range n.Layers {
+		for _, b := range stage {
+			convs = append(convs, b.convs...)
+			if b.downConv != nil {
+				convs = append(convs, b.downConv)
+			}
+		}
+	}
+	for _, c := range convs {
+		if err := lib.TransferlabParamChannelsLast(lib.Ctensor(c.Ws.Ctensor())); err != nil {
+			return fmt.Errorf("channels_last: %w", err)
+		}
+	}
+	n.channelsLast = true
+	return nil
 }
 
 // NewResNet builds the ResNet named model under p with a classes-way fc,
@@ -183,6 +208,11 @@ func (n *ResNet) stages(x *ts.Tensor, from, to int, train bool) *ts.Tensor {
 	s := NewScope()
 	defer s.Drop()
 	h, owned := x, false
+	if from == 0 && n.channelsLast {
+		if c := toChannelsLast(x); c != nil {
+			h, owned = c, true
+		}
+	}
 	for i := from; i < to; i++ {
 		bnTrain := train && !n.bnFrozen && i >= n.frozenBelow
 		next := n.stage(s, i, h, bnTrain)

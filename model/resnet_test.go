@@ -161,6 +161,23 @@ func TestResNetInteropWithTorchvision(t *testing.T) {
 				t.Errorf("logits differ from torchvision's by up to %g (limit 1e-4)", d)
 			}
 
+			// channels_last (what training and eval use on a CPU): the
+			// same logits up to float rounding.
+			rn := net.(*ResNet)
+			if err := rn.UseChannelsLast(); err != nil {
+				t.Fatal(err)
+			}
+			var gotCL []float64
+			ts.NoGrad(func() { gotCL = net.ForwardT(x, false).Float64Values() })
+			// oneDNN's NHWC kernels sum in another order: over ResNet-50's
+			// 53 layers that was 1.7e-4 on logits as large as 138
+			// here, so the limit is 1e-4 relative to the largest logit.
+			dCL, scale := maxAbsDiff(gotCL, ref.Logits), maxAbs(ref.Logits)
+			t.Logf("%s in channels_last: max |logit - torchvision's| = %.2g, largest |logit| %.3g", arch, dCL, scale)
+			if dCL > 1e-4*math.Max(1, scale) {
+				t.Errorf("channels_last logits differ from torchvision's by up to %g (limit 1e-4 x %g)", dCL, math.Max(1, scale))
+			}
+
 			var named []ts.NamedTensor
 			for _, p := range Params(vs) {
 				named = append(named, ts.NamedTensor{Name: p.Name, Tensor: p.Tensor})
@@ -189,6 +206,14 @@ func readBatch(t *testing.T, path string, side int64) *ts.Tensor {
 		vals[i] = math.Float32frombits(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24)
 	}
 	return ts.MustOfSlice(vals).MustView([]int64{2, 3, side, side}, true)
+}
+
+func maxAbs(a []float64) float64 {
+	var m float64
+	for _, v := range a {
+		m = math.Max(m, math.Abs(v))
+	}
+	return m
 }
 
 func maxAbsDiff(a, b []float64) float64 {

@@ -239,6 +239,9 @@ func (j *job) buildNetwork() error {
 			return err
 		}
 	}
+	if err := useBackboneChannelsLast(net, j.o.Device); err != nil {
+		return err
+	}
 	return checkFreeSpace(j.r, j.o, j.dir, model.Params(j.vs)) // checkpoints hold the buffers too
 }
 

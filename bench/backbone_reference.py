@@ -1,7 +1,7 @@
 """PyTorch's side of bench/backbone.sh: ResNet-18 feature extraction at 224
 (everything but fc, eval mode, no_grad), batch 16, images/s.
 
-  backbone_reference.py THREADS BATCHES
+  backbone_reference.py THREADS BATCHES [cl]    cl: channels_last, net and images
 """
 import json
 import sys
@@ -16,6 +16,9 @@ net = torchvision.models.resnet18(weights=None)
 net.fc = torch.nn.Identity()
 net.eval()
 x = torch.randn(16, 3, 224, 224)
+if sys.argv[3:] == ["cl"]:
+    net = net.to(memory_format=torch.channels_last)
+    x = x.to(memory_format=torch.channels_last)
 with torch.no_grad():
     net(x)  # warm-up: oneDNN picks its kernels
     start = time.perf_counter()

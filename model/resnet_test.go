@@ -226,3 +226,22 @@ func maxAbsDiff(a, b []float64) float64 {
 	}
 	return m
 }
+
+// A plain state_dict of a backbone is recognised from its names, with the
+// head's class count.
+func TestInferArchRecognisesTheBackbones(t *testing.T) {
+	for _, arch := range Backbones {
+		vs := nn.NewVarStore(gotch.CPU)
+		if _, err := Build(vs.Root(), Arch{Model: arch, Classes: 7}); err != nil {
+			t.Fatal(err)
+		}
+		sh := map[string][]int64{}
+		for _, p := range Params(vs) {
+			sh[p.Name] = p.Tensor.MustSize()
+		}
+		got, err := InferArch("x.pth", sh)
+		if err != nil || got.Model != arch || got.Classes != 7 {
+			t.Errorf("%s: inferred %+v, %v", arch, got, err)
+		}
+	}
+}

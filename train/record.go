@@ -80,8 +80,7 @@ func bnOf(r Recipe, o Options) string {
 // an absolute path (embed --run reads it from any working folder), and
 // its SHA-256, so that a later drawing of "before" knows whether the file
 // is still that network.
-func withSource(cfg metrics.Config, r Recipe, pretrainedDir string) metrics.Config {
-	src := SourceCheckpoint(r, pretrainedDir)
+func withSource(cfg metrics.Config, src string) metrics.Config {
 	if src == "" {
 		return cfg
 	}

@@ -148,6 +148,15 @@ func (j *job) resolveBackbone() error {
 	return nil
 }
 
+// sourceFile is the file a finetune's weights come from: a backbone's
+// fetched weights (resolveBackbone), else SourceCheckpoint's; "" for none.
+func (j *job) sourceFile() string {
+	if j.source != "" {
+		return j.source
+	}
+	return SourceCheckpoint(j.r, j.o.PretrainedDir)
+}
+
 // check fails for settings no run can have.
 func (j *job) check() error {
 	if j.o.BN != "" && j.o.BN != BNTrain && j.o.BN != BNFrozen {
@@ -266,10 +275,7 @@ func (j *job) loadWeights() error {
 	if j.r.Kind != "finetune" || j.r.Source == "none" {
 		return nil
 	}
-	src := SourceCheckpoint(j.r, j.o.PretrainedDir)
-	if j.source != "" {
-		src = j.source
-	}
+	src := j.sourceFile()
 	j.o.Log.Printf("loading %s (all but the %s head)", src, strings.TrimSuffix(j.arch.HeadPrefix(), "."))
 	err := model.LoadWeights(j.vs, src, j.arch.HeadPrefix())
 	if errors.Is(err, os.ErrNotExist) && (j.r.Source == "mnist" || j.r.Source == "fashion") {
@@ -338,7 +344,7 @@ func (j *job) begin(recipe metrics.Recipe) {
 	r := j.r
 	j.run = &metrics.Run{
 		Name: r.Name, Kind: r.Kind, Status: "running", Classes: j.sp.classes,
-		Config:  withSource(runConfig(r, j.o, j.sp, cachesFeatures(r, j.o)), r, j.o.PretrainedDir),
+		Config:  withSource(runConfig(r, j.o, j.sp, cachesFeatures(r, j.o)), j.sourceFile()),
 		Started: j.started.UTC(), Env: Env(), Reference: r.Reference,
 		Recipe: &recipe, Summary: model.Summary(j.vs),
 	}

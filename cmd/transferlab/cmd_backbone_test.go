@@ -184,6 +184,13 @@ func TestBackboneLastEndToEnd(t *testing.T) {
 			t.Fatalf("transferlab %s: exit %d\n%s", strings.Join(args, " "), code, out)
 		}
 		t.Logf("%s: %s", args[0], out)
+		if args[0] == "predict" {
+			// One line per photo: its top 2 of the folder's classes.
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != 2 || strings.Count(out, "%") != 4 || !strings.HasPrefix(lines[0], photos[0]+": ") {
+				t.Errorf("predict --top 2 on 2 photos printed %q", out)
+			}
+		}
 	}
 }
 

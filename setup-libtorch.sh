@@ -18,9 +18,10 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 # Debian packages: libtorch and its headers; OpenBLAS, because Debian's
 # default BLAS is the reference one (fp32 matrix products ~25x slower);
 # g++ for gotch's cgo layer; python3-torch, the PyTorch reference the
-# interop tests and benchmarks compare against; Fashion-MNIST; chromium,
+# interop tests and benchmarks compare against, and python3-torchvision,
+# the reference for the ImageNet backbones and their preprocessing; Fashion-MNIST; chromium,
 # which the report tests draw the pages in.
-APT_PACKAGES=(libtorch-dev libopenblas0-pthread g++ python3-torch dataset-fashion-mnist chromium)
+APT_PACKAGES=(libtorch-dev libopenblas0-pthread g++ python3-torch python3-torchvision dataset-fashion-mnist chromium)
 # npm only fetches echarts for the offline reports; Debian's if none is on PATH.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 

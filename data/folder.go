@@ -39,6 +39,8 @@ type FolderOptions struct {
 	// pad|mnist; "" = auto and pad.
 	Invert string
 	Fit    string
+	// Colour prepares the images for an ImageNet backbone (Prep.Colour).
+	Colour bool
 	// SkipBad skips files that cannot be read as images (and counts them)
 	// instead of failing on the first.
 	SkipBad bool
@@ -101,7 +103,7 @@ func loadFolderSplit(ctx context.Context, d Dataset, split string, opts Options)
 	return f.Test, nil
 }
 
-func (o FolderOptions) prep() Prep { return Prep{Invert: o.Invert, Fit: o.Fit} }
+func (o FolderOptions) prep() Prep { return Prep{Invert: o.Invert, Fit: o.Fit, Colour: o.Colour} }
 
 func (o FolderOptions) check() error {
 	if err := o.prep().Check(); err != nil {
@@ -132,7 +134,7 @@ func loadFolder(ctx context.Context, d Dataset, opts Options) (*Folder, error) {
 	key := scan.key(prep)
 	cachePath := opts.folderCachePath(d.Dir, prep)
 	info := FolderInfo{Holdout: !scan.hasTest}
-	px, inv, bad, ok := readFolderCache(cachePath, key, len(scan.files))
+	px, inv, bad, ok := readFolderCache(cachePath, key, len(scan.files), prep.imageBytes())
 	if ok {
 		info.Cached = true
 		info.Cache = cachePath
@@ -171,7 +173,7 @@ func loadFolder(ctx context.Context, d Dataset, opts Options) (*Folder, error) {
 		return nil, fmt.Errorf("%s: %s%s; remove it, or skip such files with --skip-bad", d.Name, badFiles[0], more)
 	}
 	info.Skipped = badFiles
-	f, err := scan.splits(d.Name, px, opts.FolderOptions)
+	f, err := scan.splits(d.Name, px, prep, opts.FolderOptions)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
@@ -201,7 +203,11 @@ func (i FolderInfo) summary(name string, f *Folder, p Prep) string {
 	if i.Holdout {
 		b.WriteString(" (held out of train/: no test/ folder)")
 	}
-	fmt.Fprintf(&b, "; invert %s: %d inverted, %d kept; fit %s", p.invert(), i.Inverted, i.Kept, p.fit())
+	if p.Colour {
+		fmt.Fprintf(&b, "; colour, resized to %d and centre-cropped to %dx%d as torchvision's evaluation transform", ColourResize, ColourSide, ColourSide)
+	} else {
+		fmt.Fprintf(&b, "; invert %s: %d inverted, %d kept; fit %s", p.invert(), i.Inverted, i.Kept, p.fit())
+	}
 	if len(i.Skipped) > 0 {
 		fmt.Fprintf(&b, "; skipped %d unreadable files (first: %s)", len(i.Skipped), i.Skipped[0])
 	}
@@ -339,7 +345,7 @@ const folderCacheVersion = 2 // 2: with the content's SHA-256
 // class, path, size and modification time.
 func (s *folderScan) key(p Prep) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "transferlab folder cache %d\x00%s\x00%s\x00%d\x00", folderCacheVersion, p.invert(), p.fit(), len(s.files))
+	fmt.Fprintf(h, "transferlab folder cache %d\x00%s\x00%s\x00%t\x00%d\x00", folderCacheVersion, p.invert(), p.fit(), p.Colour, len(s.files))
 	var b [16]byte
 	for _, f := range s.files {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", f.Split, f.Class, f.Rel, f.Bad)
@@ -358,12 +364,12 @@ func (o Options) folderCachePath(dir string, p Prep) string {
 	if err != nil {
 		abs = dir
 	}
-	sum := sha256.Sum256([]byte(abs + "\x00" + p.invert() + "\x00" + p.fit()))
+	sum := sha256.Sum256([]byte(abs + "\x00" + p.invert() + "\x00" + p.fit() + "\x00" + fmt.Sprint(p.Colour)))
 	return filepath.Join(o.dataDir(), "folder-cache", hex.EncodeToString(sum[:8])+".gob")
 }
 
 // folderCache is the cache file's content: per file of the listing, in
-// order, its Side*Side pixels, whether it was inverted and why it could not
+// order, its prepared pixels, whether it was inverted and why it could not
 // be read ("" = it was).
 type folderCache struct {
 	Version  int
@@ -386,23 +392,23 @@ func (c folderCache) sum() string {
 
 // readFolderCache returns the cached preparation of n files when the cache
 // holds the listing keyed key; any failure is a miss.
-func readFolderCache(path, key string, n int) (px []byte, inv []bool, bad []string, ok bool) {
+func readFolderCache(path, key string, n, imageBytes int) (px []byte, inv []bool, bad []string, ok bool) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, nil, false
 	}
 	defer f.Close()
-	// A cache holds Side*Side bytes per file and a little more: a larger
-	// file is not one of ours, and is not read.
+	// A cache holds imageBytes per file and a little more: a larger file
+	// is not one of ours, and is not read.
 	st, err := f.Stat()
-	if err != nil || st.Size() > int64(n)*(Side*Side+512)+1<<20 {
+	if err != nil || st.Size() > int64(n)*int64(imageBytes+512)+1<<20 {
 		return nil, nil, nil, false
 	}
 	var c folderCache
 	if err := gob.NewDecoder(f).Decode(&c); err != nil {
 		return nil, nil, nil, false
 	}
-	if c.Version != folderCacheVersion || c.Key != key || len(c.Pixels) != n*Side*Side || len(c.Inverted) != n || len(c.Bad) != n || c.Sum != c.sum() {
+	if c.Version != folderCacheVersion || c.Key != key || len(c.Pixels) != n*imageBytes || len(c.Inverted) != n || len(c.Bad) != n || c.Sum != c.sum() {
 		return nil, nil, nil, false
 	}
 	return c.Pixels, c.Inverted, c.Bad, true
@@ -422,7 +428,8 @@ func writeFolderCache(path, key string, px []byte, inv []bool, bad []string) err
 // (a permission, an I/O error), since the cache would keep it.
 func decodeFolder(ctx context.Context, name string, s *folderScan, p Prep, progress io.Writer) (px []byte, inv []bool, bad []string, cacheable bool, err error) {
 	n := len(s.files)
-	px = make([]byte, n*Side*Side)
+	size := p.imageBytes()
+	px = make([]byte, n*size)
 	inv = make([]bool, n)
 	bad = make([]string, n)
 	var transient atomic.Bool
@@ -443,7 +450,7 @@ func decodeFolder(ctx context.Context, name string, s *folderScan, p Prep, progr
 							transient.Store(true)
 						}
 					} else {
-						copy(px[i*Side*Side:], prep.Pixels)
+						copy(px[i*size:], prep.Pixels)
 						inv[i] = prep.Inverted
 					}
 				}
@@ -506,7 +513,7 @@ feed:
 // prepared pixels, checking the classes: every class folder of train/ must
 // hold images, test/ must not name a class train/ lacks, and every class
 // must have test images.
-func (s *folderScan) splits(name string, px []byte, o FolderOptions) (*Folder, error) {
+func (s *folderScan) splits(name string, px []byte, p Prep, o FolderOptions) (*Folder, error) {
 	classes := s.classes[SplitTrain]
 	if len(classes) == 0 {
 		return nil, fmt.Errorf("%s holds no class folders: images go in train/<class>/", filepath.Join(s.dir, SplitTrain))
@@ -560,10 +567,12 @@ func (s *folderScan) splits(name string, px []byte, o FolderOptions) (*Folder, e
 		}
 	}
 	mk := func(split string, idx [][]int) *Split {
-		out := &Split{Dataset: name, Name: split, Rows: Side, Cols: Side, Classes: append([]string(nil), classes...)}
+		ch, rows, cols := p.Shape()
+		size := p.imageBytes()
+		out := &Split{Dataset: name, Name: split, Channels: ch, Rows: rows, Cols: cols, Classes: append([]string(nil), classes...)}
 		for c, items := range idx {
 			for _, i := range items {
-				out.Pixels = append(out.Pixels, px[i*Side*Side:(i+1)*Side*Side]...)
+				out.Pixels = append(out.Pixels, px[i*size:(i+1)*size]...)
 				out.Labels = append(out.Labels, int64(c))
 			}
 		}

@@ -55,6 +55,24 @@ type Prep struct {
 	// fit 20x20, keeping the aspect ratio, and placed in 28x28 with its
 	// centre of mass at the centre).
 	Fit string
+	// Colour prepares images for an ImageNet backbone instead
+	// (PrepareColour: RGB, 224x224, torchvision's evaluation transform);
+	// Invert and Fit do not apply.
+	Colour bool
+}
+
+// Shape is a prepared image's channels, rows and columns.
+func (p Prep) Shape() (c, rows, cols int) {
+	if p.Colour {
+		return 3, ColourSide, ColourSide
+	}
+	return 1, Side, Side
+}
+
+// imageBytes is the size of one prepared image.
+func (p Prep) imageBytes() int {
+	c, r, w := p.Shape()
+	return c * r * w
 }
 
 // Check validates p's values ("" = the default).
@@ -142,6 +160,9 @@ func DecodeFile(path string) (image.Image, error) {
 // padding, which is 0, is background in the result whatever the image's
 // own background was.
 func PrepareImage(img image.Image, p Prep) Prepared {
+	if p.Colour {
+		return Prepared{Pixels: PrepareColour(img)}
+	}
 	g := toGray(img)
 	inv := false
 	switch p.invert() {

@@ -9,9 +9,12 @@ import (
 
 // File is one file of a dataset as its official source publishes it.
 type File struct {
-	Name   string // file name, in the data dir and at the source
-	Size   int64  // bytes; 0 = not known
-	SHA256 string // hex; "" = not known (the file is then checked by structure)
+	Name string // file name, in the data dir and at the source
+	Size int64  // bytes; 0 = not known
+	// SHA256 is the hex SHA-256; fewer than 64 digits, its prefix (as
+	// torch.hub checks the digits in a published file's name); "" = not
+	// known (the file is then checked by structure).
+	SHA256 string
 }
 
 // SplitFiles are the two files of one split.

@@ -91,6 +91,11 @@ type Config struct {
 	// FeatureCache is true when a "last" run trained its head on features
 	// the frozen backbone computed once; its images/s count head steps.
 	FeatureCache bool `json:"feature_cache,omitempty"`
+	// BN is a backbone's --bn: train or frozen ("" for other networks).
+	BN string `json:"bn,omitempty"`
+	// Augment is true when the training batches were randomly cropped and
+	// flipped (a backbone's runs without cached features).
+	Augment bool `json:"augment,omitempty"`
 	// EvalLimit is set when the final test evaluation used a seeded
 	// sample of at most this many images (reproduce --quick).
 	EvalLimit int `json:"eval_limit,omitempty"`

@@ -11,7 +11,7 @@ import (
 // Arch describes a network well enough to rebuild it from a checkpoint's
 // sidecar.
 type Arch struct {
-	Model   string `json:"model"`            // "cnn" or "ffn"
+	Model   string `json:"model"`            // "cnn", "ffn", "resnet18" or "resnet50"
 	Hidden  []int  `json:"hidden,omitempty"` // ffn hidden sizes
 	Classes int    `json:"classes"`
 }
@@ -22,7 +22,7 @@ type Net interface {
 }
 
 // Models are the architectures Build knows.
-var Models = []string{"cnn", "ffn"}
+var Models = append([]string{"cnn", "ffn"}, Backbones...)
 
 // Build creates the network a describes under p, initialized as PyTorch
 // would.
@@ -32,6 +32,9 @@ func Build(p *nn.Path, a Arch) (Net, error) {
 	}
 	if a.Model == "ffn" {
 		return NewFFN(p, a.Hidden, int64(a.Classes)), nil
+	}
+	if IsBackbone(a.Model) {
+		return NewResNet(p, a.Model, int64(a.Classes))
 	}
 	return NewCNN(p, int64(a.Classes)), nil
 }
@@ -52,10 +55,10 @@ func (a Arch) Check() error {
 	if a.Classes < 2 || a.Classes > maxWidth {
 		return fmt.Errorf("a classifier needs 2 to %d classes, got %d", maxWidth, a.Classes)
 	}
-	switch a.Model {
-	case "cnn":
+	switch {
+	case a.Model == "cnn" || IsBackbone(a.Model):
 		return nil
-	case "ffn":
+	case a.Model == "ffn":
 		for _, h := range a.Hidden {
 			if h < 1 || h > maxWidth {
 				return fmt.Errorf("ffn hidden size %d: sizes must be 1 to %d", h, maxWidth)
@@ -66,7 +69,7 @@ func (a Arch) Check() error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown model %q: choose %s", a.Model, strings.Join(Models, " or "))
+	return fmt.Errorf("unknown model %q: choose %s", a.Model, strings.Join(Models, ", "))
 }
 
 // ffnParams counts the FFN's weights and biases.
@@ -85,6 +88,9 @@ func (a Arch) ffnParams() int64 {
 func (a Arch) HeadPrefix() string {
 	if a.Model == "ffn" {
 		return fmt.Sprintf("fc%d.", len(a.Hidden)+1)
+	}
+	if IsBackbone(a.Model) {
+		return "fc."
 	}
 	return "fc3."
 }

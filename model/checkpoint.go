@@ -250,11 +250,18 @@ func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
 			return fmt.Errorf("%s lacks tensor %s: is it a checkpoint of another architecture?", file, p.Name)
 		}
 		got, wantShape := src.MustSize(), p.Tensor.MustSize()
+		if len(wantShape) == 0 && reflect.DeepEqual(got, []int64{1}) {
+			// gotch's pickle reader gives a 0-d tensor (a batch norm's
+			// num_batches_tracked) the shape [1]; the value is the same.
+			src = src.MustSqueeze(false)
+			defer src.MustDrop()
+			got = wantShape
+		}
 		if !reflect.DeepEqual(got, wantShape) {
 			return fmt.Errorf("tensor %s in %s has shape %v, the network needs %v", p.Name, file, got, wantShape)
 		}
-		if src.DType() != gotch.Float {
-			return fmt.Errorf("tensor %s in %s is %v, transferlab needs float32", p.Name, file, src.DType())
+		if want := p.Tensor.DType(); src.DType() != want {
+			return fmt.Errorf("tensor %s in %s is %v, transferlab needs %v", p.Name, file, src.DType(), want)
 		}
 		if finite, err := allFinite(src); err != nil || !finite {
 			return fmt.Errorf("tensor %s in %s holds NaN or infinite values: the network diverged before it was saved, or the file is damaged", p.Name, file)

@@ -30,10 +30,13 @@ func Params(vs *nn.VarStore) []Param {
 // FreezeAllBut sets requires_grad false on every parameter whose name does
 // not start with one of keep, as the seed's "last" configuration does, and
 // returns the parameters left trainable. Build the optimizer over those
-// only.
+// only. Buffers (batch norm statistics) never train.
 func FreezeAllBut(vs *nn.VarStore, keep ...string) ([]Param, error) {
 	var trainable []Param
 	for _, p := range Params(vs) {
+		if IsBuffer(p.Name) {
+			continue
+		}
 		train := false
 		for _, k := range keep {
 			if strings.HasPrefix(p.Name, k) {
@@ -54,7 +57,7 @@ func FreezeAllBut(vs *nn.VarStore, keep ...string) ([]Param, error) {
 func Trainable(vs *nn.VarStore) []Param {
 	var out []Param
 	for _, p := range Params(vs) {
-		if p.Tensor.MustRequiresGrad() {
+		if !IsBuffer(p.Name) && p.Tensor.MustRequiresGrad() {
 			out = append(out, p)
 		}
 	}

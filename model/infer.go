@@ -19,6 +19,9 @@ func InferArch(file string, shapes map[string][]int64) (Arch, error) {
 	if len(shapes) == 0 {
 		return Arch{}, fmt.Errorf("%s holds no tensors", file)
 	}
+	if _, ok := shapes["layer4.0.conv1.weight"]; ok {
+		return inferResNet(file, shapes)
+	}
 	if _, ok := shapes["conv1.weight"]; ok {
 		return inferCNN(file, shapes)
 	}
@@ -152,4 +155,18 @@ func ReadShapes(file string) (map[string][]int64, error) {
 		t.MustDrop()
 	}
 	return out, nil
+}
+
+// inferResNet recognises torchvision's ResNet-18 and ResNet-50 (a
+// bottleneck block has conv3); the strict load then checks every shape.
+func inferResNet(file string, shapes map[string][]int64) (Arch, error) {
+	head, ok := shapes["fc.weight"]
+	if !ok || len(head) != 2 {
+		return Arch{}, fmt.Errorf("%s has ResNet stages but no 2-dimensional fc.weight: it is not a torchvision ResNet", file)
+	}
+	a := Arch{Model: "resnet18", Classes: int(head[0])}
+	if _, ok := shapes["layer1.0.conv3.weight"]; ok {
+		a.Model = "resnet50"
+	}
+	return a, a.Check()
 }

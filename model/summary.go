@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/sugarme/gotch/nn"
@@ -8,25 +9,44 @@ import (
 	"transferlab/metrics"
 )
 
-// Summary lists vs's layers in name order (conv1 ... fc3) with their
-// parameters' shapes and count, and whether they train: a layer trains
-// when its parameters require gradients.
+// Summary lists vs's layers from input to output (conv1 ... fc3; a
+// backbone's stem, layer1..layer4, fc) with their parameters' distinct
+// shapes and count, and whether they train: a layer trains when its
+// parameters require gradients. Batch norm buffers are state, not
+// parameters (PyTorch counts them so too), and a backbone's stem is conv1
+// with its bn1.
 func Summary(vs *nn.VarStore) []metrics.Layer {
 	var layers []metrics.Layer
 	for _, p := range Params(vs) {
-		name, _, _ := strings.Cut(p.Name, ".")
-		if len(layers) == 0 || layers[len(layers)-1].Name != name {
-			layers = append(layers, metrics.Layer{Name: name, Trainable: true})
+		if IsBuffer(p.Name) {
+			continue
 		}
-		l := &layers[len(layers)-1]
+		name, _, _ := strings.Cut(p.Name, ".")
+		if name == "bn1" {
+			name = "conv1"
+		}
+		i := slices.IndexFunc(layers, func(l metrics.Layer) bool { return l.Name == name })
+		if i < 0 {
+			layers = append(layers, metrics.Layer{Name: name, Trainable: true})
+			i = len(layers) - 1
+		}
+		l := &layers[i]
 		shape := intShape(p.Tensor.MustSize())
-		if strings.HasSuffix(p.Name, ".weight") { // weight before bias, as PyTorch lists them
+		switch {
+		case slices.ContainsFunc(l.Shapes, func(s []int) bool { return slices.Equal(s, shape) }):
+		case strings.HasSuffix(p.Name, ".weight") && len(shape) > 1: // weight before bias, as PyTorch lists them
 			l.Shapes = append([][]int{shape}, l.Shapes...)
-		} else {
+		default:
 			l.Shapes = append(l.Shapes, shape)
 		}
 		l.Params += int64(p.Tensor.Numel())
 		l.Trainable = l.Trainable && p.Tensor.MustRequiresGrad()
+	}
+	order := ResNetLayers()
+	if slices.ContainsFunc(layers, func(l metrics.Layer) bool { return l.Name == "layer1" }) {
+		slices.SortStableFunc(layers, func(a, b metrics.Layer) int {
+			return slices.Index(order, a.Name) - slices.Index(order, b.Name)
+		})
 	}
 	return layers
 }

@@ -50,6 +50,9 @@ func LoadNetwork(pt string, arch model.Arch, o Options) (*nn.VarStore, model.Net
 	if cnn, ok := net.(*model.CNN); ok && err == nil && channelsLast {
 		err = cnn.UseChannelsLast()
 	}
+	if err == nil {
+		err = useBackboneChannelsLast(net, o.Device)
+	}
 	if err != nil {
 		vs.Destroy()
 		return nil, nil, fmt.Errorf("%s: %w", pt, err)

@@ -24,23 +24,39 @@ func ParseLayers(s string) (string, error) {
 	case "last", "all":
 		return s, nil
 	}
-	layers := model.CNNLayers()
 	if name, ok := strings.CutPrefix(s, layersFromPrefix); ok {
-		for i, l := range layers {
-			if l != name {
-				continue
+		for _, layers := range [][]string{model.CNNLayers(), model.ResNetLayers()} {
+			for i, l := range layers {
+				if l != name {
+					continue
+				}
+				switch i {
+				case 0:
+					return "all", nil
+				case len(layers) - 1:
+					return "last", nil
+				}
+				return s, nil
 			}
-			switch i {
-			case 0:
-				return "all", nil
-			case len(layers) - 1:
-				return "last", nil
-			}
-			return s, nil
 		}
 	}
-	return "", fmt.Errorf("unknown --layers %q: choose last, all or from:LAYER, LAYER one of %s (train LAYER and every layer above it)",
-		s, strings.Join(layers, ", "))
+	return "", fmt.Errorf("unknown --layers %q: choose last, all or from:LAYER, LAYER one of %s (the CNN) or %s (resnet18, resnet50) (train LAYER and every layer above it)",
+		s, strings.Join(model.CNNLayers(), ", "), strings.Join(model.ResNetLayers(), ", "))
+}
+
+// checkLayersFor fails when a --layers value names a depth the network
+// model does not have (from:layer3 for the CNN).
+func checkLayersFor(modelName, layers string) error {
+	name, ok := strings.CutPrefix(layers, layersFromPrefix)
+	if !ok {
+		return nil
+	}
+	for _, l := range model.LayersOf(modelName) {
+		if l == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("--layers %s: %s has no layer %s: choose one of %s", layers, modelName, name, strings.Join(model.LayersOf(modelName), ", "))
 }
 
 // DepthLayers lists the --layers values of every depth, from the head
@@ -57,8 +73,10 @@ func DepthLayers() []string {
 // FirstTrainable returns the index into model.CNNLayers of the first layer
 // that --layers value trains: 0 for "all" (and for recipes that are not
 // transfers, which train everything).
-func FirstTrainable(layers string) int {
-	all := model.CNNLayers()
+func FirstTrainable(layers string) int { return firstTrainableIn(model.CNNLayers(), layers) }
+
+// firstTrainableIn is FirstTrainable for a network whose depths are all.
+func firstTrainableIn(all []string, layers string) int {
 	switch layers {
 	case "last":
 		return len(all) - 1
@@ -75,11 +93,15 @@ func FirstTrainable(layers string) int {
 }
 
 // freezeBelow sets requires_grad false on every parameter of the layers
-// below layer k of the CNN in vs and true on the others, and returns the
-// trainable ones, for the optimizer.
-func freezeBelow(vs *nn.VarStore, k int) ([]model.Param, error) {
+// below layers[k] in vs and true on the others, and returns the
+// trainable ones, for the optimizer. A backbone's stem (conv1) is conv1
+// and bn1.
+func freezeBelow(vs *nn.VarStore, layers []string, k int) ([]model.Param, error) {
 	var keep []string
-	for _, l := range model.CNNLayers()[k:] {
+	for _, l := range layers[k:] {
+		if l == "conv1" {
+			keep = append(keep, "bn1.")
+		}
 		keep = append(keep, l+".") // "fc1." never matches an "fc10"
 	}
 	return model.FreezeAllBut(vs, keep...)
@@ -89,5 +111,5 @@ func freezeBelow(vs *nn.VarStore, k int) ([]model.Param, error) {
 // CNN once per split instead of in every step: whenever something is
 // frozen, unless --no-feature-cache asks for the naive loop.
 func cachesFeatures(r Recipe, o Options) bool {
-	return r.Kind == "finetune" && r.Model == "cnn" && FirstTrainable(r.Layers) > 0 && !o.NoFeatureCache
+	return r.Kind == "finetune" && (r.Model == "cnn" || model.IsBackbone(r.Model)) && firstTrainableIn(model.LayersOf(r.Model), r.Layers) > 0 && !o.NoFeatureCache
 }

@@ -19,16 +19,23 @@ func TestParseLayersNamesTheValidDepths(t *testing.T) {
 	for in, want := range map[string]string{
 		"last": "last", "all": "all", "from:fc3": "last", "from:conv1": "all",
 		"from:conv3": "from:conv3", "from:fc1": "from:fc1",
+		"from:layer3": "from:layer3", "from:fc": "last", // a ResNet's stages
 	} {
 		if got, err := ParseLayers(in); err != nil || got != want {
 			t.Errorf("ParseLayers(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"middle", "from:", "from:conv6", "from:fc", "conv3", "from:FC1"} {
+	for _, bad := range []string{"middle", "from:", "from:conv6", "from:layer5", "conv3", "from:FC1"} {
 		_, err := ParseLayers(bad)
 		if err == nil || !strings.Contains(err.Error(), "conv1, conv2, conv3, conv4, conv5, fc1, fc2, fc3") {
 			t.Errorf("ParseLayers(%q): %v, want an error listing the layers", bad, err)
 		}
+	}
+	if err := checkLayersFor("cnn", "from:layer3"); err == nil || !strings.Contains(err.Error(), "conv1, conv2") {
+		t.Errorf("from:layer3 for the CNN: %v, want an error listing its layers", err)
+	}
+	if err := checkLayersFor("resnet50", "from:conv3"); err == nil || !strings.Contains(err.Error(), "layer1, layer2") {
+		t.Errorf("from:conv3 for resnet50: %v, want an error listing its stages", err)
 	}
 	if got := strings.Join(DepthLayers(), " "); got != "from:fc3 from:fc2 from:fc1 from:conv5 from:conv4 from:conv3 from:conv2 from:conv1" {
 		t.Errorf("DepthLayers() = %s", got)
@@ -43,7 +50,7 @@ func TestFreezeBelowSetsRequiresGradOnEveryParameter(t *testing.T) {
 	for k := range layers {
 		vs := nn.NewVarStore(gotch.CPU)
 		model.NewCNN(vs.Root(), 26)
-		trainable, err := freezeBelow(vs, k)
+		trainable, err := freezeBelow(vs, layers, k)
 		if err != nil {
 			t.Fatal(err)
 		}

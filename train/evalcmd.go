@@ -106,6 +106,7 @@ func EvalCheckpoint(ctx context.Context, o EvalOptions) (ef *metrics.EvalFile, p
 func (o EvalOptions) withDefaults(sc *model.Sidecar) (EvalOptions, error) {
 	o.Dataset = cmp.Or(o.Dataset, sc.Dataset)
 	o.Data = RecordedData(o.Data, sc.Config, o.Dataset)
+	o.Data.Colour = model.IsBackbone(sc.Arch.Model) // a backbone's photos at 224
 	o.Options = o.Options.WithDefaults()
 	o.Split = cmp.Or(o.Split, "test")
 	if o.Split != "train" && o.Split != "test" {

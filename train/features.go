@@ -14,17 +14,27 @@ import (
 )
 
 // Exact feature caching for a frozen prefix ("last", from:LAYER): with
-// every parameter below the first trainable layer frozen (and no dropout
-// or batch norm), that prefix maps an image to the same activations in
-// every epoch. So they are computed once per split and the layers above
+// every parameter below the first trainable layer frozen (no dropout, and
+// a backbone's batch norms there in inference mode), that prefix maps an
+// image to the same activations in every epoch. So they are computed once per split and the layers above
 // train on them: the same batches, the same Adam updates and the same
 // metrics as the naive loop (within float rounding), at a fraction of the
 // cost.
 
+// stagedNet is a network that runs in stages: the seed CNN and the
+// backbones.
+type stagedNet interface {
+	model.Net
+	// Stages runs stages from..to-1 in inference mode.
+	Stages(x *ts.Tensor, from, to int) (*ts.Tensor, error)
+	// From is the network of the stages from up.
+	From(from int) (model.Net, error)
+}
+
 // cachedFeatures runs the frozen layers below layer from over x in
 // evaluation batches under no-grad and returns their output as one
 // tensor, where x is (the run's device). obs (nil: none) sees each batch.
-func cachedFeatures(ctx context.Context, cnn *model.CNN, from int, x *ts.Tensor, bf16 bool, obs EpochObserver) (*ts.Tensor, error) {
+func cachedFeatures(ctx context.Context, cnn stagedNet, from int, x *ts.Tensor, bf16 bool, obs EpochObserver) (*ts.Tensor, error) {
 	n := int(x.MustSize()[0])
 	if n == 0 {
 		return nil, fmt.Errorf("no images to compute features of")
@@ -59,7 +69,7 @@ func cachedFeatures(ctx context.Context, cnn *model.CNN, from int, x *ts.Tensor,
 
 // frozenStages is the output of cnn's layers below from on xb, in fp32;
 // with bf16 they run under autocast, as in training.
-func frozenStages(cnn *model.CNN, from int, xb *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
+func frozenStages(cnn stagedNet, from int, xb *ts.Tensor, bf16 bool) (*ts.Tensor, error) {
 	if !bf16 {
 		return cnn.Stages(xb, 0, from)
 	}
@@ -75,12 +85,12 @@ func frozenStages(cnn *model.CNN, from int, xb *ts.Tensor, bf16 bool) (*ts.Tenso
 // layers below layer from and returns the network of the layers above to
 // train. The images are freed: the loop never needs them again. Each
 // split's pass shows its progress on log.
-func useCachedFeatures(ctx context.Context, cnn *model.CNN, from int, sp *splits, bf16 bool, log Logger) (model.Net, error) {
+func useCachedFeatures(ctx context.Context, cnn stagedNet, layers []string, from int, sp *splits, bf16 bool, log Logger) (model.Net, error) {
 	suffix, err := cnn.From(from)
 	if err != nil {
 		return nil, fmt.Errorf("feature cache: %w", err)
 	}
-	layer := model.CNNLayers()[from]
+	layer := layers[from]
 	swap := func(x **ts.Tensor, split string) error {
 		n := int((*x).MustSize()[0])
 		obs := log.Task(fmt.Sprintf("frozen layers below %s, %s images", layer, split), (n+EvalBatch-1)/EvalBatch)

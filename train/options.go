@@ -36,7 +36,16 @@ type Options struct {
 	RunName        string // results folder name (recipe default)
 	Command        string // the command line, for the sidecar
 	NoFeatureCache bool   // a frozen prefix (--layers last, from:LAYER): run it in every step (the naive loop)
-	Resume         bool   // continue the run from its resumable checkpoint
+	// BN is how a backbone's trained batch norms behave in training:
+	// BNTrain (batch statistics, running statistics updated; "" = this)
+	// or BNFrozen (inference mode throughout). Frozen stages' batch norms
+	// are always in inference mode.
+	BN string
+	// Augment crops and flips a backbone's training images in every batch
+	// (train/augment.go) where the images reach the network each epoch:
+	// not on cached features (--layers last, from:LAYER).
+	Augment bool
+	Resume  bool // continue the run from its resumable checkpoint
 	// ValFraction, when above 0, holds out that share of each class of
 	// the training set for validation (a seeded, stratified split): the
 	// epochs are then evaluated on it and the test split once at the end.
@@ -182,3 +191,9 @@ func (t Tuning) check(valFraction float64) error {
 	_, err := newSchedule(t.Schedule, 1, 1, 1, t.WarmupEpochs)
 	return err
 }
+
+// Values of Options.BN.
+const (
+	BNTrain  = "train"
+	BNFrozen = "frozen"
+)

@@ -65,6 +65,7 @@ func Predict(ctx context.Context, o PredictOptions) (preds []Prediction, err err
 			return nil, err
 		}
 	}
+	o.Prep.Colour = model.IsBackbone(sc.Arch.Model) // a backbone's photos, as its training prepared them
 	split, out := prepareImages(o.Images, o.Prep, sc.Classes)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -108,7 +109,8 @@ func (o PredictOptions) withDefaults() (PredictOptions, error) {
 // unlabelled images, in order, and starts each one's prediction; one that
 // cannot be read is left out of the split, its error kept.
 func prepareImages(paths []string, prep data.Prep, classes []string) (*data.Split, []Prediction) {
-	split := &data.Split{Dataset: "images", Name: "predict", Rows: data.Side, Cols: data.Side, Classes: classes}
+	ch, rows, cols := prep.Shape()
+	split := &data.Split{Dataset: "images", Name: "predict", Channels: ch, Rows: rows, Cols: cols, Classes: classes}
 	out := make([]Prediction, len(paths))
 	for i, path := range paths {
 		p, err := data.PrepareFile(path, prep)

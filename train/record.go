@@ -57,16 +57,30 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		EvalSplit: sp.evalName, FeatureCache: cached, EvalLimit: o.EvalLimit,
 		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
 		ValStratified: r.StratifiedVal, WeightDecay: t.WeightDecay, Schedule: t.Schedule, WarmupEpochs: t.WarmupEpochs,
-		LabelSmoothing: t.LabelSmoothing, Keep: t.Keep, Patience: t.Patience,
+		LabelSmoothing: t.LabelSmoothing, Keep: t.Keep, Patience: t.Patience, BN: bnOf(r, o),
+		Augment: augments(r, o),
 	}
+}
+
+// augments says whether a run of r augments its training batches: a
+// backbone's run with Augment whose images train every epoch.
+func augments(r Recipe, o Options) bool {
+	return o.Augment && model.IsBackbone(r.Model) && !cachesFeatures(r, o)
+}
+
+// bnOf is the --bn a backbone run trains with; "" for other networks.
+func bnOf(r Recipe, o Options) string {
+	if !model.IsBackbone(r.Model) {
+		return ""
+	}
+	return cmp.Or(o.BN, BNTrain)
 }
 
 // withSource records the file a finetune's source weights come from, as
 // an absolute path (embed --run reads it from any working folder), and
 // its SHA-256, so that a later drawing of "before" knows whether the file
 // is still that network.
-func withSource(cfg metrics.Config, r Recipe, pretrainedDir string) metrics.Config {
-	src := SourceCheckpoint(r, pretrainedDir)
+func withSource(cfg metrics.Config, src string) metrics.Config {
 	if src == "" {
 		return cfg
 	}

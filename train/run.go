@@ -20,6 +20,7 @@ import (
 
 	"github.com/sugarme/gotch/nn"
 
+	"transferlab/data"
 	"transferlab/internal/runlock"
 	"transferlab/internal/torchenv"
 	"transferlab/metrics"
@@ -63,6 +64,7 @@ type job struct {
 	started   time.Time
 	dir       string // the run's folder
 	ckpt      string // where the trained network goes
+	source    string // a backbone's weights file, when --from names one (resolveBackbone)
 	sp        *splits
 	arch      model.Arch
 	vs        *nn.VarStore
@@ -97,6 +99,7 @@ func (j *job) prepare(r Recipe, o Options) error {
 	j.o.Data.Seed = j.o.Seed // a folder:DIR dataset's holdout
 	for _, step := range []func() error{
 		j.check,
+		j.resolveBackbone,
 		func() error { return j.claimFolders(def) },
 		j.loadData,
 		j.buildNetwork,
@@ -112,8 +115,53 @@ func (j *job) prepare(r Recipe, o Options) error {
 	return nil
 }
 
+// resolveBackbone makes a transfer from an ImageNet backbone one: --from
+// resnet18|resnet50 (torchvision's weights, fetched into the data dir) or
+// a file that holds one (torchvision's .pth, a transferlab checkpoint).
+// The network is then that backbone, the folder's images are prepared in
+// colour at 224, and the --layers depth must be one of its stages.
+func (j *job) resolveBackbone() error {
+	if j.r.Kind == "finetune" {
+		switch src := SourceCheckpoint(j.r, j.o.PretrainedDir); {
+		case data.IsWeightsName(j.r.Source):
+			path, err := data.WeightsPath(j.r.Source, j.o.Data)
+			if err != nil {
+				return err
+			}
+			j.r.Model, j.source = j.r.Source, path
+		case src != "" && j.r.Source != "mnist" && j.r.Source != "fashion":
+			if sc, _, err := checkpointArch(src); err == nil && model.IsBackbone(sc.Arch.Model) {
+				j.r.Model = sc.Arch.Model
+			} // else the load reports what the file is
+		}
+	}
+	if err := checkLayersFor(j.r.Model, j.r.Layers); err != nil {
+		return err
+	}
+	if !model.IsBackbone(j.r.Model) {
+		return nil
+	}
+	if d, err := data.Lookup(j.r.Dataset); err != nil || !d.Folder {
+		return fmt.Errorf("%s is an ImageNet backbone for colour photos: give --target folder:DIR (class folders of images), not %s", j.r.Model, j.r.Dataset)
+	}
+	j.o.Data.Colour = true
+	return nil
+}
+
+// sourceFile is the file a finetune's weights come from: a backbone's
+// fetched weights (resolveBackbone), else SourceCheckpoint's; "" for none.
+func (j *job) sourceFile() string {
+	if j.source != "" {
+		return j.source
+	}
+	return SourceCheckpoint(j.r, j.o.PretrainedDir)
+}
+
 // check fails for settings no run can have.
 func (j *job) check() error {
+	if j.o.BN != "" && j.o.BN != BNTrain && j.o.BN != BNFrozen {
+		return fmt.Errorf("unknown --bn %q: choose train or frozen", j.o.BN)
+	}
 	if j.o.Precision != "fp32" && j.o.Precision != "bf16" {
 		return fmt.Errorf("unknown precision %q: choose fp32 or bf16", j.o.Precision)
 	}
@@ -194,13 +242,16 @@ func (j *job) buildNetwork() error {
 	if err != nil {
 		return err
 	}
-	j.net, j.params = net, model.Params(j.vs)
+	j.net, j.params = net, model.Trainable(j.vs) // not the batch norm buffers: no optimizer updates them
 	if cnn, ok := net.(*model.CNN); ok && channelsLast {
 		if err := cnn.UseChannelsLast(); err != nil {
 			return err
 		}
 	}
-	return checkFreeSpace(j.r, j.o, j.dir, j.params)
+	if err := useBackboneChannelsLast(net, j.o.Device); err != nil {
+		return err
+	}
+	return checkFreeSpace(j.r, j.o, j.dir, model.Params(j.vs)) // checkpoints hold the buffers too
 }
 
 // loadWeights loads the resume point's weights, or a finetune's source
@@ -224,7 +275,7 @@ func (j *job) loadWeights() error {
 	if j.r.Kind != "finetune" || j.r.Source == "none" {
 		return nil
 	}
-	src := SourceCheckpoint(j.r, j.o.PretrainedDir)
+	src := j.sourceFile()
 	j.o.Log.Printf("loading %s (all but the %s head)", src, strings.TrimSuffix(j.arch.HeadPrefix(), "."))
 	err := model.LoadWeights(j.vs, src, j.arch.HeadPrefix())
 	if errors.Is(err, os.ErrNotExist) && (j.r.Source == "mnist" || j.r.Source == "fashion") {
@@ -237,17 +288,24 @@ func (j *job) loadWeights() error {
 // one (--layers last, from:LAYER) and, for the CNN, swaps the images for
 // the frozen layers' output, computed once.
 func (j *job) freeze() error {
-	k := FirstTrainable(j.r.Layers)
+	layers := model.LayersOf(j.r.Model)
+	k := firstTrainableIn(layers, j.r.Layers)
+	if rn, ok := j.net.(*model.ResNet); ok {
+		rn.FreezeStagesBelow(k)
+		if j.o.BN == BNFrozen {
+			rn.FreezeBatchNorm()
+		}
+	}
 	if k <= 0 || j.r.Kind != "finetune" {
 		return nil
 	}
-	params, err := freezeBelow(j.vs, k)
+	params, err := freezeBelow(j.vs, layers, k)
 	if err != nil {
 		return err
 	}
 	j.params = params
-	if cnn, ok := j.net.(*model.CNN); ok && cachesFeatures(j.r, j.o) {
-		j.net, err = useCachedFeatures(j.ctx, cnn, k, j.sp, j.bf16(), j.o.Log)
+	if net, ok := j.net.(stagedNet); ok && cachesFeatures(j.r, j.o) {
+		j.net, err = useCachedFeatures(j.ctx, net, layers, k, j.sp, j.bf16(), j.o.Log)
 	}
 	return err
 }
@@ -268,6 +326,9 @@ func (j *job) newOptimizer() error {
 		return err
 	}
 	j.rule = stepRule{smoothing: t.LabelSmoothing}
+	if augments(j.r, j.o) {
+		j.rule.augment = &augmenter{seed: j.o.Seed}
+	}
 	if sched.changes() { // a constant rate is left to the optimizer, as before schedules
 		j.rule.sched = &sched
 	}
@@ -283,7 +344,7 @@ func (j *job) begin(recipe metrics.Recipe) {
 	r := j.r
 	j.run = &metrics.Run{
 		Name: r.Name, Kind: r.Kind, Status: "running", Classes: j.sp.classes,
-		Config:  withSource(runConfig(r, j.o, j.sp, cachesFeatures(r, j.o)), r, j.o.PretrainedDir),
+		Config:  withSource(runConfig(r, j.o, j.sp, cachesFeatures(r, j.o)), j.sourceFile()),
 		Started: j.started.UTC(), Env: Env(), Reference: r.Reference,
 		Recipe: &recipe, Summary: model.Summary(j.vs),
 	}
@@ -453,6 +514,8 @@ func SourceCheckpoint(r Recipe, pretrainedDir string) string {
 		return ""
 	case r.Source == "mnist" || r.Source == "fashion":
 		return PretrainedPath(pretrainedDir, r.Source)
+	case data.IsWeightsName(r.Source):
+		return "" // torchvision's weights, found in the data dir by the run
 	}
 	return r.Source
 }

@@ -137,7 +137,7 @@ func checkFitsOnGPU(device gotch.Device, parts ...*data.Split) error {
 	var bytes int64
 	for _, p := range parts {
 		if p != nil {
-			bytes += int64(p.Len()) * int64(p.Rows*p.Cols*4+8)
+			bytes += int64(p.Len()) * int64(p.ImageBytes()*4+8)
 		}
 	}
 	if g := gpus[device.Value]; bytes > g.Memory/2 {

@@ -132,6 +132,7 @@ func (o EmbedOptions) withDefaults(sc *model.Sidecar) (EmbedOptions, error) {
 	}
 	o.Options = o.Options.WithDefaults()
 	o.Data = train.RecordedData(o.Data, sc.Config, o.Dataset)
+	o.Data.Colour = model.IsBackbone(sc.Arch.Model) // a backbone's photos at 224
 	return o, nil
 }
 
@@ -208,6 +209,16 @@ func embedLayer(a model.Arch, layer *string) (stages, dim int, err error) {
 		}
 		return i + 1, a.Hidden[i], nil
 	}
+	if model.IsBackbone(a.Model) {
+		// torchvision's name for the pool that makes the feature fc reads.
+		if *layer == "" {
+			*layer = backboneEmbedLayer
+		}
+		if *layer != backboneEmbedLayer {
+			return 0, 0, fmt.Errorf("unknown layer %q of %s: choose %s (the pooled feature fc reads)", *layer, a.Model, backboneEmbedLayer)
+		}
+		return 1, backboneFeatureWidth[a.Model], nil
+	}
 	valid := model.CNNLayers()
 	valid = valid[:len(valid)-1] // the head's output is the logits, not a feature
 	if *layer == "" {
@@ -219,6 +230,12 @@ func embedLayer(a model.Arch, layer *string) (stages, dim int, err error) {
 	}
 	return i + 1, cnnStageDims[i], nil
 }
+
+// backboneEmbedLayer is the one layer of a backbone embed draws.
+const backboneEmbedLayer = "avgpool"
+
+// backboneFeatureWidth is the width of a backbone's pooled feature.
+var backboneFeatureWidth = map[string]int{"resnet18": 512, "resnet50": 2048}
 
 // cnnStageDims are the flattened outputs of the CNN's stages conv1..fc2
 // (after their ReLU and pooling): 10x14x14, 150x7x7, 300x7x7, ...
@@ -277,6 +294,9 @@ func forwardSplit(s *model.Scope, net model.Net, stages int, x *ts.Tensor) (h, l
 			return nil, nil, err
 		}
 		return h, s.T(logits), nil
+	case *model.ResNet:
+		h = s.T(n.Features(x))
+		return h, s.T(n.Head(h)), nil
 	case *model.FFN:
 		h = s.T(x.MustFlatten(1, -1, false))
 		for i, l := range n.Layers {

@@ -18,9 +18,10 @@ import (
 // finetuneOptions are the flags of 'transferlab finetune'.
 type finetuneOptions struct {
 	trainOptions
-	from, layers, target string
-	perClass             perClassFlag
-	seeds                int
+	from, layers, target, bn string
+	augment                  bool
+	perClass                 perClassFlag
+	seeds                    int
 }
 
 func (o *finetuneOptions) AddFlags(f *pflag.FlagSet) {
@@ -30,8 +31,10 @@ func (o *finetuneOptions) AddFlags(f *pflag.FlagSet) {
 	o.addTargetFlags(f)
 	o.addNameFlag(f)
 	o.addTuningFlags(f)
-	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion or a checkpoint PATH")
-	f.StringVar(&o.layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3)")
+	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion, resnet18, resnet50 (ImageNet weights: 'transferlab weights fetch') or a checkpoint PATH (.pt, or torchvision's .pth)")
+	f.StringVar(&o.layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3; a ResNet's layer1..layer4, fc)")
+	f.BoolVar(&o.augment, "augment", true, "a backbone's training images: random resized crop and horizontal flip in every batch, where they reach the network each epoch (--layers all; not on cached features)")
+	f.StringVar(&o.bn, "bn", train.BNTrain, "a backbone's batch norms in the layers that train: train (batch statistics) or frozen (inference mode, running statistics kept)")
 	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(f, &o.perClass, def.PerClass)
 	addSeedsFlag(f, &o.seeds)
@@ -47,7 +50,11 @@ trains on the target's first --per-class training images of each class.
 --layers last freezes every other parameter; --layers all trains them all;
 --layers from:LAYER trains LAYER and every layer above it and freezes the
 rest (from:fc3 is last, from:conv1 is all; LAYER one of conv1..conv5, fc1..fc3).
---from none trains from scratch; mnist and fashion load pretrained/<name>-cnn.pt.`,
+--from none trains from scratch; mnist and fashion load pretrained/<name>-cnn.pt.
+--from resnet18 or resnet50 starts from torchvision's ImageNet weights
+('transferlab weights fetch resnet18' first), and --from PATH.pth from a
+torchvision state_dict; the target is then a folder:DIR of colour photos,
+prepared at 224x224 as torchvision's evaluation transform does.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return targetUnavailable(runFinetune(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
@@ -85,7 +92,7 @@ func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Write
 			return fmt.Errorf("--from: %w", err)
 		}
 	}
-	opts.Target, opts.PerClass = o.target, o.perClass.n
+	opts.Target, opts.PerClass, opts.BN, opts.Augment = o.target, o.perClass.n, o.bn, o.augment
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
 	if o.seeds > 1 {
 		runs, err := transfer.RunSeeds(ctx, r, opts, "", o.seeds)

@@ -80,7 +80,7 @@ func deviceChoices() []string {
 // layerChoices are last, all and from:LAYER for every layer of the CNN.
 func layerChoices() []string {
 	out := []string{"last", "all"}
-	for _, l := range model.CNNLayers() {
+	for _, l := range append(model.CNNLayers(), model.ResNetLayers()[1:5]...) { // a ResNet's layer1..layer4
 		out = append(out, "from:"+l)
 	}
 	return out
@@ -100,7 +100,7 @@ func datasetChoices(_ *cobra.Command, _ []string, typed string) ([]string, cobra
 // sourceChoices are finetune's sources: none and the pretrained
 // datasets; the shell completes a checkpoint file's path beside them.
 func sourceChoices(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return []string{"none", "mnist", "fashion"}, cobra.ShellCompDirectiveDefault
+	return append([]string{"none", "mnist", "fashion"}, data.WeightsNames()...), cobra.ShellCompDirectiveDefault
 }
 
 // runChoices are the run folders under --results-dir.

@@ -57,7 +57,7 @@ Start with 'transferlab doctor'.`,
 		newDoctorCommand(), newDataCommand(), newReportCommand(), newServeCommand(),
 		newOverfitCommand(), newPretrainCommand(), newFinetuneCommand(), newTransferCommand(),
 		newSweepCommand(), newEvalCommand(), newEmbedCommand(), newPredictCommand(),
-		newReproduceCommand(),
+		newReproduceCommand(), newWeightsCommand(),
 	)
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {

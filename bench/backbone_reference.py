@@ -1,0 +1,28 @@
+"""PyTorch's side of bench/backbone.sh: ResNet-18 feature extraction at 224
+(everything but fc, eval mode, no_grad), batch 16, images/s.
+
+  backbone_reference.py THREADS BATCHES [cl]    cl: channels_last, net and images
+"""
+import json
+import sys
+import time
+
+import torch
+import torchvision
+
+threads, batches = int(sys.argv[1]), int(sys.argv[2])
+torch.set_num_threads(threads)
+net = torchvision.models.resnet18(weights=None)
+net.fc = torch.nn.Identity()
+net.eval()
+x = torch.randn(16, 3, 224, 224)
+if sys.argv[3:] == ["cl"]:
+    net = net.to(memory_format=torch.channels_last)
+    x = x.to(memory_format=torch.channels_last)
+with torch.no_grad():
+    net(x)  # warm-up: oneDNN picks its kernels
+    start = time.perf_counter()
+    for _ in range(batches):
+        net(x)
+    elapsed = time.perf_counter() - start
+print(json.dumps({"img_s": batches * 16 / elapsed}))

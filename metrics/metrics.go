@@ -77,14 +77,24 @@ type Config struct {
 	Schedule       string  `json:"schedule,omitempty"`      // "cosine" or "onecycle"; "": constant
 	WarmupEpochs   float64 `json:"warmup_epochs,omitempty"` // linear warmup, in epochs
 	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
-	Keep           string  `json:"keep,omitempty"`      // "best": the best validation epoch is tested and saved; "": the last
-	Patience       int     `json:"patience,omitempty"`  // early stopping after this many epochs without a new best
-	PerClass       int     `json:"per_class,omitempty"` // reduced training set: first N per class
-	Limit          int     `json:"limit,omitempty"`     // only the first N training images
-	Seed           int64   `json:"seed"`
-	Precision      string  `json:"precision"` // "fp32" or "bf16"
-	Threads        int     `json:"threads"`
-	Device         string  `json:"device"`
+	Keep           string  `json:"keep,omitempty"`     // "best": the best validation epoch is tested and saved; "": the last
+	Patience       int     `json:"patience,omitempty"` // early stopping after this many epochs without a new best
+	// FreezeEpochs: the head alone trained for this many epochs, then the
+	// layers Layers names (two-phase fine-tuning); 0: one phase.
+	FreezeEpochs int `json:"freeze_epochs,omitempty"`
+	// BodyLRMult: the lowest trained layer's rate as a share of the
+	// head's, the layers between spread geometrically; 0: one rate.
+	BodyLRMult float64 `json:"body_lr_mult,omitempty"`
+	// LRGroups names the optimizer's parameter groups, in the order of
+	// each epoch's LR (an epoch before the unfreeze has the first only);
+	// absent: one group of every trained parameter.
+	LRGroups  []string `json:"lr_groups,omitempty"`
+	PerClass  int      `json:"per_class,omitempty"` // reduced training set: first N per class
+	Limit     int      `json:"limit,omitempty"`     // only the first N training images
+	Seed      int64    `json:"seed"`
+	Precision string   `json:"precision"` // "fp32" or "bf16"
+	Threads   int      `json:"threads"`
+	Device    string   `json:"device"`
 	// EvalSplit is the split of the per-epoch ValLoss/ValAcc curve: "val"
 	// (held out of the training set) or "test" when the recipe has none.
 	EvalSplit string `json:"eval_split"`

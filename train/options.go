@@ -132,6 +132,13 @@ type Tuning struct {
 	LabelSmoothing float64 // the training loss's label smoothing, in [0, 1)
 	Keep           string  // KeepLast ("") or KeepBest: which epoch's weights are tested and saved
 	Patience       int     // stop after this many epochs without a new best validation accuracy (0: never)
+	// FreezeEpochs, when above 0, trains only the head for that many
+	// epochs and then the layers the recipe names (two-phase fine-tuning).
+	FreezeEpochs int
+	// BodyLRMult (0 or 1: one rate for all) gives each layer below the
+	// head its own rate, from BodyLRMult times the head's at the lowest
+	// trained layer up to the head's, geometrically (fastai's slice).
+	BodyLRMult float64
 }
 
 // Which epoch's weights a run keeps.
@@ -152,6 +159,9 @@ func (t Tuning) normal() Tuning {
 	}
 	if t.Keep == KeepLast {
 		t.Keep = ""
+	}
+	if t.BodyLRMult == 1 {
+		t.BodyLRMult = 0
 	}
 	return t
 }
@@ -174,6 +184,10 @@ func (t Tuning) check(valFraction float64) error {
 		return fmt.Errorf("weight decay %v: give 0 or a positive number", t.WeightDecay)
 	case !(t.LabelSmoothing >= 0 && t.LabelSmoothing < 1):
 		return fmt.Errorf("label smoothing %v: give a value from 0 up to, not including, 1", t.LabelSmoothing)
+	case math.IsNaN(t.BodyLRMult) || math.IsInf(t.BodyLRMult, 0) || t.BodyLRMult < 0:
+		return fmt.Errorf("body learning-rate multiplier %v: give a positive number, such as 0.01", t.BodyLRMult)
+	case t.FreezeEpochs < 0:
+		return fmt.Errorf("freeze epochs %d: give 0 (off) or more", t.FreezeEpochs)
 	case t.Patience < 0:
 		return fmt.Errorf("patience %d: give 0 (off) or more epochs", t.Patience)
 	case valFraction <= 0 && (t.Keep == KeepBest || t.Patience > 0):

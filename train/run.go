@@ -69,12 +69,13 @@ type job struct {
 	net       model.Net // the network, or its trainable part over cached features
 	params    []model.Param
 	opt       *model.Optimizer
-	rule      stepRule     // the schedule and the loss's label smoothing
-	resume    *resumePoint // the point a --resume continues from
-	run       *metrics.Run // nil until the run has begun
-	resumable int          // epochs whose resume point is on disk
-	lastTest  *evaluation  // the latest epoch's pass when it evaluates on the test split
-	closers   []func()     // locks and libtorch memory, released by close
+	pending   []model.ParamGroup // layers frozen for the head-only phase, to unfreeze after it
+	rule      stepRule           // the schedule and the loss's label smoothing
+	resume    *resumePoint       // the point a --resume continues from
+	run       *metrics.Run       // nil until the run has begun
+	resumable int                // epochs whose resume point is on disk
+	lastTest  *evaluation        // the latest epoch's pass when it evaluates on the test split
+	closers   []func()           // locks and libtorch memory, released by close
 }
 
 // close releases what the job holds, last taken first.
@@ -124,6 +125,9 @@ func (j *job) check() error {
 		return fmt.Errorf("validation share %v: give a share between 0 and 1", j.r.ValFraction)
 	}
 	if err := j.o.Tuning.check(j.r.ValFraction); err != nil {
+		return err
+	}
+	if err := j.o.Tuning.CheckGroups(j.r); err != nil {
 		return err
 	}
 	if flag, known := torchenv.CPUBF16(); j.bf16() && known && flag == "" {
@@ -257,7 +261,14 @@ func (j *job) freeze() error {
 // on a --resume, and the steps' schedule and loss.
 func (j *job) newOptimizer() error {
 	t := j.o.Tuning
-	opt, err := model.NewOptimizer(j.params, model.OptimConfig{Kind: t.Optimizer, LR: j.r.LR, WeightDecay: t.WeightDecay})
+	cfg := model.OptimConfig{Kind: t.Optimizer, LR: j.r.LR, WeightDecay: t.WeightDecay}
+	var opt *model.Optimizer
+	var err error
+	if t.grouped() {
+		opt, err = j.groupedOptimizer(cfg)
+	} else {
+		opt, err = model.NewOptimizer(j.params, cfg)
+	}
 	if err != nil {
 		return err
 	}
@@ -271,10 +282,15 @@ func (j *job) newOptimizer() error {
 	if sched.changes() { // a constant rate is left to the optimizer, as before schedules
 		j.rule.sched = &sched
 	}
-	if j.resume != nil {
-		return restoreOptimizer(j.dir, j.resume, opt, j.params)
+	if j.resume == nil {
+		return nil
 	}
-	return nil
+	// The optimizer as it was after the resume point's epoch: its groups
+	// unfrozen when that epoch was past the head-only phase.
+	if err := j.unfreezeBefore(j.resume.Epoch); err != nil {
+		return err
+	}
+	return restoreOptimizer(j.dir, j.resume, opt)
 }
 
 // begin starts the run's record, from the resume point's history on a
@@ -314,6 +330,9 @@ func (j *job) fit() error {
 		if p := j.o.Tuning.Patience; stopsEarly(j.run.History, p) {
 			j.o.Log.Printf("%s: early stopping after epoch %d: no better validation accuracy since epoch %d (patience %d)", j.r.Name, e-1, bestEpoch(j.run.History), p)
 			break
+		}
+		if err := j.unfreezeBefore(e); err != nil {
+			return err
 		}
 		if j.o.beforeEpoch != nil {
 			j.o.beforeEpoch(e, j.net)

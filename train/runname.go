@@ -58,6 +58,8 @@ func RunName(def Recipe, o Options) string {
 	add(t.LabelSmoothing > 0, "ls%s", strconv.FormatFloat(t.LabelSmoothing, 'g', -1, 64))
 	add(t.Keep != "", "%s", t.Keep)
 	add(t.Patience > 0, "patience%d", t.Patience)
+	add(t.FreezeEpochs > 0, "freeze%d", t.FreezeEpochs)
+	add(t.BodyLRMult > 0, "bodylr%s", strconv.FormatFloat(t.BodyLRMult, 'g', -1, 64))
 	if len(parts) > 0 {
 		name += "-" + strings.Join(parts, "-")
 	}

@@ -63,6 +63,9 @@ func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	if err := opts.Tuning.CheckGroups(opts.Apply(r)); err != nil {
+		return usageError{err}
+	}
 	if err := checkSeeds(o.seed, o.seeds); err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func (o trainOptions) options(stderr io.Writer) (train.Options, error) {
 	if o.flags.Changed("lr") {
 		opts.LR = o.lr
 	}
-	if err := o.tuning.apply(&opts); err != nil {
+	if err := o.tuning.apply(&opts, o.epochs); err != nil {
 		return train.Options{}, err
 	}
 	return opts, nil

@@ -38,6 +38,11 @@ func TestTuningFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"--schedule", "step"}, "choose constant, cosine or onecycle"},
 		{[]string{"--optimizer", "rmsprop"}, "choose adam, adamw or sgd"},
 		{[]string{"--keep", "first"}, "choose last or best"},
+		{[]string{"--freeze-epochs", "10"}, "fewer than --epochs"},
+		{[]string{"--freeze-epochs", "3", "--epochs", "2"}, "fewer than --epochs"},
+		{[]string{"--freeze-epochs", "-1"}, "0 (off) or more"},
+		{[]string{"--body-lr-mult", "-0.01"}, "a positive number"},
+		{[]string{"--body-lr-mult", "0"}, "a positive number"},
 	} {
 		for _, command := range [][]string{{"finetune"}, {"transfer"}, {"sweep", "depth"}} {
 			args := append(append(append([]string(nil), command...), c.args...), "--results-dir", results, "--device", "cpu")
@@ -96,6 +101,22 @@ func TestTuningFlagsReachTheOptions(t *testing.T) {
 	for _, part := range []string{"val0.1", "sgd", "wd0.0005", "cosine", "warmup0.5", "ls0.1", "best", "patience3"} {
 		if !strings.Contains(name, "-"+part) {
 			t.Errorf("run name %q lacks %q", name, part)
+		}
+	}
+}
+
+// Two-phase fine-tuning of a head-only transfer has nothing to unfreeze:
+// finetune refuses it, with exit 2, before anything loads.
+func TestFreezeEpochsWithLayersLastExitsTwo(t *testing.T) {
+	for _, flag := range [][]string{{"--freeze-epochs", "2"}, {"--body-lr-mult", "0.1"}} {
+		args := append([]string{"finetune", "--layers", "last", "--results-dir", t.TempDir(), "--device", "cpu"}, flag...)
+		res := execute(t, args...)
+		var u usageError
+		if !errors.As(res.err, &u) || !strings.Contains(res.err.Error(), "--layers last") || strings.Contains(res.err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line of a usage error naming --layers last", flag, res.err)
+		}
+		if code := run(args); code != 2 {
+			t.Errorf("%v: exit %d, want 2", flag, code)
 		}
 	}
 }

@@ -66,8 +66,11 @@ type Config struct {
 	Epochs           int     `json:"epochs"`
 	BatchSize        int     `json:"batch_size"`
 	LR               float64 `json:"lr"`
-	Optimizer        string  `json:"optimizer"`
-	ValFraction      float64 `json:"val_fraction"` // 0.2: 80/20 split of the training set; 0: none
+	// LRAuto is true when LR is the suggestion of the learning-rate range
+	// test run before the run (--lr auto).
+	LRAuto      bool    `json:"lr_auto,omitempty"`
+	Optimizer   string  `json:"optimizer"`
+	ValFraction float64 `json:"val_fraction"` // 0.2: 80/20 split of the training set; 0: none
 	// ValStratified is true when ValFraction was held out of each class
 	// (--val-fraction), not of the whole set at once (Q4).
 	ValStratified bool `json:"val_stratified,omitempty"`

@@ -37,6 +37,9 @@ type Options struct {
 	Command        string // the command line, for the sidecar
 	NoFeatureCache bool   // a frozen prefix (--layers last, from:LAYER): run it in every step (the naive loop)
 	Resume         bool   // continue the run from its resumable checkpoint
+	// LRAuto runs the learning-rate range test (FindLR) on the run's data
+	// before the run and trains at its suggestion (--lr auto).
+	LRAuto bool
 	// ValFraction, when above 0, holds out that share of each class of
 	// the training set for validation (a seeded, stratified split): the
 	// epochs are then evaluated on it and the test split once at the end.

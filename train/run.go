@@ -100,6 +100,7 @@ func (j *job) prepare(r Recipe, o Options) error {
 		j.check,
 		func() error { return j.claimFolders(def) },
 		j.loadData,
+		j.findLR,
 		j.buildNetwork,
 		j.loadWeights,
 		j.freeze,
@@ -129,6 +130,9 @@ func (j *job) check() error {
 	}
 	if err := j.o.Tuning.CheckGroups(j.r); err != nil {
 		return err
+	}
+	if j.o.LRAuto && j.o.Resume {
+		return fmt.Errorf("--lr auto runs the range test on a fresh network, and a resumed run continues at the rate it started with: resume without --lr auto, giving --lr the rate its first part used")
 	}
 	if flag, known := torchenv.CPUBF16(); j.bf16() && known && flag == "" {
 		j.o.Log.Printf("warning: this CPU has no bf16 instructions (avx512_bf16, amx_bf16): bf16 takes slow paths and --precision bf16 runs many times slower than fp32 here (bench/RESULTS.md)")

@@ -55,7 +55,7 @@ Start with 'transferlab doctor'.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{suggestFlag(c, err)} })
 	root.AddCommand(
 		newDoctorCommand(), newDataCommand(), newReportCommand(), newServeCommand(),
-		newOverfitCommand(), newPretrainCommand(), newFinetuneCommand(), newTransferCommand(),
+		newOverfitCommand(), newPretrainCommand(), newFinetuneCommand(), newLRFindCommand(), newTransferCommand(),
 		newSweepCommand(), newEvalCommand(), newEmbedCommand(), newPredictCommand(),
 		newReproduceCommand(),
 	)

@@ -33,7 +33,7 @@ type tuningOptions struct {
 func (o *trainOptions) addTuningFlags(f *pflag.FlagSet) {
 	t := &o.tuning
 	t.added = true
-	f.Lookup("lr").Usage = "learning rate of the --optimizer (Adam by default); with a --schedule, its peak"
+	f.Lookup("lr").Usage = "learning rate of the --optimizer (Adam by default); with a --schedule, its peak; with --body-lr-mult, the head's; auto: run the range test of 'transferlab lr-find' first and train at its suggestion (not with --resume)"
 	f.Float64Var(&t.valFraction, "val-fraction", 0, "hold out this share of each class of the training images (seeded, stratified) as validation: the epochs are evaluated on it and the test split once at the end (0: none, the seed's recipe)")
 	t.keep = newChoice(train.KeepLast, train.KeepLast, train.KeepBest)
 	f.Var(&t.keep, "keep", "the weights tested and saved: the last epoch's, or the best validation accuracy's (needs --val-fraction)")

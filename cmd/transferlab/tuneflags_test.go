@@ -120,3 +120,29 @@ func TestFreezeEpochsWithLayersLastExitsTwo(t *testing.T) {
 		}
 	}
 }
+
+// --lr auto is refused, with exit 2 and one line, where it cannot apply:
+// with --resume (the resumed run keeps its first rate) and on a command
+// that does not fine-tune.
+func TestLRAutoBadInputExitsTwo(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"finetune", "--lr", "auto", "--resume"}, "--resume"},
+		{[]string{"transfer", "--lr", "auto", "--resume"}, "--resume"},
+		{[]string{"pretrain", "--lr", "auto"}, "fine-tuning commands"},
+		{[]string{"finetune", "--lr", "fast"}, "or auto"},
+		{[]string{"lr-find", "--lr", "auto"}, "leave out --lr auto"},
+		{[]string{"lr-find", "--start-lr", "1", "--end-lr", "0.1"}, "0 < start < end"},
+	} {
+		args := append(append([]string(nil), c.args...), "--results-dir", t.TempDir(), "--device", "cpu")
+		res := execute(t, args...)
+		if res.err == nil || !strings.Contains(res.err.Error(), c.want) || strings.Contains(res.err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line saying %q", c.args, res.err, c.want)
+		}
+		if code := run(args); code != 2 {
+			t.Errorf("%v: exit %d, want 2", c.args, code)
+		}
+	}
+}

@@ -85,6 +85,9 @@ type Config struct {
 	// FreezeEpochs: the head alone trained for this many epochs, then the
 	// layers Layers names (two-phase fine-tuning); 0: one phase.
 	FreezeEpochs int `json:"freeze_epochs,omitempty"`
+	// Augment is the training images' augmentation: "shift" or
+	// "standard"; "": none.
+	Augment string `json:"augment,omitempty"`
 	// BodyLRMult: the lowest trained layer's rate as a share of the
 	// head's, the layers between spread geometrically; 0: one rate.
 	BodyLRMult float64 `json:"body_lr_mult,omitempty"`

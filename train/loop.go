@@ -28,6 +28,7 @@ type EpochObserver interface {
 type stepRule struct {
 	sched     *schedule // sets the rate of every step (nil: leave it)
 	smoothing float64   // label smoothing of the training loss
+	augment   augmentation
 }
 
 // trainOneEpoch trains net on the images of x at a seeded permutation, in
@@ -63,7 +64,11 @@ func trainEpoch(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *
 				return metrics.Epoch{}, err
 			}
 		}
-		loss, hits, err := smoothedStep(net, opt, x, y, permT, lo, size, bf16, rule.smoothing)
+		var augment func(*ts.Tensor) (*ts.Tensor, error)
+		if rule.augment.on() {
+			augment = func(xb *ts.Tensor) (*ts.Tensor, error) { return rule.augment.apply(xb, epoch, b) }
+		}
+		loss, hits, err := smoothedStep(net, opt, x, y, permT, lo, size, bf16, rule.smoothing, augment)
 		if err != nil {
 			return metrics.Epoch{}, err
 		}
@@ -95,17 +100,25 @@ func trainEpoch(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *
 // returns the batch's mean loss and number of correct predictions. Every
 // tensor it makes is freed before it returns.
 func trainStep(net model.Net, opt *model.Optimizer, x, y, perm *ts.Tensor, lo, size int, bf16 bool) (float64, int64, error) {
-	return smoothedStep(net, opt, x, y, perm, lo, size, bf16, 0)
+	return smoothedStep(net, opt, x, y, perm, lo, size, bf16, 0, nil)
 }
 
 // smoothedStep is trainStep with the loss's label smoothing eps (0: the
-// plain cross-entropy, the same calls as before smoothing existed).
-func smoothedStep(net model.Net, opt *model.Optimizer, x, y, perm *ts.Tensor, lo, size int, bf16 bool, eps float64) (float64, int64, error) {
+// plain cross-entropy, the same calls as before smoothing existed) and
+// the batch's images through augment (nil: as they are).
+func smoothedStep(net model.Net, opt *model.Optimizer, x, y, perm *ts.Tensor, lo, size int, bf16 bool, eps float64, augment func(*ts.Tensor) (*ts.Tensor, error)) (float64, int64, error) {
 	s := model.NewScope()
 	defer s.Drop()
 	idx := s.T(perm.MustNarrow(0, int64(lo), int64(size), false))
 	xb := s.T(x.MustIndexSelect(0, idx, false))
 	yb := s.T(y.MustIndexSelect(0, idx, false))
+	if augment != nil {
+		moved, err := augment(xb)
+		if err != nil {
+			return 0, 0, err
+		}
+		xb = s.T(moved)
+	}
 	logits, err := logitsOf(net, xb, true, bf16)
 	if err != nil {
 		return 0, 0, err

@@ -142,6 +142,9 @@ type Tuning struct {
 	// head its own rate, from BodyLRMult times the head's at the lowest
 	// trained layer up to the head's, geometrically (fastai's slice).
 	BodyLRMult float64
+	// Augment moves each training image by a random affine transform of
+	// its own (AugmentShift, AugmentStandard); "" or AugmentNone: none.
+	Augment string
 }
 
 // Which epoch's weights a run keeps.
@@ -165,6 +168,9 @@ func (t Tuning) normal() Tuning {
 	}
 	if t.BodyLRMult == 1 {
 		t.BodyLRMult = 0
+	}
+	if t.Augment == AugmentNone {
+		t.Augment = ""
 	}
 	return t
 }
@@ -195,6 +201,9 @@ func (t Tuning) check(valFraction float64) error {
 		return fmt.Errorf("patience %d: give 0 (off) or more epochs", t.Patience)
 	case valFraction <= 0 && (t.Keep == KeepBest || t.Patience > 0):
 		return fmt.Errorf("keeping the best epoch and early stopping choose an epoch by its held-out accuracy, which needs a validation split (numbers picked on the test split are not test numbers): give --val-fraction")
+	}
+	if err := checkAugment(t.Augment); err != nil {
+		return err
 	}
 	_, err := newSchedule(t.Schedule, 1, 1, 1, t.WarmupEpochs)
 	return err

@@ -58,7 +58,7 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
 		ValStratified: r.StratifiedVal, WeightDecay: t.WeightDecay, Schedule: t.Schedule, WarmupEpochs: t.WarmupEpochs,
 		LabelSmoothing: t.LabelSmoothing, Keep: t.Keep, Patience: t.Patience,
-		LRAuto: o.LRAuto, FreezeEpochs: t.FreezeEpochs, BodyLRMult: t.BodyLRMult, LRGroups: lrGroupNames(r, t),
+		LRAuto: o.LRAuto, Augment: t.Augment, FreezeEpochs: t.FreezeEpochs, BodyLRMult: t.BodyLRMult, LRGroups: lrGroupNames(r, t),
 	}
 }
 

@@ -18,7 +18,8 @@ import (
 // number matches. The seed's recipe (Adam, a constant rate), and the
 // fine-tuning options whose state a resume must carry: SGD's momentum
 // with a per-step onecycle rate and label smoothing, AdamW's moments with
-// a warmup into cosine annealing and the best epoch kept.
+// a warmup into cosine annealing and the best epoch kept; and the
+// augmentation, drawn from the seed, the epoch and the batch.
 func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -27,6 +28,7 @@ func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 		{"seed recipe", Tuning{}},
 		{"sgd onecycle", Tuning{Optimizer: "sgd", WeightDecay: 1e-3, Schedule: ScheduleOneCycle, LabelSmoothing: 0.1}},
 		{"adamw cosine best", Tuning{Optimizer: "adamw", WeightDecay: 0.05, Schedule: ScheduleCosine, WarmupEpochs: 0.5, Keep: KeepBest}},
+		{"augmented", Tuning{Augment: AugmentStandard}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			pin(t)

@@ -282,7 +282,7 @@ func (j *job) newOptimizer() error {
 	if err != nil {
 		return err
 	}
-	j.rule = stepRule{smoothing: t.LabelSmoothing}
+	j.rule = stepRule{smoothing: t.LabelSmoothing, augment: augmentation{kind: t.Augment, seed: j.o.Seed}}
 	if sched.changes() { // a constant rate is left to the optimizer, as before schedules
 		j.rule.sched = &sched
 	}

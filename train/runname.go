@@ -60,6 +60,7 @@ func RunName(def Recipe, o Options) string {
 	add(t.Keep != "", "%s", t.Keep)
 	add(t.Patience > 0, "patience%d", t.Patience)
 	add(t.FreezeEpochs > 0, "freeze%d", t.FreezeEpochs)
+	add(t.Augment != "", "aug-%s", t.Augment)
 	add(t.BodyLRMult > 0, "bodylr%s", strconv.FormatFloat(t.BodyLRMult, 'g', -1, 64))
 	if len(parts) > 0 {
 		name += "-" + strings.Join(parts, "-")

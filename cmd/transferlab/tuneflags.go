@@ -26,6 +26,7 @@ type tuningOptions struct {
 	labelSmoothing float64
 	freezeEpochs   int
 	bodyLRMult     float64
+	augment        choiceFlag
 }
 
 // addTuningFlags adds the fine-tuning flags to a command that runs the
@@ -46,6 +47,8 @@ func (o *trainOptions) addTuningFlags(f *pflag.FlagSet) {
 	f.Float64Var(&t.weightDecay, "weight-decay", 0, "the optimizer's weight decay (adam: L2 added to the gradient, as torch.optim.Adam; adamw: decoupled)")
 	f.Float64Var(&t.labelSmoothing, "label-smoothing", 0, "label smoothing of the training loss, as CrossEntropyLoss(label_smoothing=E); the evaluation loss is without it")
 	f.IntVar(&t.freezeEpochs, "freeze-epochs", 0, "two-phase fine-tuning: train only the new head for N epochs, then also the layers --layers names (the head keeps its optimizer state; needs --layers all or from:LAYER; 0: off)")
+	t.augment = newChoice(train.AugmentNone, train.Augments...)
+	f.Var(&t.augment, "augment", "training images only, seeded, on the run's device: none, shift (whole-pixel shifts up to ±2 px) or standard (±2 px, rotation up to ±10°, scale 0.9-1.1); validation and test images never; a frozen prefix (--layers last, from:LAYER) then runs in every step instead of from the feature cache")
 	f.Float64Var(&t.bodyLRMult, "body-lr-mult", 1, "discriminative learning rates: the lowest trained layer learns at this multiple of the head's rate, the layers between at geometrically spaced multiples up to 1 at the head, as fastai's slice (1: one rate for all)")
 }
 
@@ -91,7 +94,7 @@ func (t tuningOptions) apply(opts *train.Options, epochs int) error {
 	opts.Tuning = train.Tuning{
 		Optimizer: t.optimizer.value, WeightDecay: t.weightDecay, Schedule: t.schedule.value, WarmupEpochs: t.warmupEpochs,
 		LabelSmoothing: t.labelSmoothing, Keep: t.keep.value, Patience: t.patience,
-		FreezeEpochs: t.freezeEpochs, BodyLRMult: t.bodyLRMult,
+		FreezeEpochs: t.freezeEpochs, BodyLRMult: t.bodyLRMult, Augment: t.augment.value,
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ func TestTuningFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"--freeze-epochs", "-1"}, "0 (off) or more"},
 		{[]string{"--body-lr-mult", "-0.01"}, "a positive number"},
 		{[]string{"--body-lr-mult", "0"}, "a positive number"},
+		{[]string{"--augment", "flip"}, "none, shift or standard"},
 	} {
 		for _, command := range [][]string{{"finetune"}, {"transfer"}, {"sweep", "depth"}} {
 			args := append(append(append([]string(nil), command...), c.args...), "--results-dir", results, "--device", "cpu")

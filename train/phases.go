@@ -48,10 +48,12 @@ func (t Tuning) CheckGroups(r Recipe) error {
 
 // For is t as it applies to r: a configuration that trains its head
 // alone (--layers last) has no layer to unfreeze or to give a rate of its
-// own, so transfer, sweep and the study run it in one phase at one rate
-// while the configurations beside it use two.
+// own, and one from scratch (--from none) no pretrained layer to protect
+// from a fresh head's first gradients, so transfer, sweep and the study
+// run them in one phase at one rate while the configurations beside them
+// use two.
 func (t Tuning) For(r Recipe) Tuning {
-	if r.Kind != "finetune" || FirstTrainable(r.Layers) >= len(model.CNNLayers())-1 {
+	if r.Kind != "finetune" || r.Source == "none" || FirstTrainable(r.Layers) >= len(model.CNNLayers())-1 {
 		t.FreezeEpochs, t.BodyLRMult = 0, 0
 	}
 	return t

@@ -57,7 +57,7 @@ Start with 'transferlab doctor'.`,
 		newDoctorCommand(), newDataCommand(), newReportCommand(), newServeCommand(),
 		newOverfitCommand(), newPretrainCommand(), newFinetuneCommand(), newLRFindCommand(), newTransferCommand(),
 		newSweepCommand(), newEvalCommand(), newEmbedCommand(), newPredictCommand(),
-		newReproduceCommand(),
+		newReproduceCommand(), newStudyCommand(),
 	)
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {

@@ -147,7 +147,7 @@ func (j *job) unfreezeBefore(e int) error {
 		names = append(names, fmt.Sprintf("%s ×%.3g", g.Name, g.Mult))
 	}
 	j.pending = nil
-	j.o.Log.Printf("%s: epoch %d: unfreezing %s (rates as multiples of the head's)", j.r.Name, e, strings.Join(names, ", "))
+	j.o.Log.Printf("%s: after the head-only epochs (%d): training %s too (rates as multiples of the head's)", j.r.Name, j.o.Tuning.FreezeEpochs, strings.Join(names, ", "))
 	return nil
 }
 

@@ -70,7 +70,7 @@ type job struct {
 	params    []model.Param
 	opt       *model.Optimizer
 	pending   []model.ParamGroup // layers frozen for the head-only phase, to unfreeze after it
-	rule      stepRule           // the schedule and the loss's label smoothing
+	rule      stepRule           // the schedule, the loss's label smoothing and the augmentation
 	resume    *resumePoint       // the point a --resume continues from
 	run       *metrics.Run       // nil until the run has begun
 	resumable int                // epochs whose resume point is on disk

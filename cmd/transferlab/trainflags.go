@@ -95,7 +95,9 @@ func (o trainOptions) options(stderr io.Writer) (train.Options, error) {
 		opts.BatchSize = o.batchSize
 	}
 	if o.flags.Changed("lr") {
-		opts.LR, opts.LRAuto = o.lr.value, o.lr.auto
+		if opts.LRAuto = o.lr.auto; !opts.LRAuto {
+			opts.LR = o.lr.value
+		}
 	}
 	if err := o.tuning.apply(&opts, o.epochs); err != nil {
 		return train.Options{}, err

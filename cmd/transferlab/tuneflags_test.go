@@ -85,7 +85,8 @@ func TestTuningFlagsReachTheOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	none := parseFinetune(t)
-	explicit := parseFinetune(t, "--schedule", "constant", "--optimizer", "adam", "--weight-decay", "0", "--label-smoothing", "0", "--keep", "last", "--patience", "0", "--val-fraction", "0", "--warmup-epochs", "0")
+	explicit := parseFinetune(t, "--schedule", "constant", "--optimizer", "adam", "--weight-decay", "0", "--label-smoothing", "0", "--keep", "last", "--patience", "0", "--val-fraction", "0", "--warmup-epochs", "0",
+		"--freeze-epochs", "0", "--body-lr-mult", "1", "--augment", "none")
 	if a, b := train.RunName(def, none), train.RunName(def, explicit); a != b || a != def.Name {
 		t.Errorf("run names: no flags %q, explicit defaults %q, recipe %q", a, b, def.Name)
 	}
@@ -94,7 +95,8 @@ func TestTuningFlagsReachTheOptions(t *testing.T) {
 	}
 	got := parseFinetune(t, "--val-fraction", "0.1", "--keep", "best", "--patience", "3", "--schedule", "cosine", "--warmup-epochs", "0.5",
 		"--optimizer", "sgd", "--weight-decay", "5e-4", "--label-smoothing", "0.1")
-	want := train.Tuning{Optimizer: "sgd", WeightDecay: 5e-4, Schedule: "cosine", WarmupEpochs: 0.5, LabelSmoothing: 0.1, Keep: "best", Patience: 3}
+	want := train.Tuning{Optimizer: "sgd", WeightDecay: 5e-4, Schedule: "cosine", WarmupEpochs: 0.5, LabelSmoothing: 0.1, Keep: "best", Patience: 3,
+		BodyLRMult: 1, Augment: "none"} // the defaults as the flags give them; the engine reads 1 and none as unset
 	if got.Tuning != want || got.ValFraction != 0.1 {
 		t.Errorf("options %+v, val %v; want %+v, val 0.1", got.Tuning, got.ValFraction, want)
 	}
@@ -145,5 +147,21 @@ func TestLRAutoBadInputExitsTwo(t *testing.T) {
 		if code := run(args); code != 2 {
 			t.Errorf("%v: exit %d, want 2", c.args, code)
 		}
+	}
+}
+
+// The two-phase, augmentation and --lr auto flags reach the engine's
+// options, and a run with them is named after them.
+func TestPhaseAugmentAndAutoFlagsReachTheOptions(t *testing.T) {
+	def, err := transfer.Finetune("mnist", "all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := parseFinetune(t, "--layers", "all", "--freeze-epochs", "2", "--body-lr-mult", "0.01", "--augment", "shift", "--lr", "auto")
+	if tu := got.Tuning; tu.FreezeEpochs != 2 || tu.BodyLRMult != 0.01 || tu.Augment != train.AugmentShift || !got.LRAuto || got.LR != 0 {
+		t.Errorf("options %+v, lr auto %v, lr %v", tu, got.LRAuto, got.LR)
+	}
+	if name := train.RunName(def, got); !strings.HasSuffix(name, "-lrauto-freeze2-aug-shift-bodylr0.01") {
+		t.Errorf("run name %q does not name the options", name)
 	}
 }

@@ -31,13 +31,14 @@ func twoPhaseOptions(t *testing.T) Options {
 // The head-only phase leaves every layer below the head exactly as the
 // source network had it; the second phase changes each layer --layers
 // names, every group at its own rate (geometric from 1/100 of the head's at
-// conv1 to the head's), and the head's Adam state goes on counting its
-// steps across the unfreeze.
+// conv1 to the head's) under a schedule that sets the head's, and the
+// head's Adam state goes on counting its steps across the unfreeze.
 func TestTwoPhaseFreezesThenTrainsEveryGroupAtItsRate(t *testing.T) {
 	pin(t)
 	r := finetuneRecipe(t, "mnist", "all")
 	o := twoPhaseOptions(t)
 	o.RunName = "two-phase"
+	o.Tuning.Schedule = ScheduleCosine // sets the head's rate every step; each group must follow
 	source, err := model.ReadTensors(filepath.Join(o.PretrainedDir, "mnist-cnn.pt"))
 	if err != nil {
 		t.Fatal(err)
@@ -75,16 +76,21 @@ func TestTwoPhaseFreezesThenTrainsEveryGroupAtItsRate(t *testing.T) {
 	if !reflect.DeepEqual(run.Config.LRGroups, groups) {
 		t.Errorf("lr groups %v, want %v", run.Config.LRGroups, groups)
 	}
-	if lr := run.History[0].LR; len(lr) != 1 || lr[0] != r.LR {
-		t.Errorf("epoch 1 rates %v, want the head's alone", lr)
+	sched, err := newSchedule(ScheduleCosine, r.LR, o.Epochs, batches, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := func(e int) float64 { return sched.lr(e*batches - 1) } // the epoch's last step
+	if lr := run.History[0].LR; len(lr) != 1 || lr[0] != head(1) {
+		t.Errorf("epoch 1 rates %v, want the head's alone, %g", lr, head(1))
 	}
 	for _, e := range run.History[1:] {
-		if len(e.LR) != len(groups) {
-			t.Fatalf("epoch %d rates %v, want one per group", e.Epoch, e.LR)
+		if len(e.LR) != len(groups) || e.LR[0] != head(e.Epoch) {
+			t.Fatalf("epoch %d rates %v, want one per group, the head's %g", e.Epoch, e.LR, head(e.Epoch))
 		}
 		for i, lr := range e.LR[1:] {
-			want := r.LR * math.Pow(0.01, float64(7-i)/7)
-			if math.Abs(lr-want) > 1e-12 {
+			want := head(e.Epoch) * math.Pow(0.01, float64(7-i)/7)
+			if math.Abs(lr-want) > 1e-15 {
 				t.Errorf("epoch %d %s rate %g, want %g", e.Epoch, groups[i+1], lr, want)
 			}
 		}

@@ -36,4 +36,10 @@ func TestLRFindPageMarksTheSuggestion(t *testing.T) {
 	if b, err := os.ReadFile(strings.TrimSuffix(path, ".html") + ".json"); err != nil || !strings.Contains(string(b), `"suggestion": 0.002`) {
 		t.Errorf("json: %v %s", err, b)
 	}
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	if index := readFile(t, filepath.Join(dir, "index.html")); !strings.Contains(index, `href="lr-find-transfer-mnist-all-on-fashion.html"`) {
+		t.Error("the index does not link the range test's page")
+	}
 }

@@ -28,8 +28,9 @@ func (t Tuning) grouped() bool {
 }
 
 // CheckGroups fails for two-phase or discriminative settings that r
-// cannot have: they need a finetune of the CNN with layers below its head
-// to train, and a second phase.
+// cannot have: they need a finetune of the CNN from pretrained weights
+// with layers below its head to train, and a second phase. (For drops
+// them from such a configuration among others.)
 func (t Tuning) CheckGroups(r Recipe) error {
 	if !t.grouped() {
 		return nil
@@ -39,6 +40,9 @@ func (t Tuning) CheckGroups(r Recipe) error {
 	}
 	if FirstTrainable(r.Layers) >= len(model.CNNLayers())-1 {
 		return fmt.Errorf("--freeze-epochs and --body-lr-mult need layers below the head to train: give --layers all or from:LAYER (--layers last trains the head alone)")
+	}
+	if r.Source == "none" {
+		return fmt.Errorf("--freeze-epochs and --body-lr-mult protect pretrained layers from a fresh head's first gradients: --from none has none (its layers start random)")
 	}
 	if t.FreezeEpochs >= r.Epochs {
 		return fmt.Errorf("--freeze-epochs %d leaves no epoch to train the unfrozen layers in a %d-epoch run: give fewer than --epochs", t.FreezeEpochs, r.Epochs)

@@ -100,19 +100,20 @@ func TestTwoPhaseFreezesThenTrainsEveryGroupAtItsRate(t *testing.T) {
 // Settings two-phase fine-tuning cannot have fail before any training.
 func TestTwoPhaseRefusesWhatItCannotDo(t *testing.T) {
 	for _, c := range []struct {
-		layers string
-		tuning Tuning
+		source, layers string
+		tuning         Tuning
 	}{
-		{"last", Tuning{FreezeEpochs: 1}},
-		{"last", Tuning{BodyLRMult: 0.1}},
-		{"all", Tuning{FreezeEpochs: 10}},
+		{"mnist", "last", Tuning{FreezeEpochs: 1}},
+		{"mnist", "last", Tuning{BodyLRMult: 0.1}},
+		{"none", "all", Tuning{FreezeEpochs: 1}},
+		{"mnist", "all", Tuning{FreezeEpochs: 10}},
 	} {
-		r := finetuneRecipe(t, "mnist", c.layers)
+		r := finetuneRecipe(t, c.source, c.layers)
 		if err := c.tuning.CheckGroups(r); err == nil {
-			t.Errorf("--layers %s %+v accepted", c.layers, c.tuning)
+			t.Errorf("--from %s --layers %s %+v accepted", c.source, c.layers, c.tuning)
 		}
-		if got := c.tuning.For(r); c.layers == "last" && got.grouped() {
-			t.Errorf("--layers %s: For keeps %+v", c.layers, got)
+		if got := c.tuning.For(r); (c.layers == "last" || c.source == "none") && got.grouped() {
+			t.Errorf("--from %s --layers %s: For keeps %+v", c.source, c.layers, got)
 		}
 	}
 	if err := (Tuning{FreezeEpochs: 2, BodyLRMult: 0.1}).CheckGroups(finetuneRecipe(t, "mnist", "from:fc1")); err != nil {

@@ -46,7 +46,7 @@ func (o *trainOptions) addTuningFlags(f *pflag.FlagSet) {
 	f.Var(&t.optimizer, "optimizer", "adam (the seed's), adamw (decoupled weight decay) or sgd (momentum 0.9)")
 	f.Float64Var(&t.weightDecay, "weight-decay", 0, "the optimizer's weight decay (adam: L2 added to the gradient, as torch.optim.Adam; adamw: decoupled)")
 	f.Float64Var(&t.labelSmoothing, "label-smoothing", 0, "label smoothing of the training loss, as CrossEntropyLoss(label_smoothing=E); the evaluation loss is without it")
-	f.IntVar(&t.freezeEpochs, "freeze-epochs", 0, "two-phase fine-tuning: train only the new head for N epochs, then also the layers --layers names (the head keeps its optimizer state; needs --layers all or from:LAYER; 0: off)")
+	f.IntVar(&t.freezeEpochs, "freeze-epochs", 0, "two-phase fine-tuning: train only the new head for N epochs, then also the layers --layers names (the head keeps its optimizer state; needs a pretrained --from and --layers all or from:LAYER; 0: off)")
 	t.augment = newChoice(train.AugmentNone, train.Augments...)
 	f.Var(&t.augment, "augment", "training images only, seeded, on the run's device: none, shift (whole-pixel shifts up to ±2 px) or standard (±2 px, rotation up to ±10°, scale 0.9-1.1); validation and test images never; a frozen prefix (--layers last, from:LAYER) then runs in every step instead of from the feature cache")
 	f.Float64Var(&t.bodyLRMult, "body-lr-mult", 1, "discriminative learning rates: the lowest trained layer learns at this multiple of the head's rate, the layers between at geometrically spaced multiples up to 1 at the head, as fastai's slice (1: one rate for all)")

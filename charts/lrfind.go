@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -17,8 +18,9 @@ const idLRFind = "chart_lr_find"
 
 // Series of the range test's chart.
 const (
-	seriesLRLoss     = "batch loss"
-	seriesLRSmoothed = "smoothed loss"
+	seriesLRLoss       = "batch loss"
+	seriesLRSmoothed   = "smoothed loss"
+	seriesLRSuggestion = "suggested rate"
 )
 
 // LRFindPageName is the page of the range test for run (its JSON beside
@@ -26,8 +28,7 @@ const (
 func LRFindPageName(run string) string { return "lr-find-" + names.Slug(run) + ".html" }
 
 // LRFindChart plots a range test's batch loss and smoothed loss against
-// the learning rate on a log axis, the suggestion marked by a vertical
-// line.
+// the learning rate on a log axis, the suggestion a dashed vertical line.
 func LRFindChart(f *metrics.LRFinding) *charts.Line {
 	c := charts.NewLine()
 	c.SetGlobalOptions(
@@ -36,7 +37,9 @@ func LRFindChart(f *metrics.LRFinding) *charts.Line {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28", Left: "center"}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "learning rate", Type: "log", NameLocation: "middle", NameGap: 26}),
-		charts.WithYAxisOpts(opts.YAxis{Name: "loss", Type: "value", Scale: opts.Bool(true)}),
+		// Up to twice the first smoothed loss: the diverging last steps
+		// would otherwise flatten the part of the curve that matters.
+		charts.WithYAxisOpts(opts.YAxis{Name: "loss", Type: "value", Min: 0, Max: lossAxisMax(f)}),
 		charts.WithGridOpts(opts.Grid{Top: "80", Bottom: "60", ContainLabel: opts.Bool(true)}),
 	)
 	raw := make([]opts.LineData, len(f.Points))
@@ -47,9 +50,23 @@ func LRFindChart(f *metrics.LRFinding) *charts.Line {
 	}
 	c.AddSeries(seriesLRLoss, raw, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
 		charts.WithLineStyleOpts(opts.LineStyle{Opacity: opts.Float(0.35)}))
-	c.AddSeries(seriesLRSmoothed, smooth, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
-		charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: "suggestion", XAxis: f.Suggestion}))
+	c.AddSeries(seriesLRSmoothed, smooth, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}))
+	// The suggestion as a vertical segment of its own (a series, so the
+	// legend names it and the tooltip gives its rate).
+	top := lossAxisMax(f)
+	c.AddSeries(seriesLRSuggestion, []opts.LineData{{Value: []any{f.Suggestion, 0}}, {Value: []any{f.Suggestion, top}}},
+		charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
+		charts.WithLineStyleOpts(opts.LineStyle{Type: "dashed", Width: 2}))
 	return c
+}
+
+// lossAxisMax is the loss axis' top: twice the first smoothed loss,
+// rounded up to a tenth.
+func lossAxisMax(f *metrics.LRFinding) float64 {
+	if len(f.Points) == 0 || !(f.Points[0].Smoothed > 0) {
+		return 1
+	}
+	return math.Ceil(20*f.Points[0].Smoothed) / 10
 }
 
 // lrFindView is the range test page's text.

@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,8 +28,13 @@ func TestLRFindPageMarksTheSuggestion(t *testing.T) {
 		t.Errorf("page %s", path)
 	}
 	html := readFile(t, path)
-	wantSeries(t, html, idLRFind, map[string]int{seriesLRLoss: 6, seriesLRSmoothed: 6})
-	for _, want := range []string{`"type":"log"`, `"xAxis":0.002`, "Suggested learning rate: 0.002", "divided by 10", "diverged"} {
+	wantSeries(t, html, idLRFind, map[string]int{seriesLRLoss: 6, seriesLRSmoothed: 6, seriesLRSuggestion: 2})
+	for _, s := range chartOptions(t, html, idLRFind).Series {
+		if s.Name == seriesLRSuggestion && (fmt.Sprint(s.Data[0].(map[string]any)["value"]) != "[0.002 0]") {
+			t.Errorf("the suggestion's line starts at %v, want at rate 0.002", s.Data[0])
+		}
+	}
+	for _, want := range []string{`"type":"log"`, "Suggested learning rate: 0.002", "divided by 10", "diverged"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %q", want)
 		}

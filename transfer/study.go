@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"transferlab/internal/names"
@@ -18,28 +19,46 @@ import (
 // paired interval.
 
 // StudyRecipe is a named way to train the transfer configurations: the
-// fine-tuning options it sets, and the flags that set them.
+// fine-tuning options it sets, whether it runs the range test first, and
+// the flags that set them.
 type StudyRecipe struct {
 	Name   string
 	Flags  string
 	Tuning train.Tuning
+	LRAuto bool
 }
 
 // SeedRecipe is the seed homework's recipe: constant Adam, plain images,
 // the last epoch.
 var SeedRecipe = StudyRecipe{Name: "seed", Flags: "(none)"}
 
-// ImprovedRecipe is what the study sets against it, each part a common
-// fine-tuning practice: augmented training images, a one-cycle schedule
-// (peak at the recipe's rate), label smoothing, and for the pretrained
-// "all" configurations the head alone for the first epoch, then the body
-// at rates from a tenth of the head's (conv1) up. The head-only and
-// from-scratch configurations run without the two phases (Tuning.For).
-var ImprovedRecipe = StudyRecipe{
-	Name:  "improved",
-	Flags: "--augment standard --schedule onecycle --label-smoothing 0.1 --freeze-epochs 1 --body-lr-mult 0.1",
-	Tuning: train.Tuning{Augment: train.AugmentStandard, Schedule: train.ScheduleOneCycle, LabelSmoothing: 0.1,
-		FreezeEpochs: 1, BodyLRMult: 0.1},
+// ImprovedRecipes are the recipes the study can set against the seed's.
+//
+//   - lrauto: the seed's, at the rate the range test suggests for each run
+//     (a head on frozen features takes a higher rate than a whole network).
+//   - fastai: each part a common fine-tuning practice: augmented training
+//     images, a one-cycle schedule (peak at the recipe's rate), label
+//     smoothing, and for the pretrained "all" configurations the head
+//     alone for the first epoch, then the body at rates from a tenth of
+//     the head's (conv1) up; the head-only and from-scratch
+//     configurations run without the two phases (Tuning.For).
+var ImprovedRecipes = []StudyRecipe{
+	{Name: "lrauto", Flags: "--lr auto", LRAuto: true},
+	{Name: "fastai", Flags: "--augment standard --schedule onecycle --label-smoothing 0.1 --freeze-epochs 1 --body-lr-mult 0.1",
+		Tuning: train.Tuning{Augment: train.AugmentStandard, Schedule: train.ScheduleOneCycle, LabelSmoothing: 0.1,
+			FreezeEpochs: 1, BodyLRMult: 0.1}},
+}
+
+// ImprovedRecipe looks up an improved recipe by name.
+func ImprovedRecipe(name string) (StudyRecipe, error) {
+	var names []string
+	for _, r := range ImprovedRecipes {
+		if r.Name == name {
+			return r, nil
+		}
+		names = append(names, r.Name)
+	}
+	return StudyRecipe{}, fmt.Errorf("unknown improved recipe %q: choose %s", name, strings.Join(names, " or "))
 }
 
 // StudyConfig is one configuration's runs under each recipe, in seed
@@ -50,18 +69,18 @@ type StudyConfig struct {
 }
 
 // RunRecipeStudy runs every transfer configuration on o.Target with
-// SeedRecipe and ImprovedRecipe, seeds times each (seeds o.Seed, ...),
+// SeedRecipe and improved, seeds times each (seeds o.Seed, ...),
 // the seed recipe's runs of a configuration first. o's own fine-tuning
 // options are replaced by each recipe's. Runs are named
 // study-<target>-<source>-<layers>-<recipe>.
-func RunRecipeStudy(ctx context.Context, o train.Options, seeds int) ([]StudyConfig, error) {
+func RunRecipeStudy(ctx context.Context, o train.Options, improved StudyRecipe, seeds int) ([]StudyConfig, error) {
 	target := cmp.Or(o.Target, TransferTarget)
 	var out []StudyConfig
 	for _, r := range TransferRecipes() {
 		c := StudyConfig{Label: r.Source + "/" + r.Layers}
-		for _, rec := range []StudyRecipe{SeedRecipe, ImprovedRecipe} {
+		for _, rec := range []StudyRecipe{SeedRecipe, improved} {
 			opts := o
-			opts.Tuning, opts.RunName = rec.Tuning, ""
+			opts.Tuning, opts.LRAuto, opts.RunName = rec.Tuning, rec.LRAuto, ""
 			name := fmt.Sprintf("study-%s-%s-%s-%s", names.Slug(target), r.Source, r.Layers, rec.Name)
 			runs, err := RunSeeds(ctx, r, opts, name, seeds)
 			if rec.Name == SeedRecipe.Name {
@@ -92,10 +111,10 @@ func TestAccuracies(runs []*metrics.Run) []float64 {
 // WriteStudyTable prints, per configuration, the test accuracy of each
 // recipe (mean ± sd over seeds) and the improved recipe's gain over the
 // seed's with the 95% t interval of the paired differences.
-func WriteStudyTable(w io.Writer, configs []StudyConfig) error {
-	fmt.Fprintf(w, "recipes: %s: %s; %s: %s\n", SeedRecipe.Name, SeedRecipe.Flags, ImprovedRecipe.Name, ImprovedRecipe.Flags)
+func WriteStudyTable(w io.Writer, configs []StudyConfig, improved StudyRecipe) error {
+	fmt.Fprintf(w, "recipes: %s: %s; %s: %s\n", SeedRecipe.Name, SeedRecipe.Flags, improved.Name, improved.Flags)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "configuration\tseeds\t%s test acc\t%s test acc\tdifference\t95%% interval\tabove 0\n", SeedRecipe.Name, ImprovedRecipe.Name)
+	fmt.Fprintf(tw, "configuration\tseeds\t%s test acc\t%s test acc\tdifference\t95%% interval\tabove 0\n", SeedRecipe.Name, improved.Name)
 	for _, c := range configs {
 		a, b := TestAccuracies(c.Seed), TestAccuracies(c.Improved)
 		d := metrics.PairedDifference(a, b)

@@ -27,6 +27,7 @@ type studyRecipeOptions struct {
 	target   string
 	seeds    int
 	perClass perClassFlag
+	improved choiceFlag
 }
 
 func (o *studyRecipeOptions) AddFlags(f *pflag.FlagSet) {
@@ -35,6 +36,12 @@ func (o *studyRecipeOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addSeedsFlag(f, &o.seeds)
 	addPerClassFlag(f, &o.perClass, def.PerClass)
+	var names []string
+	for _, r := range transfer.ImprovedRecipes {
+		names = append(names, r.Name)
+	}
+	o.improved = newChoice(names[0], names...)
+	f.Var(&o.improved, "improved", "the recipe set against the seed's: lrauto (--lr auto) or fastai (--augment standard --schedule onecycle --label-smoothing 0.1 --freeze-epochs 1 --body-lr-mult 0.1)")
 }
 
 func newStudyRecipeCommand() *cobra.Command {
@@ -47,6 +54,9 @@ mnist/last, mnist/all, fashion/last, fashion/all) on --target with two
 recipes, --seeds times each over the same seeds:
 
   %s: the seed homework's (constant Adam, plain images, the last epoch)
+  and the --improved one:
+  %s: %s
+    (the range test runs before each run, on its own network and data)
   %s: %s
     (the two phases and body rates apply to mnist/all and fashion/all
     only: a head-only or from-scratch run has no pretrained body)
@@ -55,7 +65,8 @@ It prints and writes results/study-recipe-<target>.html: per configuration
 the test accuracy of each recipe (mean ± sd) and the improved recipe's gain,
 paired by seed, with the 95%% t interval of the paired differences. The
 training flags (--epochs, --per-class, --lr, ...) apply to both recipes.`,
-			transfer.SeedRecipe.Name, transfer.ImprovedRecipe.Name, transfer.ImprovedRecipe.Flags),
+			transfer.SeedRecipe.Name, transfer.ImprovedRecipes[0].Name, transfer.ImprovedRecipes[0].Flags,
+			transfer.ImprovedRecipes[1].Name, transfer.ImprovedRecipes[1].Flags),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStudyRecipe(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -77,12 +88,16 @@ func runStudyRecipe(ctx context.Context, o studyRecipeOptions, stdout, stderr io
 	}
 	opts.Target, opts.PerClass = o.target, o.perClass.n
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
-	fmt.Fprintf(stderr, "study: %s recipe against %s: %s\n", transfer.SeedRecipe.Name, transfer.ImprovedRecipe.Name, transfer.ImprovedRecipe.Flags)
-	configs, err := transfer.RunRecipeStudy(ctx, opts, o.seeds)
+	improved, err := transfer.ImprovedRecipe(o.improved.value)
+	if err != nil {
+		return usageError{err}
+	}
+	fmt.Fprintf(stderr, "study: %s recipe against %s: %s\n", transfer.SeedRecipe.Name, improved.Name, improved.Flags)
+	configs, err := transfer.RunRecipeStudy(ctx, opts, improved, o.seeds)
 	if len(configs) > 0 {
-		_ = transfer.WriteStudyTable(stdout, configs)
+		_ = transfer.WriteStudyTable(stdout, configs, improved)
 		rebuildReport(o.resultsDir, "", stderr)
-		page, perr := charts.WriteRecipeStudy(o.resultsDir, recipeStudy(o.target, configs))
+		page, perr := charts.WriteRecipeStudy(o.resultsDir, recipeStudy(o.target, configs, improved))
 		if perr != nil {
 			fmt.Fprintf(stderr, "transferlab: warning: study page not written: %v\n", perr)
 		} else {
@@ -93,9 +108,9 @@ func runStudyRecipe(ctx context.Context, o studyRecipeOptions, stdout, stderr io
 }
 
 // recipeStudy is the page's view of a study's runs.
-func recipeStudy(target string, configs []transfer.StudyConfig) charts.RecipeStudy {
+func recipeStudy(target string, configs []transfer.StudyConfig, improved transfer.StudyRecipe) charts.RecipeStudy {
 	s := charts.RecipeStudy{Target: target, BaseName: transfer.SeedRecipe.Name, BaseFlags: "the seed homework's",
-		ImprovedName: transfer.ImprovedRecipe.Name, ImproveHow: transfer.ImprovedRecipe.Flags}
+		ImprovedName: improved.Name, ImproveHow: improved.Flags}
 	for _, c := range configs {
 		s.Configs = append(s.Configs, charts.StudyConfig{Label: c.Label, Base: c.Seed, Improved: c.Improved})
 	}

@@ -11,11 +11,12 @@ import (
 	"transferlab/metrics"
 )
 
-// The recipe study on a tiny IDX dataset, 2 epochs, 2 seeds: every
-// configuration runs with both recipes and both seeds, the improved
-// recipe's options reach the runs (its two phases only where there is a
-// pretrained body), and the table and the page give each configuration's
-// paired difference with its interval.
+// The recipe study on a tiny IDX dataset, 2 epochs, 2 seeds, against the
+// fastai recipe: every configuration runs with both recipes and both
+// seeds, the improved recipe's options reach the runs (its two phases only
+// where there is a pretrained body), and the table and the page give each
+// configuration's paired difference with its interval. (--lr auto's runs
+// are train's TestLRAutoIsARunAtTheSuggestion.)
 func TestStudyRecipeEndToEnd(t *testing.T) {
 	runtime.LockOSThread() // libtorch's grad mode is per OS thread
 	defer runtime.UnlockOSThread()
@@ -27,7 +28,10 @@ func TestStudyRecipeEndToEnd(t *testing.T) {
 	}
 	idx := "idx:" + idxFolder(t)
 	results := t.TempDir()
-	res := execute(t, "study", "recipe", "--target", idx, "--per-class", "2", "--epochs", "2", "--seeds", "2",
+	if res := execute(t, "study", "recipe", "--improved", "magic"); res.err == nil || run([]string{"study", "recipe", "--improved", "magic"}) != 2 {
+		t.Errorf("--improved magic: %v, want a usage error", res.err)
+	}
+	res := execute(t, "study", "recipe", "--improved", "fastai", "--target", idx, "--per-class", "2", "--epochs", "2", "--seeds", "2",
 		"--results-dir", results, "--pretrained-dir", pretrained, "--device", "cpu")
 	if res.err != nil {
 		t.Fatalf("study recipe: %v\n%s", res.err, res.errOut)
@@ -50,7 +54,7 @@ func TestStudyRecipeEndToEnd(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		improved := strings.Contains(r.Name, "-improved")
+		improved := strings.Contains(r.Name, "-fastai")
 		body := r.Config.Source != "none" && r.Config.Layers == "all"
 		if improved != (r.Config.Augment == "standard") || improved != (r.Config.Schedule == "onecycle") {
 			t.Errorf("%s: augment %q, schedule %q", r.Name, r.Config.Augment, r.Config.Schedule)

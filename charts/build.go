@@ -166,15 +166,22 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 // rebuildStudies redraws every feature-space page that has its data
 // beside it (embed-*.json, see WriteEmbedding), so that its links follow
 // the pages that exist now, and lists the pages of studies at the top of
-// the results folder for the index: depth sweeps (sweep-depth-*.html) and
-// feature spaces (embed-*.html), each named by the run it draws where
+// the results folder for the index: depth sweeps (sweep-depth-*.html),
+// recipe studies (study-recipe-*.html), learning-rate range tests
+// (lr-find-*.html) and feature spaces (embed-*.html), each named by the run it draws where
 // known. A data file that cannot be read is skipped, its page kept.
 func rebuildStudies(resultsDir string, a assets, res *BuildResult) (studies, features []link, err error) {
-	sweeps, _ := filepath.Glob(filepath.Join(resultsDir, "sweep-depth-*.html"))
-	sort.Strings(sweeps)
-	for _, s := range sweeps {
-		name := filepath.Base(s)
-		studies = append(studies, link{Href: template.URL(name), Text: "depth sweep on " + strings.TrimSuffix(strings.TrimPrefix(name, "sweep-depth-"), ".html")})
+	for _, kind := range []struct{ prefix, text string }{
+		{"sweep-depth-", "depth sweep on "},
+		{"study-recipe-", "recipe study on "},
+		{"lr-find-", "learning-rate range test for "},
+	} {
+		found, _ := filepath.Glob(filepath.Join(resultsDir, kind.prefix+"*.html"))
+		sort.Strings(found)
+		for _, s := range found {
+			name := filepath.Base(s)
+			studies = append(studies, link{Href: template.URL(name), Text: kind.text + strings.TrimSuffix(strings.TrimPrefix(name, kind.prefix), ".html")})
+		}
 	}
 	pages, _ := filepath.Glob(filepath.Join(resultsDir, "embed-*.html"))
 	sort.Strings(pages)

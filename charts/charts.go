@@ -43,6 +43,7 @@ const (
 	idAccuracy       = "chart_accuracy"
 	idLoss           = "chart_loss"
 	idSpeed          = "chart_speed"
+	idLR             = "chart_lr"
 	idConfusion      = "chart_confusion"
 	idPerClass       = "chart_per_class"
 	idTransferCurves = "chart_transfer_curves"
@@ -84,6 +85,55 @@ func LossChart(history []metrics.Epoch, heldOut string) *charts.Line {
 			lineOpts(0))
 	}
 	return c
+}
+
+// seriesLR names the one series of a run that trains in one parameter
+// group.
+const seriesLR = "learning rate"
+
+// LRChart plots the learning rate of each parameter group at each
+// epoch's last step, one line per group (groups names them; nil: one
+// group), on a log axis: discriminative rates span decades. A group that
+// joined later (two-phase fine-tuning) is a gap before it did. Nil when
+// no epoch recorded a rate.
+func LRChart(history []metrics.Epoch, groups []string) *charts.Line {
+	n := 0
+	for _, e := range history {
+		n = max(n, len(e.LR))
+	}
+	if n == 0 {
+		return nil
+	}
+	c := newLine(idLR, "Learning rate per epoch", "learning rate")
+	c.SetGlobalOptions(charts.WithYAxisOpts(opts.YAxis{Name: "learning rate", Type: "log"}), withAxisTooltip("epoch", "lr", ""))
+	c.SetXAxis(epochLabels(history))
+	for g := 0; g < n; g++ {
+		d := make([]opts.LineData, len(history))
+		for i, e := range history {
+			d[i] = opts.LineData{Value: gap}
+			if g < len(e.LR) && e.LR[g] > 0 {
+				// 4 significant digits: num's 4 decimals would round 1e-5 to 0.
+				v, _ := strconv.ParseFloat(strconv.FormatFloat(e.LR[g], 'g', 4, 64), 64)
+				d[i] = opts.LineData{Value: v}
+			}
+		}
+		c.AddSeries(lrSeriesName(groups, g, n), d, lineOpts(0))
+	}
+	return c
+}
+
+// lrSeriesName names group g of n: its layer, the first marked as the
+// head when the groups are layers.
+func lrSeriesName(groups []string, g, n int) string {
+	switch {
+	case n == 1 && len(groups) <= 1:
+		return seriesLR
+	case g >= len(groups):
+		return fmt.Sprintf("group %d", g+1)
+	case g == 0:
+		return groups[0] + " (head)"
+	}
+	return groups[g]
 }
 
 // SpeedChart shows each epoch's wall time (bars, left axis) and training

@@ -44,8 +44,8 @@ type indexView struct {
 	// OtherTargets are the datasets fine-tuning runs used instead of the
 	// seed's EMNIST letters.
 	OtherTargets []string
-	// Studies are the depth-sweep pages, Features the feature-space
-	// pages, at the top of the results folder.
+	// Studies are the depth-sweep, recipe-study and range-test pages,
+	// Features the feature-space pages, at the top of the results folder.
 	Studies, Features []link
 }
 

@@ -3,6 +3,7 @@ package charts
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	stdhtml "html"
 	"image/png"
 	"io"
@@ -484,4 +485,46 @@ func TestTransferPageLinksFeatureSpaces(t *testing.T) {
 	if r := row("ft-bare"); strings.Contains(r, "embed-links") {
 		t.Errorf("row without pages links some: %s", r)
 	}
+}
+
+// A two-phase run's page draws each parameter group's learning rate per
+// epoch on a log axis: the head from epoch 1, each body layer as a gap
+// until the unfreeze, then at its own rate.
+func TestRunPageDrawsEachGroupsLearningRate(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	run := sampleRun("two-phase", "finetune", "fashion", 3, 3, false)
+	run.Config.LRGroups = []string{"fc3", "conv1", "fc2"}
+	run.History[0].LR = []float64{1e-3}
+	run.History[1].LR = []float64{1e-3, 1e-5, 1e-4}
+	run.History[2].LR = []float64{5e-4, 5e-6, 5e-5}
+	writeRun(t, dir, run)
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	html := readFile(t, filepath.Join(dir, "two-phase", "index.html"))
+	wantSeries(t, html, idLR, map[string]int{"fc3 (head)": 3, "conv1": 3, "fc2": 3})
+	opt := chartOptions(t, html, idLR)
+	for _, s := range opt.Series {
+		first := fmt.Sprint(s.Data[0].(map[string]any)["value"])
+		if s.Name == "conv1" && first == "0.001" || s.Name == "fc3 (head)" && first != "0.001" {
+			t.Errorf("series %s starts at %s", s.Name, first)
+		}
+		if v := fmt.Sprint(s.Data[1].(map[string]any)["value"]); s.Name == "conv1" && v != "1e-05" {
+			t.Errorf("conv1 at epoch 2: %v, want 1e-05", v)
+		}
+	}
+	if !strings.Contains(html, `"type":"log"`) {
+		t.Error("the learning-rate axis is not logarithmic")
+	}
+	// One group: one series, named as a rate.
+	one := sampleRun("one-group", "finetune", "fashion", 2, 2, false)
+	for i := range one.History {
+		one.History[i].LR = []float64{1e-3}
+	}
+	writeRun(t, dir, one)
+	if err := Build(dir); err != nil {
+		t.Fatal(err)
+	}
+	wantSeries(t, readFile(t, filepath.Join(dir, "one-group", "index.html")), idLR, map[string]int{seriesLR: 2})
 }

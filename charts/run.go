@@ -284,6 +284,9 @@ func newRunPage(run *metrics.Run, evals, features []link, command string, rel re
 			namedChart{idAccuracy, AccuracyChart(run.History, HeldOutName(run.Config))},
 			namedChart{idLoss, LossChart(run.History, HeldOutName(run.Config))},
 			namedChart{idSpeed, SpeedChart(run.History)})
+		if lr := LRChart(run.History, run.Config.LRGroups); lr != nil {
+			cs = append(cs, namedChart{idLR, lr})
+		}
 	}
 	if e := run.Final.Test; e != nil && (len(e.Confusion) > 0 || len(e.PerClass) > 0 || len(e.Misclassified) > 0) {
 		v.Details = newEvalDetails(e, run.Classes)

@@ -123,6 +123,9 @@ func liveScript(run *metrics.Run) (string, error) {
 		d.Charts[idAccuracy] = liveUpdate(x, AccuracyChart(run.History, held).MultiSeries)
 		d.Charts[idLoss] = liveUpdate(x, LossChart(run.History, held).MultiSeries)
 		d.Charts[idSpeed] = liveUpdate(x, SpeedChart(run.History).MultiSeries)
+		if lr := LRChart(run.History, run.Config.LRGroups); lr != nil {
+			d.Charts[idLR] = liveUpdate(x, lr.MultiSeries)
+		}
 	}
 	b, err := json.Marshal(d)
 	if err != nil {

@@ -66,8 +66,11 @@ type Config struct {
 	Epochs           int     `json:"epochs"`
 	BatchSize        int     `json:"batch_size"`
 	LR               float64 `json:"lr"`
-	Optimizer        string  `json:"optimizer"`
-	ValFraction      float64 `json:"val_fraction"` // 0.2: 80/20 split of the training set; 0: none
+	// LRAuto is true when LR is the suggestion of the learning-rate range
+	// test run before the run (--lr auto).
+	LRAuto      bool    `json:"lr_auto,omitempty"`
+	Optimizer   string  `json:"optimizer"`
+	ValFraction float64 `json:"val_fraction"` // 0.2: 80/20 split of the training set; 0: none
 	// ValStratified is true when ValFraction was held out of each class
 	// (--val-fraction), not of the whole set at once (Q4).
 	ValStratified bool `json:"val_stratified,omitempty"`
@@ -77,14 +80,27 @@ type Config struct {
 	Schedule       string  `json:"schedule,omitempty"`      // "cosine" or "onecycle"; "": constant
 	WarmupEpochs   float64 `json:"warmup_epochs,omitempty"` // linear warmup, in epochs
 	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
-	Keep           string  `json:"keep,omitempty"`      // "best": the best validation epoch is tested and saved; "": the last
-	Patience       int     `json:"patience,omitempty"`  // early stopping after this many epochs without a new best
-	PerClass       int     `json:"per_class,omitempty"` // reduced training set: first N per class
-	Limit          int     `json:"limit,omitempty"`     // only the first N training images
-	Seed           int64   `json:"seed"`
-	Precision      string  `json:"precision"` // "fp32" or "bf16"
-	Threads        int     `json:"threads"`
-	Device         string  `json:"device"`
+	Keep           string  `json:"keep,omitempty"`     // "best": the best validation epoch is tested and saved; "": the last
+	Patience       int     `json:"patience,omitempty"` // early stopping after this many epochs without a new best
+	// FreezeEpochs: the head alone trained for this many epochs, then the
+	// layers Layers names (two-phase fine-tuning); 0: one phase.
+	FreezeEpochs int `json:"freeze_epochs,omitempty"`
+	// Augment is the training images' augmentation: "shift", "standard"
+	// or "crop" (a backbone's random resized crop and flip); "": none.
+	Augment string `json:"augment,omitempty"`
+	// BodyLRMult: the lowest trained layer's rate as a share of the
+	// head's, the layers between spread geometrically; 0: one rate.
+	BodyLRMult float64 `json:"body_lr_mult,omitempty"`
+	// LRGroups names the optimizer's parameter groups, in the order of
+	// each epoch's LR (an epoch before the unfreeze has the first only);
+	// absent: one group of every trained parameter.
+	LRGroups  []string `json:"lr_groups,omitempty"`
+	PerClass  int      `json:"per_class,omitempty"` // reduced training set: first N per class
+	Limit     int      `json:"limit,omitempty"`     // only the first N training images
+	Seed      int64    `json:"seed"`
+	Precision string   `json:"precision"` // "fp32" or "bf16"
+	Threads   int      `json:"threads"`
+	Device    string   `json:"device"`
 	// EvalSplit is the split of the per-epoch ValLoss/ValAcc curve: "val"
 	// (held out of the training set) or "test" when the recipe has none.
 	EvalSplit string `json:"eval_split"`
@@ -93,9 +109,6 @@ type Config struct {
 	FeatureCache bool `json:"feature_cache,omitempty"`
 	// BN is a backbone's --bn: train or frozen ("" for other networks).
 	BN string `json:"bn,omitempty"`
-	// Augment is true when the training batches were randomly cropped and
-	// flipped (a backbone's runs without cached features).
-	Augment bool `json:"augment,omitempty"`
 	// EvalLimit is set when the final test evaluation used a seeded
 	// sample of at most this many images (reproduce --quick).
 	EvalLimit int `json:"eval_limit,omitempty"`

@@ -132,5 +132,8 @@ func (c Config) tuningDepartures() []string {
 	add(c.LabelSmoothing > 0, "label smoothing %g", c.LabelSmoothing)
 	add(c.Keep == "best", "best epoch kept")
 	add(c.Patience > 0, "early stopping (patience %d)", c.Patience)
+	add(c.FreezeEpochs > 0, "head only for %d %s", c.FreezeEpochs, plural(c.FreezeEpochs, "epoch"))
+	add(c.BodyLRMult > 0, "body learning rate ×%g", c.BodyLRMult)
+	add(c.Augment != "", "%s augmentation", c.Augment)
 	return out
 }

@@ -39,3 +39,20 @@ func TestSummarizeMatchesHandComputedValues(t *testing.T) {
 		t.Errorf("t table: t(29) %g, t(10) %g, t(100) %g, t(0) %g", T975(29), T975(10), T975(100), T975(0))
 	}
 }
+
+// The paired difference is the summary of b-a seed by seed: its interval
+// is the t interval of the differences (with 3 seeds t is 4.303), much
+// narrower here than either recipe's spread, which the seeds share.
+func TestPairedDifferenceIsTheTIntervalOfTheDifferences(t *testing.T) {
+	a := []float64{80, 84, 88}
+	b := []float64{81, 85.5, 89}
+	d := PairedDifference(a, b)
+	sd := math.Sqrt(((1-7.0/6)*(1-7.0/6) + (1.5-7.0/6)*(1.5-7.0/6) + (1-7.0/6)*(1-7.0/6)) / 2)
+	half := 4.303 * sd / math.Sqrt(3)
+	if d.N != 3 || math.Abs(d.Mean-7.0/6) > 1e-12 || math.Abs(d.Lo-(7.0/6-half)) > 1e-9 || math.Abs(d.Hi-(7.0/6+half)) > 1e-9 {
+		t.Errorf("paired difference %+v, want mean %.4f ± %.4f", d, 7.0/6, half)
+	}
+	if d.Lo <= 0 || Summarize(b).Lo > Summarize(a).Hi {
+		t.Errorf("the paired interval %+v should be above 0 where the unpaired intervals overlap", d)
+	}
+}

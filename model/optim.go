@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"unsafe"
 
 	lib "github.com/sugarme/gotch/libtch"
@@ -29,16 +30,27 @@ type OptimConfig struct {
 	WeightDecay float64
 }
 
-// Optimizer is a libtorch optimizer over an explicit parameter list, in
-// one parameter group. gotch's nn.Optimizer adds every VarStore variable
-// it considers trainable, frozen ones included; this one holds exactly the
-// parameters it is given, as the seed's
-// `Adam(filter(lambda p: p.requires_grad, ...))` does.
+// Optimizer is a libtorch optimizer over an explicit parameter list.
+// gotch's nn.Optimizer adds every VarStore variable it considers
+// trainable, frozen ones included; this one holds exactly the parameters
+// it is given, as the seed's `Adam(filter(lambda p: p.requires_grad,
+// ...))` does. They start in one parameter group; AddGroup adds more, each
+// at its own multiple of the rate (discriminative learning rates), as
+// torch.optim's add_param_group does.
 type Optimizer struct {
 	c      *ts.COptimizer
 	kind   string
-	params []Param
-	lr     float64 // the rate the next step uses (SetLR)
+	groups []ParamGroup // libtorch's param_groups, in order
+	lr     float64      // the first group's rate for the next step (SetLR)
+}
+
+// ParamGroup is one of an optimizer's parameter groups: its name (a
+// layer, for the record), its rate as a multiple of the first group's,
+// and its parameters.
+type ParamGroup struct {
+	Name   string
+	Mult   float64
+	Params []Param
 }
 
 // NewAdam builds Adam over params with learning rate lr (the seed's
@@ -71,13 +83,46 @@ func NewOptimizer(params []Param, cfg OptimConfig) (*Optimizer, error) {
 	if err != nil {
 		return nil, err
 	}
+	o := &Optimizer{c: c, kind: kind, lr: cfg.LR}
+	if err := o.addParams(0, params); err != nil {
+		c.Drop()
+		return nil, err
+	}
+	o.groups = []ParamGroup{{Mult: 1, Params: params}}
+	return o, nil
+}
+
+// addParams adds params to libtorch's parameter group g (a new one when g
+// is the group count: libtorch clones the optimizer's defaults for it).
+func (o *Optimizer) addParams(g int, params []Param) error {
 	for _, p := range params {
-		if err := c.AddParameter(p.Tensor, 0); err != nil {
-			c.Drop()
-			return nil, fmt.Errorf("add %s to %s: %w", p.Name, kind, err)
+		if err := o.c.AddParameter(p.Tensor, uint(g)); err != nil {
+			return fmt.Errorf("add %s to %s: %w", p.Name, o.kind, err)
 		}
 	}
-	return &Optimizer{c: c, kind: kind, params: params, lr: cfg.LR}, nil
+	return nil
+}
+
+// NameFirstGroup names the group the optimizer was built with (for the
+// record: "fc3" when it holds the head).
+func (o *Optimizer) NameFirstGroup(name string) { o.groups[0].Name = name }
+
+// AddGroup adds g as a new parameter group whose rate is g.Mult times the
+// first group's, now and under every later SetLR. The state of the
+// parameters already held (Adam's moments and steps) is kept: libtorch
+// files it by parameter, not by group.
+func (o *Optimizer) AddGroup(g ParamGroup) error {
+	if len(g.Params) == 0 {
+		return fmt.Errorf("parameter group %s has no parameters", g.Name)
+	}
+	if !(g.Mult > 0) || math.IsInf(g.Mult, 0) {
+		return fmt.Errorf("parameter group %s: rate multiplier %v: give a positive number", g.Name, g.Mult)
+	}
+	if err := o.addParams(len(o.groups), g.Params); err != nil {
+		return err
+	}
+	o.groups = append(o.groups, g)
+	return o.SetLR(o.lr)
 }
 
 // Kind is the optimizer's name (OptimAdam, ...).
@@ -95,20 +140,51 @@ func (o *Optimizer) Step(loss *ts.Tensor) error {
 	return o.c.Step()
 }
 
-// SetLR sets the learning rate of every parameter group for the steps
-// that follow (a schedule).
+// SetLR sets the first group's learning rate for the steps that follow
+// (a schedule), and every other group's to its multiple of it.
 func (o *Optimizer) SetLR(lr float64) error {
-	if err := o.c.SetLearningRate(lr); err != nil {
+	if len(o.groups) == 1 {
+		if err := o.c.SetLearningRate(lr); err != nil { // one group: as before groups existed
+			return err
+		}
+	} else if err := o.c.SetLearningRates(groupRates(lr, o.groups)); err != nil {
 		return err
 	}
 	o.lr = lr
 	return nil
 }
 
-// LRs is the learning rate of each parameter group, as last set: one
-// group, holding every trainable parameter. (gotch's GetLearningRates
-// reads them through a zero-sized C buffer, so they are kept here.)
-func (o *Optimizer) LRs() []float64 { return []float64{o.lr} }
+// groupRates is each group's rate when the first group's is lr.
+func groupRates(lr float64, groups []ParamGroup) []float64 {
+	out := make([]float64, len(groups))
+	for i, g := range groups {
+		out[i] = lr * g.Mult
+	}
+	return out
+}
+
+// LRs is the learning rate of each parameter group, as last set, in the
+// order of Groups. (gotch's GetLearningRates reads them through a
+// zero-sized C buffer, so they are kept here.)
+func (o *Optimizer) LRs() []float64 { return groupRates(o.lr, o.groups) }
+
+// GroupNames names the parameter groups, in order.
+func (o *Optimizer) GroupNames() []string {
+	out := make([]string, len(o.groups))
+	for i, g := range o.groups {
+		out[i] = g.Name
+	}
+	return out
+}
+
+// Params lists every parameter the optimizer holds, group by group.
+func (o *Optimizer) Params() []Param {
+	var out []Param
+	for _, g := range o.groups {
+		out = append(out, g.Params...)
+	}
+	return out
+}
 
 // Drop frees the optimizer's libtorch state.
 func (o *Optimizer) Drop() { o.c.Drop() }
@@ -142,7 +218,7 @@ func (o *Optimizer) coptimizer() unsafe.Pointer {
 // it is given).
 func (o *Optimizer) State() (map[string]OptimState, error) {
 	out := map[string]OptimState{}
-	for _, p := range o.params {
+	for _, p := range o.Params() {
 		var st OptimState
 		var ok bool
 		var err error
@@ -180,7 +256,7 @@ func (o *Optimizer) State() (map[string]OptimState, error) {
 // SetState restores state saved by State. Every parameter of the
 // optimizer must be present, with the tensors its kind keeps.
 func (o *Optimizer) SetState(state map[string]OptimState) error {
-	for _, p := range o.params {
+	for _, p := range o.Params() {
 		st, ok := state[p.Name]
 		if !ok {
 			return fmt.Errorf("the saved optimizer state has nothing for %s", p.Name)

@@ -1,92 +1,152 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"github.com/sugarme/gotch/ts"
 
-	"transferlab/internal/torchenv"
+	"transferlab/model"
 )
 
-// Training augmentation for the backbones, as torchvision's ImageNet
-// recipe and its transfer tutorial train: RandomResizedCrop(224) (a crop
-// of 8% to 100% of the area, aspect ratio 3/4 to 4/3, resized back with
-// bilinear interpolation) and RandomHorizontalFlip. Unlike torchvision's,
-// the crop is taken from the cached 224x224 centre crop, not from the
-// whole photo: the cache keeps one prepared image per photo. Only the
-// training batches are augmented, and only where the images reach the
-// network every epoch (not on cached features). Seeded by the run's seed,
-// the epoch and the batch: the same seed gives the same crops.
+// Augmentation of the training images, as torchvision's RandomAffine on
+// each batch: every image of a training batch is moved by an affine
+// transform of its own, drawn in Go from the seed, the epoch and the
+// batch (so the same seed gives the same batches, a resumed run sees the
+// ones it would have, and nothing depends on libtorch's random stream),
+// and resampled on the run's device by affine_grid/grid_sample. Only the
+// training step calls it: the validation and test passes see the images
+// as they are. A frozen prefix's features depend on the image, so an
+// augmented run computes them in every step instead of caching them.
 
-// Bounds of RandomResizedCrop's defaults.
+// The augmentations a run can train with.
 const (
-	cropMinArea = 0.08
-	cropMaxArea = 1.0
-	cropTries   = 10
+	AugmentAuto     = "auto"     // AugmentCrop for a backbone whose images reach it every epoch, else none
+	AugmentNone     = "none"     // the images as they are (the seed's)
+	AugmentShift    = "shift"    // whole-pixel shifts of up to 2 px each way, exact (nearest)
+	AugmentStandard = "standard" // shifts of up to 2 px, rotations of up to 10° and scaling by 0.9 to 1.1 (bilinear)
+	AugmentCrop     = "crop"     // torchvision's random resized crop and horizontal flip (crop.go)
 )
 
-var (
-	cropMinRatio = 3.0 / 4
-	cropMaxRatio = 4.0 / 3
+// Augments lists the augmentations by name, for flags and errors.
+var Augments = []string{AugmentAuto, AugmentNone, AugmentShift, AugmentStandard, AugmentCrop}
+
+// The ranges of the transforms.
+const (
+	augmentShiftPx  = 2
+	augmentRotation = 10 * math.Pi / 180
+	augmentScaleMin = 0.9
+	augmentScaleMax = 1.1
 )
 
-// augmenter draws the crops and flips of one run.
-type augmenter struct{ seed int64 }
+// augmentSalt keeps the augmentation's random stream apart from the
+// shuffle's, which is seeded by the same seed and epoch.
+const augmentSalt = 0x61756721
 
-// batch returns the augmented copy of xb (N x C x H x W), batch b of
-// epoch e; xb is not freed. A libtorch failure is an error.
-func (a augmenter) batch(xb *ts.Tensor, e, b int) (out *ts.Tensor, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			out, err = nil, torchenv.PanicError(p)
-		}
-	}()
-	r := rand.New(rand.NewPCG(uint64(a.seed), uint64(e)<<32|uint64(b)))
-	size := xb.MustSize()
-	n, h, w := size[0], size[2], size[3]
-	parts := make([]*ts.Tensor, n)
-	defer func() {
-		for _, p := range parts {
-			if p != nil {
-				p.MustDrop()
-			}
-		}
-	}()
-	for i := int64(0); i < n; i++ {
-		top, left, ch, cw := cropBox(r, int(h), int(w))
-		img := xb.MustNarrow(0, i, 1, false)
-		rows := img.MustNarrow(2, int64(top), int64(ch), true)
-		crop := rows.MustNarrow(3, int64(left), int64(cw), true)
-		img = crop.MustUpsampleBilinear2d([]int64{h, w}, false, nil, nil, true)
-		if r.IntN(2) == 1 {
-			img = img.MustFlip([]int64{3}, true)
-		}
-		parts[i] = img
-	}
-	return ts.Cat(parts, 0)
+// augmentation is a run's augmentation: its kind and seed.
+type augmentation struct {
+	kind string
+	seed int64
 }
 
-// cropBox is torchvision 0.14's RandomResizedCrop.get_params: a box of a
-// random area and aspect ratio that fits, in up to 10 tries, else the
-// centre crop of the ratio's nearest bound.
-func cropBox(r *rand.Rand, h, w int) (top, left, ch, cw int) {
-	area := float64(h * w)
-	for try := 0; try < cropTries; try++ {
-		target := area * (cropMinArea + r.Float64()*(cropMaxArea-cropMinArea))
-		ratio := math.Exp(math.Log(cropMinRatio) + r.Float64()*(math.Log(cropMaxRatio)-math.Log(cropMinRatio)))
-		cw = int(math.Round(math.Sqrt(target * ratio)))
-		ch = int(math.Round(math.Sqrt(target / ratio)))
-		if cw > 0 && cw <= w && ch > 0 && ch <= h {
-			return r.IntN(h - ch + 1), r.IntN(w - cw + 1), ch, cw
+// checkAugment fails for an augmentation no run can have.
+func checkAugment(kind string) error {
+	switch kind {
+	case "", AugmentAuto, AugmentNone, AugmentShift, AugmentStandard, AugmentCrop:
+		return nil
+	}
+	return fmt.Errorf("unknown augmentation %q: choose auto, none, shift, standard or crop", kind)
+}
+
+// augmentsExplicitly says whether the run asked for an augmentation by
+// name: its frozen prefix then runs in every step, since each step's
+// images are new ones whose features no cache holds. auto never turns
+// the feature cache off.
+func augmentsExplicitly(o Options) bool {
+	switch o.Tuning.Augment {
+	case "", AugmentAuto, AugmentNone:
+		return false
+	}
+	return true
+}
+
+// runAugmentation is the augmentation a run of r trains with, auto
+// resolved: a backbone's images are cropped and flipped where they reach
+// the network every epoch (not from cached features), the homework
+// networks' are left as they are (the seed's recipe).
+func runAugmentation(r Recipe, o Options) augmentation {
+	kind := o.Tuning.Augment
+	if kind == "" || kind == AugmentAuto {
+		kind = AugmentNone
+		if model.IsBackbone(r.Model) && !cachesFeatures(r, o) {
+			kind = AugmentCrop
 		}
 	}
-	ch, cw = h, w
-	switch in := float64(w) / float64(h); {
-	case in < cropMinRatio:
-		ch = int(math.Round(float64(w) / cropMinRatio))
-	case in > cropMaxRatio:
-		cw = int(math.Round(float64(h) * cropMaxRatio))
+	return augmentation{kind: kind, seed: o.Seed}
+}
+
+// recorded is the augmentation as a run's config records it: "" for none.
+func (a augmentation) recorded() string {
+	if !a.on() {
+		return ""
 	}
-	return (h - ch) / 2, (w - cw) / 2, ch, cw
+	return a.kind
+}
+
+// on reports whether a changes images.
+func (a augmentation) on() bool { return a.kind != "" && a.kind != AugmentNone }
+
+// thetas are the affine matrices (2x3, row-major, in affine_grid's
+// normalised coordinates) of the size images of batch b of epoch e.
+func (a augmentation) thetas(e, b, size, height, width int) []float32 {
+	r := rand.New(rand.NewPCG(uint64(a.seed)^augmentSalt, uint64(e)<<32|uint64(b)))
+	shift := func(px int) float64 { // a whole-pixel shift, in normalised units
+		return 2 * float64(r.IntN(2*augmentShiftPx+1)-augmentShiftPx) / float64(px)
+	}
+	out := make([]float32, 0, 6*size)
+	for i := 0; i < size; i++ {
+		angle, scale := 0.0, 1.0
+		if a.kind == AugmentStandard {
+			angle = (2*r.Float64() - 1) * augmentRotation
+			scale = augmentScaleMin + r.Float64()*(augmentScaleMax-augmentScaleMin)
+		}
+		tx, ty := shift(width), shift(height)
+		// The output pixel at p samples the input at R(angle)·p/scale + t:
+		// the image turns by -angle, grows by scale and moves by -t.
+		c, s := math.Cos(angle)/scale, math.Sin(angle)/scale
+		out = append(out, float32(c), float32(-s), float32(tx), float32(s), float32(c), float32(ty))
+	}
+	return out
+}
+
+// apply returns batch b of epoch e, augmented; xb is left alone. Shifts
+// sample the nearest pixel (whole-pixel moves, exact); rotation and
+// scaling interpolate bilinearly; both fill with 0, the background.
+func (a augmentation) apply(xb *ts.Tensor, e, b int) (*ts.Tensor, error) {
+	if a.kind == AugmentCrop {
+		return cropAugmenter{seed: a.seed}.batch(xb, e, b)
+	}
+	shape := xb.MustSize() // N, C, H, W
+	if len(shape) != 4 {
+		return nil, fmt.Errorf("augmentation needs images (N, C, H, W), got %v", shape)
+	}
+	n := shape[0]
+	theta, err := ts.OfSlice(a.thetas(e, b, int(n), int(shape[2]), int(shape[3])))
+	if err != nil {
+		return nil, err
+	}
+	theta = theta.MustView([]int64{n, 2, 3}, true)
+	if d := xb.MustDevice(); d.IsCuda() {
+		theta = theta.MustTo(d, true)
+	}
+	grid := ts.MustAffineGridGenerator(theta, shape, false)
+	theta.MustDrop()
+	defer grid.MustDrop()
+	const bilinear, nearest, zeros = 0, 1, 0
+	mode := int64(bilinear)
+	if a.kind == AugmentShift {
+		mode = nearest
+	}
+	return ts.MustGridSampler(xb, grid, mode, zeros, false), nil
 }

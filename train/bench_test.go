@@ -285,3 +285,25 @@ func benchLastTenEpochs(b *testing.B, cache bool) {
 
 func BenchmarkLastTenEpochsNaive(b *testing.B)  { benchLastTenEpochs(b, false) }
 func BenchmarkLastTenEpochsCached(b *testing.B) { benchLastTenEpochs(b, true) }
+
+// BenchmarkAugment times the augmentation of a batch of 32 images (the
+// finetune recipe's batch), to set beside a training step of the same
+// batch (BenchmarkCNNTrainBatch32).
+func BenchmarkAugmentShiftBatch32(b *testing.B)    { benchAugment(b, AugmentShift) }
+func BenchmarkAugmentStandardBatch32(b *testing.B) { benchAugment(b, AugmentStandard) }
+func BenchmarkCNNTrainBatch32(b *testing.B)        { benchTrain(b, cnn10, 32, false, false) }
+
+func benchAugment(b *testing.B, kind string) {
+	x, y := randomImages(32, 10)
+	defer x.MustDrop()
+	defer y.MustDrop()
+	a := augmentation{kind: kind, seed: 1}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, err := a.apply(x, 1, i)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out.MustDrop()
+	}
+}

@@ -109,7 +109,9 @@ func freezeBelow(vs *nn.VarStore, layers []string, k int) ([]model.Param, error)
 
 // cachesFeatures says whether a run of r computes the frozen prefix of its
 // CNN once per split instead of in every step: whenever something is
-// frozen, unless --no-feature-cache asks for the naive loop.
+// frozen, unless --no-feature-cache asks for the naive loop or the
+// training images are augmented (each step's images are new ones, whose
+// features no cache holds).
 func cachesFeatures(r Recipe, o Options) bool {
-	return r.Kind == "finetune" && (r.Model == "cnn" || model.IsBackbone(r.Model)) && firstTrainableIn(model.LayersOf(r.Model), r.Layers) > 0 && !o.NoFeatureCache
+	return r.Kind == "finetune" && (r.Model == "cnn" || model.IsBackbone(r.Model)) && firstTrainableIn(model.LayersOf(r.Model), r.Layers) > 0 && !o.NoFeatureCache && !augmentsExplicitly(o)
 }

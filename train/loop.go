@@ -26,9 +26,9 @@ type EpochObserver interface {
 // settings; the zero value is the seed's: the optimizer's rate, plain
 // cross-entropy.
 type stepRule struct {
-	sched     *schedule  // sets the rate of every step (nil: leave it)
-	smoothing float64    // label smoothing of the training loss
-	augment   *augmenter // crops and flips the training batches (nil: none)
+	sched     *schedule // sets the rate of every step (nil: leave it)
+	smoothing float64   // label smoothing of the training loss
+	augment   augmentation
 }
 
 // trainOneEpoch trains net on the images of x at a seeded permutation, in
@@ -64,11 +64,11 @@ func trainEpoch(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *
 				return metrics.Epoch{}, err
 			}
 		}
-		var aug func(*ts.Tensor) (*ts.Tensor, error)
-		if rule.augment != nil {
-			aug = func(xb *ts.Tensor) (*ts.Tensor, error) { return rule.augment.batch(xb, epoch, b) }
+		var augment func(*ts.Tensor) (*ts.Tensor, error)
+		if rule.augment.on() {
+			augment = func(xb *ts.Tensor) (*ts.Tensor, error) { return rule.augment.apply(xb, epoch, b) }
 		}
-		loss, hits, err := smoothedStep(net, opt, x, y, permT, lo, size, bf16, rule.smoothing, aug)
+		loss, hits, err := smoothedStep(net, opt, x, y, permT, lo, size, bf16, rule.smoothing, augment)
 		if err != nil {
 			return metrics.Epoch{}, err
 		}
@@ -105,20 +105,20 @@ func trainStep(net model.Net, opt *model.Optimizer, x, y, perm *ts.Tensor, lo, s
 
 // smoothedStep is trainStep with the loss's label smoothing eps (0: the
 // plain cross-entropy, the same calls as before smoothing existed) and
-// the batch's augmentation aug (nil: none).
-func smoothedStep(net model.Net, opt *model.Optimizer, x, y, perm *ts.Tensor, lo, size int, bf16 bool, eps float64, aug func(*ts.Tensor) (*ts.Tensor, error)) (float64, int64, error) {
+// the batch's images through augment (nil: as they are).
+func smoothedStep(net model.Net, opt *model.Optimizer, x, y, perm *ts.Tensor, lo, size int, bf16 bool, eps float64, augment func(*ts.Tensor) (*ts.Tensor, error)) (float64, int64, error) {
 	s := model.NewScope()
 	defer s.Drop()
 	idx := s.T(perm.MustNarrow(0, int64(lo), int64(size), false))
 	xb := s.T(x.MustIndexSelect(0, idx, false))
-	if aug != nil {
-		a, err := aug(xb)
+	yb := s.T(y.MustIndexSelect(0, idx, false))
+	if augment != nil {
+		moved, err := augment(xb)
 		if err != nil {
 			return 0, 0, err
 		}
-		xb = s.T(a)
+		xb = s.T(moved)
 	}
-	yb := s.T(y.MustIndexSelect(0, idx, false))
 	logits, err := logitsOf(net, xb, true, bf16)
 	if err != nil {
 		return 0, 0, err

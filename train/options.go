@@ -40,12 +40,11 @@ type Options struct {
 	// BNTrain (batch statistics, running statistics updated; "" = this)
 	// or BNFrozen (inference mode throughout). Frozen stages' batch norms
 	// are always in inference mode.
-	BN string
-	// Augment crops and flips a backbone's training images in every batch
-	// (train/augment.go) where the images reach the network each epoch:
-	// not on cached features (--layers last, from:LAYER).
-	Augment bool
-	Resume  bool // continue the run from its resumable checkpoint
+	BN     string
+	Resume bool // continue the run from its resumable checkpoint
+	// LRAuto runs the learning-rate range test (FindLR) on the run's data
+	// before the run and trains at its suggestion (--lr auto).
+	LRAuto bool
 	// ValFraction, when above 0, holds out that share of each class of
 	// the training set for validation (a seeded, stratified split): the
 	// epochs are then evaluated on it and the test split once at the end.
@@ -141,6 +140,18 @@ type Tuning struct {
 	LabelSmoothing float64 // the training loss's label smoothing, in [0, 1)
 	Keep           string  // KeepLast ("") or KeepBest: which epoch's weights are tested and saved
 	Patience       int     // stop after this many epochs without a new best validation accuracy (0: never)
+	// FreezeEpochs, when above 0, trains only the head for that many
+	// epochs and then the layers the recipe names (two-phase fine-tuning).
+	FreezeEpochs int
+	// BodyLRMult (0 or 1: one rate for all) gives each layer below the
+	// head its own rate, from BodyLRMult times the head's at the lowest
+	// trained layer up to the head's, geometrically (fastai's slice).
+	BodyLRMult float64
+	// Augment is the training images' augmentation (augment.go): "" or
+	// AugmentAuto (a backbone's crops where its images reach it every
+	// epoch, none otherwise), AugmentNone, AugmentShift, AugmentStandard
+	// or AugmentCrop.
+	Augment string
 }
 
 // Which epoch's weights a run keeps.
@@ -161,6 +172,12 @@ func (t Tuning) normal() Tuning {
 	}
 	if t.Keep == KeepLast {
 		t.Keep = ""
+	}
+	if t.BodyLRMult == 1 {
+		t.BodyLRMult = 0
+	}
+	if t.Augment == AugmentAuto {
+		t.Augment = ""
 	}
 	return t
 }
@@ -183,10 +200,17 @@ func (t Tuning) check(valFraction float64) error {
 		return fmt.Errorf("weight decay %v: give 0 or a positive number", t.WeightDecay)
 	case !(t.LabelSmoothing >= 0 && t.LabelSmoothing < 1):
 		return fmt.Errorf("label smoothing %v: give a value from 0 up to, not including, 1", t.LabelSmoothing)
+	case math.IsNaN(t.BodyLRMult) || math.IsInf(t.BodyLRMult, 0) || t.BodyLRMult < 0:
+		return fmt.Errorf("body learning-rate multiplier %v: give a positive number, such as 0.01", t.BodyLRMult)
+	case t.FreezeEpochs < 0:
+		return fmt.Errorf("freeze epochs %d: give 0 (off) or more", t.FreezeEpochs)
 	case t.Patience < 0:
 		return fmt.Errorf("patience %d: give 0 (off) or more epochs", t.Patience)
 	case valFraction <= 0 && (t.Keep == KeepBest || t.Patience > 0):
 		return fmt.Errorf("keeping the best epoch and early stopping choose an epoch by its held-out accuracy, which needs a validation split (numbers picked on the test split are not test numbers): give --val-fraction")
+	}
+	if err := checkAugment(t.Augment); err != nil {
+		return err
 	}
 	_, err := newSchedule(t.Schedule, 1, 1, 1, t.WarmupEpochs)
 	return err

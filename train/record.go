@@ -58,14 +58,8 @@ func runConfig(r Recipe, o Options, sp *splits, cached bool) metrics.Config {
 		Folder: folderPrep(r.Dataset, o.Data), EMNISTOrientation: rawOrNone(r.Dataset, o.Data.EMNISTOrientation),
 		ValStratified: r.StratifiedVal, WeightDecay: t.WeightDecay, Schedule: t.Schedule, WarmupEpochs: t.WarmupEpochs,
 		LabelSmoothing: t.LabelSmoothing, Keep: t.Keep, Patience: t.Patience, BN: bnOf(r, o),
-		Augment: augments(r, o),
+		LRAuto: o.LRAuto, Augment: runAugmentation(r, o).recorded(), FreezeEpochs: t.FreezeEpochs, BodyLRMult: t.BodyLRMult, LRGroups: lrGroupNames(r, t),
 	}
-}
-
-// augments says whether a run of r augments its training batches: a
-// backbone's run with Augment whose images train every epoch.
-func augments(r Recipe, o Options) bool {
-	return o.Augment && model.IsBackbone(r.Model) && !cachesFeatures(r, o)
 }
 
 // bnOf is the --bn a backbone run trains with; "" for other networks.

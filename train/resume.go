@@ -162,7 +162,7 @@ const momentumPrefix = "momentum_buffer."
 
 // restoreOptimizer sets opt's state from the resumable checkpoint rp: the
 // moments and steps of Adam and AdamW, the momentum buffers of SGD.
-func restoreOptimizer(dir string, rp *resumePoint, opt *model.Optimizer, params []model.Param) error {
+func restoreOptimizer(dir string, rp *resumePoint, opt *model.Optimizer) error {
 	tensors, err := model.ReadTensors(filepath.Join(dir, rp.File))
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func restoreOptimizer(dir string, rp *resumePoint, opt *model.Optimizer, params 
 		}
 	}()
 	state := map[string]model.OptimState{}
-	for _, p := range params {
+	for _, p := range opt.Params() {
 		if opt.Kind() == model.OptimSGD {
 			b := tensors[momentumPrefix+p.Name]
 			if b == nil {

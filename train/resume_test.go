@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,7 +18,8 @@ import (
 // number matches. The seed's recipe (Adam, a constant rate), and the
 // fine-tuning options whose state a resume must carry: SGD's momentum
 // with a per-step onecycle rate and label smoothing, AdamW's moments with
-// a warmup into cosine annealing and the best epoch kept.
+// a warmup into cosine annealing and the best epoch kept; and the
+// augmentation, drawn from the seed, the epoch and the batch.
 func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -26,6 +28,7 @@ func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 		{"seed recipe", Tuning{}},
 		{"sgd onecycle", Tuning{Optimizer: "sgd", WeightDecay: 1e-3, Schedule: ScheduleOneCycle, LabelSmoothing: 0.1}},
 		{"adamw cosine best", Tuning{Optimizer: "adamw", WeightDecay: 0.05, Schedule: ScheduleCosine, WarmupEpochs: 0.5, Keep: KeepBest}},
+		{"augmented", Tuning{Augment: AugmentStandard}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			pin(t)
@@ -34,24 +37,44 @@ func TestInterruptedRunResumesToTheSameNumbers(t *testing.T) {
 			base := quick(t)
 			base.Limit, base.Epochs, base.BatchSize, base.EvalLimit = 400, 3, 50, 200
 			base.Tuning = c.tuning
-			resumesToTheSameNumbers(t, r, base)
+			resumesToTheSameNumbers(t, r, base, 1)
 		})
 	}
 }
 
-func resumesToTheSameNumbers(t *testing.T, r Recipe, base Options) {
+// Two-phase fine-tuning resumes bit for bit in either phase: from the
+// last head-only epoch (the unfreeze happens after the resume) and from
+// inside the second phase (the optimizer is rebuilt with every group and
+// each group's state restored), under a schedule that sets every group's
+// rate at each step.
+func TestInterruptedTwoPhaseRunResumesToTheSameNumbers(t *testing.T) {
+	for _, stopAfter := range []int{1, 2} {
+		t.Run(fmt.Sprintf("stopped after epoch %d", stopAfter), func(t *testing.T) {
+			pin(t)
+			r := finetuneRecipe(t, "mnist", "from:conv3")
+			o := twoPhaseOptions(t)
+			o.Tuning.Schedule = ScheduleCosine
+			resumesToTheSameNumbers(t, r, o, stopAfter)
+		})
+	}
+}
+
+func resumesToTheSameNumbers(t *testing.T, r Recipe, base Options, stopAfter int) {
 	whole, err := Run(context.Background(), r, base)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	o := base
-	o.ResultsDir, o.PretrainedDir = t.TempDir(), t.TempDir()
+	o.ResultsDir = t.TempDir()
+	if r.Kind == "pretrain" {
+		o.PretrainedDir = t.TempDir() // the first run's network is there
+	}
 	o.RunName = r.Name // the folder the test looks in
 	ctx, cancel := context.WithCancel(context.Background())
 	o.OnEpoch = func(run *metrics.Run) error {
-		if len(run.History) == 1 {
-			cancel() // as Ctrl-C after epoch 1
+		if len(run.History) == stopAfter {
+			cancel() // as Ctrl-C after that epoch
 		}
 		return nil
 	}
@@ -69,8 +92,8 @@ func resumesToTheSameNumbers(t *testing.T, r Recipe, base Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resumed.History) != 3 {
-		t.Fatalf("resumed run has %d epochs, want 3", len(resumed.History))
+	if len(resumed.History) != base.Epochs {
+		t.Fatalf("resumed run has %d epochs, want %d", len(resumed.History), base.Epochs)
 	}
 	for i := range whole.History {
 		a, b := whole.History[i], resumed.History[i]

@@ -71,12 +71,13 @@ type job struct {
 	net       model.Net // the network, or its trainable part over cached features
 	params    []model.Param
 	opt       *model.Optimizer
-	rule      stepRule     // the schedule and the loss's label smoothing
-	resume    *resumePoint // the point a --resume continues from
-	run       *metrics.Run // nil until the run has begun
-	resumable int          // epochs whose resume point is on disk
-	lastTest  *evaluation  // the latest epoch's pass when it evaluates on the test split
-	closers   []func()     // locks and libtorch memory, released by close
+	pending   []model.ParamGroup // layers frozen for the head-only phase, to unfreeze after it
+	rule      stepRule           // the schedule, the loss's label smoothing and the augmentation
+	resume    *resumePoint       // the point a --resume continues from
+	run       *metrics.Run       // nil until the run has begun
+	resumable int                // epochs whose resume point is on disk
+	lastTest  *evaluation        // the latest epoch's pass when it evaluates on the test split
+	closers   []func()           // locks and libtorch memory, released by close
 }
 
 // close releases what the job holds, last taken first.
@@ -102,6 +103,7 @@ func (j *job) prepare(r Recipe, o Options) error {
 		j.resolveBackbone,
 		func() error { return j.claimFolders(def) },
 		j.loadData,
+		j.findLR,
 		j.buildNetwork,
 		j.loadWeights,
 		j.freeze,
@@ -173,6 +175,12 @@ func (j *job) check() error {
 	}
 	if err := j.o.Tuning.check(j.r.ValFraction); err != nil {
 		return err
+	}
+	if err := j.o.Tuning.CheckGroups(j.r); err != nil {
+		return err
+	}
+	if j.o.LRAuto && j.o.Resume {
+		return fmt.Errorf("--lr auto runs the range test on a fresh network, and a resumed run continues at the rate it started with: resume without --lr auto, giving --lr the rate its first part used")
 	}
 	if flag, known := torchenv.CPUBF16(); j.bf16() && known && flag == "" {
 		j.o.Log.Printf("warning: this CPU has no bf16 instructions (avx512_bf16, amx_bf16): bf16 takes slow paths and --precision bf16 runs many times slower than fp32 here (bench/RESULTS.md)")
@@ -315,7 +323,14 @@ func (j *job) freeze() error {
 // on a --resume, and the steps' schedule and loss.
 func (j *job) newOptimizer() error {
 	t := j.o.Tuning
-	opt, err := model.NewOptimizer(j.params, model.OptimConfig{Kind: t.Optimizer, LR: j.r.LR, WeightDecay: t.WeightDecay})
+	cfg := model.OptimConfig{Kind: t.Optimizer, LR: j.r.LR, WeightDecay: t.WeightDecay}
+	var opt *model.Optimizer
+	var err error
+	if t.grouped() {
+		opt, err = j.groupedOptimizer(cfg)
+	} else {
+		opt, err = model.NewOptimizer(j.params, cfg)
+	}
 	if err != nil {
 		return err
 	}
@@ -325,17 +340,19 @@ func (j *job) newOptimizer() error {
 	if err != nil {
 		return err
 	}
-	j.rule = stepRule{smoothing: t.LabelSmoothing}
-	if augments(j.r, j.o) {
-		j.rule.augment = &augmenter{seed: j.o.Seed}
-	}
+	j.rule = stepRule{smoothing: t.LabelSmoothing, augment: runAugmentation(j.r, j.o)}
 	if sched.changes() { // a constant rate is left to the optimizer, as before schedules
 		j.rule.sched = &sched
 	}
-	if j.resume != nil {
-		return restoreOptimizer(j.dir, j.resume, opt, j.params)
+	if j.resume == nil {
+		return nil
 	}
-	return nil
+	// The optimizer as it was after the resume point's epoch: its groups
+	// unfrozen when that epoch was past the head-only phase.
+	if err := j.unfreezeBefore(j.resume.Epoch); err != nil {
+		return err
+	}
+	return restoreOptimizer(j.dir, j.resume, opt)
 }
 
 // begin starts the run's record, from the resume point's history on a
@@ -375,6 +392,9 @@ func (j *job) fit() error {
 		if p := j.o.Tuning.Patience; stopsEarly(j.run.History, p) {
 			j.o.Log.Printf("%s: early stopping after epoch %d: no better validation accuracy since epoch %d (patience %d)", j.r.Name, e-1, bestEpoch(j.run.History), p)
 			break
+		}
+		if err := j.unfreezeBefore(e); err != nil {
+			return err
 		}
 		if j.o.beforeEpoch != nil {
 			j.o.beforeEpoch(e, j.net)

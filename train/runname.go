@@ -41,7 +41,8 @@ func RunName(def Recipe, o Options) string {
 	}
 	add(r.Epochs != def.Epochs, "e%d", r.Epochs)
 	add(r.BatchSize != def.BatchSize, "b%d", r.BatchSize)
-	add(r.LR != def.LR, "lr%s", strconv.FormatFloat(r.LR, 'g', -1, 64))
+	add(r.LR != def.LR && !o.LRAuto, "lr%s", strconv.FormatFloat(r.LR, 'g', -1, 64))
+	add(o.LRAuto, "lrauto")
 	add(r.PerClass != def.PerClass, "pc%s", perClassName(r.PerClass))
 	add(fmt.Sprint(r.Hidden) != fmt.Sprint(def.Hidden), "h%s", joinInts(r.Hidden, "x"))
 	add(o.Limit > 0, "limit%d", o.Limit)
@@ -58,6 +59,9 @@ func RunName(def Recipe, o Options) string {
 	add(t.LabelSmoothing > 0, "ls%s", strconv.FormatFloat(t.LabelSmoothing, 'g', -1, 64))
 	add(t.Keep != "", "%s", t.Keep)
 	add(t.Patience > 0, "patience%d", t.Patience)
+	add(t.FreezeEpochs > 0, "freeze%d", t.FreezeEpochs)
+	add(t.Augment != "" && t.Augment != AugmentNone, "aug-%s", t.Augment)
+	add(t.BodyLRMult > 0, "bodylr%s", strconv.FormatFloat(t.BodyLRMult, 'g', -1, 64))
 	if len(parts) > 0 {
 		name += "-" + strings.Join(parts, "-")
 	}

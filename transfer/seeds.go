@@ -25,6 +25,7 @@ func RunSeeds(ctx context.Context, r train.Recipe, o train.Options, name string,
 	for i := 0; i < n; i++ {
 		opts := o
 		opts.Seed = o.Seed + int64(i)
+		opts.Tuning = o.Tuning.For(r) // a head-only configuration has no body to unfreeze
 		opts.RunName = name
 		if name != "" && n > 1 {
 			opts.RunName = fmt.Sprintf("%s-seed%d", name, opts.Seed)

@@ -6,12 +6,13 @@
 window.transferlabFmt = (function () {
   var esc = function (s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); };
   function isNum(v) { return typeof v === "number" && isFinite(v); }
-  // The kinds of value: accuracy (%), loss, seconds, images/s.
+  // The kinds of value: accuracy (%), loss, seconds, images/s, learning rate.
   var kinds = {
     pct: function (v) { return v.toFixed(2) + " %"; },
     loss: function (v) { return v.toFixed(4); },
     secs: function (v) { return v.toFixed(1) + " s"; },
-    rate: function (v) { return Math.round(v).toLocaleString("en-US") + " images/s"; }
+    rate: function (v) { return Math.round(v).toLocaleString("en-US") + " images/s"; },
+    lr: function (v) { return v.toPrecision(3); }
   };
   function fmt(kind, v) {
     if (Array.isArray(v)) { v = v[v.length - 1]; }

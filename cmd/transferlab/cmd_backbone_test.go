@@ -257,7 +257,7 @@ func TestBackboneAllAugments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Config.Augment || r.Config.BN != "train" || r.Config.FeatureCache {
-		t.Errorf("recorded augment %v, bn %q, feature cache %v; want true, train, false", r.Config.Augment, r.Config.BN, r.Config.FeatureCache)
+	if r.Config.Augment != "crop" || r.Config.BN != "train" || r.Config.FeatureCache {
+		t.Errorf("recorded augment %v, bn %q, feature cache %v; want crop, train, false", r.Config.Augment, r.Config.BN, r.Config.FeatureCache)
 	}
 }

@@ -19,7 +19,6 @@ import (
 type finetuneOptions struct {
 	trainOptions
 	from, layers, target, bn string
-	augment                  bool
 	perClass                 perClassFlag
 	seeds                    int
 }
@@ -33,7 +32,6 @@ func (o *finetuneOptions) AddFlags(f *pflag.FlagSet) {
 	o.addTuningFlags(f)
 	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion, resnet18, resnet50 (ImageNet weights: 'transferlab weights fetch') or a checkpoint PATH (.pt, or torchvision's .pth)")
 	f.StringVar(&o.layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3; a ResNet's layer1..layer4, fc)")
-	f.BoolVar(&o.augment, "augment", true, "a backbone's training images: random resized crop and horizontal flip in every batch, where they reach the network each epoch (--layers all; not on cached features)")
 	f.StringVar(&o.bn, "bn", train.BNTrain, "a backbone's batch norms in the layers that train: train (batch statistics) or frozen (inference mode, running statistics kept)")
 	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(f, &o.perClass, def.PerClass)
@@ -72,6 +70,9 @@ func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	if err := opts.Tuning.CheckGroups(opts.Apply(r)); err != nil {
+		return usageError{err}
+	}
 	if err := checkSeeds(o.seed, o.seeds); err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func runFinetune(ctx context.Context, o finetuneOptions, stdout, stderr io.Write
 			return fmt.Errorf("--from: %w", err)
 		}
 	}
-	opts.Target, opts.PerClass, opts.BN, opts.Augment = o.target, o.perClass.n, o.bn, o.augment
+	opts.Target, opts.PerClass, opts.BN = o.target, o.perClass.n, o.bn
 	opts.OnEpoch = refreshReport(o.resultsDir, stderr)
 	if o.seeds > 1 {
 		runs, err := transfer.RunSeeds(ctx, r, opts, "", o.seeds)

@@ -55,9 +55,9 @@ Start with 'transferlab doctor'.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{suggestFlag(c, err)} })
 	root.AddCommand(
 		newDoctorCommand(), newDataCommand(), newReportCommand(), newServeCommand(),
-		newOverfitCommand(), newPretrainCommand(), newFinetuneCommand(), newTransferCommand(),
+		newOverfitCommand(), newPretrainCommand(), newFinetuneCommand(), newLRFindCommand(), newTransferCommand(),
 		newSweepCommand(), newEvalCommand(), newEmbedCommand(), newPredictCommand(),
-		newReproduceCommand(), newWeightsCommand(),
+		newReproduceCommand(), newStudyCommand(), newWeightsCommand(),
 	)
 	for _, c := range root.Commands() {
 		if c.HasSubCommands() {

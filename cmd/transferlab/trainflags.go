@@ -23,7 +23,7 @@ type trainOptions struct {
 	flags          *pflag.FlagSet
 	epochs         int
 	batchSize      int
-	lr             float64
+	lr             lrFlag
 	seed           int64
 	limit          int
 	device         deviceFlag
@@ -41,7 +41,8 @@ func (o *trainOptions) AddFlags(f *pflag.FlagSet, r train.Recipe) {
 	o.flags = f
 	f.IntVar(&o.epochs, "epochs", r.Epochs, "training epochs")
 	f.IntVar(&o.batchSize, "batch-size", r.BatchSize, "training batch size")
-	f.Float64Var(&o.lr, "lr", r.LR, "Adam learning rate")
+	o.lr = lrFlag{value: r.LR}
+	f.Var(&o.lr, "lr", "Adam learning rate")
 	f.Int64Var(&o.seed, "seed", train.DefaultSeed, "seed for libtorch and Go: the same seed gives the same numbers on CPU")
 	f.IntVar(&o.limit, "limit", 0, "use only the first N training images (quick runs; 0: all)")
 	addDeviceFlag(f, &o.device)
@@ -85,6 +86,12 @@ func (o trainOptions) options(stderr io.Writer) (train.Options, error) {
 	if err := o.checkRanges(); err != nil {
 		return train.Options{}, err
 	}
+	if o.lr.auto && !o.tuning.added {
+		return train.Options{}, usageError{fmt.Errorf("--lr auto (the range test's suggestion) is for the fine-tuning commands (finetune, transfer, sweep): give a rate, such as 0.001")}
+	}
+	if o.lr.auto && o.resume {
+		return train.Options{}, usageError{fmt.Errorf("--lr auto with --resume: a resumed run continues at the rate it started with; resume with the --lr its first part printed and used")}
+	}
 	if err := train.CheckRunName(o.name); o.name != "" && err != nil {
 		return train.Options{}, usageError{fmt.Errorf("--name %q: %w", o.name, err)}
 	}
@@ -102,9 +109,11 @@ func (o trainOptions) options(stderr io.Writer) (train.Options, error) {
 		opts.BatchSize = o.batchSize
 	}
 	if o.flags.Changed("lr") {
-		opts.LR = o.lr
+		if opts.LRAuto = o.lr.auto; !opts.LRAuto {
+			opts.LR = o.lr.value
+		}
 	}
-	if err := o.tuning.apply(&opts); err != nil {
+	if err := o.tuning.apply(&opts, o.epochs); err != nil {
 		return train.Options{}, err
 	}
 	return opts, nil
@@ -121,7 +130,7 @@ func (o trainOptions) checkRanges() error {
 	}{
 		{"epochs", o.epochs < 1, o.epochs, "1 or more"},
 		{"batch-size", o.batchSize < 1, o.batchSize, "1 or more"},
-		{"lr", !(o.lr > 0) || math.IsInf(o.lr, 0), o.lr, "a positive finite number, such as 0.001"},
+		{"lr", !o.lr.auto && (!(o.lr.value > 0) || math.IsInf(o.lr.value, 0)), o.lr.value, "a positive finite number, such as 0.001"},
 		{"limit", o.limit < 0, o.limit, "0 (all images) or more"},
 	} {
 		if c.bad && o.flags.Changed(c.flag) {
@@ -130,6 +139,35 @@ func (o trainOptions) checkRanges() error {
 	}
 	return nil
 }
+
+// lrFlag is --lr: a learning rate, or auto: the suggestion of the
+// learning-rate range test run first (the fine-tuning commands).
+type lrFlag struct {
+	value float64
+	auto  bool
+}
+
+func (l *lrFlag) String() string {
+	if l.auto {
+		return "auto"
+	}
+	return strconv.FormatFloat(l.value, 'g', -1, 64)
+}
+
+func (l *lrFlag) Set(s string) error {
+	if s == "auto" {
+		l.auto = true
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("give a rate, such as 0.001, or auto")
+	}
+	l.value, l.auto = v, false
+	return nil
+}
+
+func (l *lrFlag) Type() string { return "RATE|auto" }
 
 // deviceFlag is --device: auto, cpu, cuda or cuda:N. A name of no device
 // fails when the command line is parsed; a GPU the machine lacks, when

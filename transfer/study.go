@@ -1,0 +1,133 @@
+package transfer
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"transferlab/internal/names"
+	"transferlab/metrics"
+	"transferlab/train"
+)
+
+// The recipe study: the five transfer configurations, each with the
+// seed's recipe and with an improved one, over the same seeds, so that
+// each seed's pair differs by the recipe only and the difference has a
+// paired interval.
+
+// StudyRecipe is a named way to train the transfer configurations: the
+// fine-tuning options it sets, whether it runs the range test first, and
+// the flags that set them.
+type StudyRecipe struct {
+	Name   string
+	Flags  string
+	Tuning train.Tuning
+	LRAuto bool
+}
+
+// SeedRecipe is the seed homework's recipe: constant Adam, plain images,
+// the last epoch.
+var SeedRecipe = StudyRecipe{Name: "seed", Flags: "(none)"}
+
+// ImprovedRecipes are the recipes the study can set against the seed's.
+//
+//   - lrauto: the seed's, at the rate the range test suggests for each run
+//     (a head on frozen features takes a higher rate than a whole network).
+//   - fastai: each part a common fine-tuning practice: augmented training
+//     images, a one-cycle schedule (peak at the recipe's rate), label
+//     smoothing, and for the pretrained "all" configurations the head
+//     alone for the first epoch, then the body at rates from a tenth of
+//     the head's (conv1) up; the head-only and from-scratch
+//     configurations run without the two phases (Tuning.For).
+var ImprovedRecipes = []StudyRecipe{
+	{Name: "lrauto", Flags: "--lr auto", LRAuto: true},
+	{Name: "fastai", Flags: "--augment standard --schedule onecycle --label-smoothing 0.1 --freeze-epochs 1 --body-lr-mult 0.1",
+		Tuning: train.Tuning{Augment: train.AugmentStandard, Schedule: train.ScheduleOneCycle, LabelSmoothing: 0.1,
+			FreezeEpochs: 1, BodyLRMult: 0.1}},
+}
+
+// ImprovedRecipe looks up an improved recipe by name.
+func ImprovedRecipe(name string) (StudyRecipe, error) {
+	var names []string
+	for _, r := range ImprovedRecipes {
+		if r.Name == name {
+			return r, nil
+		}
+		names = append(names, r.Name)
+	}
+	return StudyRecipe{}, fmt.Errorf("unknown improved recipe %q: choose %s", name, strings.Join(names, " or "))
+}
+
+// StudyConfig is one configuration's runs under each recipe, in seed
+// order.
+type StudyConfig struct {
+	Label          string // source/layers
+	Seed, Improved []*metrics.Run
+}
+
+// RunRecipeStudy runs every transfer configuration on o.Target with
+// SeedRecipe and improved, seeds times each (seeds o.Seed, ...),
+// the seed recipe's runs of a configuration first. o's own fine-tuning
+// options are replaced by each recipe's. Runs are named
+// study-<target>-<source>-<layers>-<recipe>.
+func RunRecipeStudy(ctx context.Context, o train.Options, improved StudyRecipe, seeds int) ([]StudyConfig, error) {
+	target := cmp.Or(o.Target, TransferTarget)
+	var out []StudyConfig
+	for _, r := range TransferRecipes() {
+		c := StudyConfig{Label: r.Source + "/" + r.Layers}
+		for _, rec := range []StudyRecipe{SeedRecipe, improved} {
+			opts := o
+			opts.Tuning, opts.LRAuto, opts.RunName = rec.Tuning, rec.LRAuto, ""
+			name := fmt.Sprintf("study-%s-%s-%s-%s", names.Slug(target), r.Source, r.Layers, rec.Name)
+			runs, err := RunSeeds(ctx, r, opts, name, seeds)
+			if rec.Name == SeedRecipe.Name {
+				c.Seed = runs
+			} else {
+				c.Improved = runs
+			}
+			if err != nil {
+				return append(out, c), err
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// TestAccuracies are the runs' final test accuracies, in order.
+func TestAccuracies(runs []*metrics.Run) []float64 {
+	var out []float64
+	for _, r := range runs {
+		if r.Final.Test != nil {
+			out = append(out, r.Final.Test.Accuracy)
+		}
+	}
+	return out
+}
+
+// WriteStudyTable prints, per configuration, the test accuracy of each
+// recipe (mean ± sd over seeds) and the improved recipe's gain over the
+// seed's with the 95% t interval of the paired differences.
+func WriteStudyTable(w io.Writer, configs []StudyConfig, improved StudyRecipe) error {
+	fmt.Fprintf(w, "recipes: %s: %s; %s: %s\n", SeedRecipe.Name, SeedRecipe.Flags, improved.Name, improved.Flags)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "configuration\tseeds\t%s test acc\t%s test acc\tdifference\t95%% interval\tabove 0\n", SeedRecipe.Name, improved.Name)
+	for _, c := range configs {
+		a, b := TestAccuracies(c.Seed), TestAccuracies(c.Improved)
+		d := metrics.PairedDifference(a, b)
+		interval, above := "-", "-"
+		if d.N >= 2 {
+			interval = fmt.Sprintf("%+.2f to %+.2f", d.Lo, d.Hi)
+			above = map[bool]string{true: "yes", false: "no"}[d.Lo > 0]
+		}
+		diff := "-"
+		if d.N > 0 {
+			diff = fmt.Sprintf("%+.2f", d.Mean)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", c.Label, d.N, meanSD(metrics.Summarize(a)), meanSD(metrics.Summarize(b)), diff, interval, above)
+	}
+	return tw.Flush()
+}

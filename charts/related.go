@@ -22,6 +22,9 @@ type relatedRuns struct {
 	// SourceFile is the checkpoint a fine-tuning started from when no run
 	// of the folder trained it (a committed network, a --from PATH).
 	SourceFile string
+	// SourceHash is the start of the SHA-256 the run recorded for
+	// SourceFile, so a reader can tell two files of one name apart.
+	SourceHash string
 	// Previous is the latest run of the same recipe (kind, dataset, and
 	// for a fine-tuning its source and layers) that started before this
 	// one; nil when this is the first.
@@ -43,6 +46,7 @@ func relate(run *metrics.Run, all []*metrics.Run) relatedRuns {
 		rel.Source = &link{Href: runHref(src), Text: src.Name}
 	} else if run.Kind == "finetune" {
 		rel.SourceFile = run.Config.SourceCheckpoint
+		rel.SourceHash = run.Config.SourceSHA256[:min(12, len(run.Config.SourceSHA256))]
 	}
 	if prev := previousRun(run, all); prev != nil {
 		rel.Previous = &link{Href: runHref(prev), Text: prev.Name}
@@ -62,29 +66,21 @@ func runHref(r *metrics.Run) template.URL {
 }
 
 // sourceRun is the run that wrote the checkpoint a fine-tuning run
-// loaded (its SourceCheckpoint), else, for --from mnist or fashion, a
-// pretraining on that dataset; of several, the latest to finish before run
-// started (a later one replaced the file after run read it).
+// loaded (its SourceCheckpoint); of several, the latest to finish before
+// run started (a later one replaced the file after run read it). Only the
+// same file proves it: a pretraining on the same dataset that wrote
+// another file (pretrained-quick/ beside a committed pretrained/) trained
+// another network, and pretrainings record no hash to match by.
 func sourceRun(run *metrics.Run, all []*metrics.Run) *metrics.Run {
 	c := run.Config
 	if run.Kind != "finetune" || c.Source == "" || c.Source == "none" {
 		return nil
 	}
-	var byFile, byData []*metrics.Run
-	for _, r := range all {
-		switch {
-		case r == run:
-		case samePath(r.Checkpoint, c.SourceCheckpoint):
-			byFile = append(byFile, r)
-		case r.Kind == "pretrain" && r.Config.Dataset == c.Source:
-			byData = append(byData, r)
-		}
-	}
-	if len(byFile) == 0 {
-		byFile = byData
-	}
 	var best *metrics.Run
-	for _, r := range byFile {
+	for _, r := range all {
+		if r == run || !samePath(r.Checkpoint, c.SourceCheckpoint) {
+			continue
+		}
 		before := !run.Started.IsZero() && !r.Finished.After(run.Started)
 		bestBefore := best != nil && !best.Finished.After(run.Started)
 		if best == nil || (before && !bestBefore) || (before == bestBefore && r.Finished.After(best.Finished)) {

@@ -204,7 +204,7 @@ func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
 // (labelled as on the transfer page). A run that was never validated
 // shows its training accuracy, and its series name says so.
 func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
-	return transferCurvesChart(runs, runStyles(runNames(runs)))
+	return transferCurvesChart(runs, runStyles(runs))
 }
 
 // transferCurvesChart is TransferCurvesChart with each run in its colour

@@ -59,7 +59,7 @@ const (
 // seeds' mean and a min–max band (addSeedBands).
 func CompareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis) *charts.Line {
 	ranked := rankRuns(runs)
-	return compareChart(ranked, m, by, runStyles(runNames(runs)), tickedRuns(ranked))
+	return compareChart(ranked, m, by, runStyles(runs), tickedRuns(ranked))
 }
 
 // compareTicked is how many runs, the best by test accuracy, the compare
@@ -164,14 +164,6 @@ func tickedRuns(ranked []*metrics.Run) map[string]bool {
 	return t
 }
 
-func runNames(runs []*metrics.Run) []string {
-	n := make([]string, len(runs))
-	for i, r := range runs {
-		n[i] = r.Name
-	}
-	return n
-}
-
 // comparePoints are [x, y] points; epochs without a value are left out
 // (a value axis needs no placeholder).
 func comparePoints(history []metrics.Epoch, by CompareAxis, pick func(metrics.Epoch) (float64, bool)) []opts.LineData {
@@ -258,7 +250,7 @@ var compareTemplate = newPageTemplate("compare.html.tmpl")
 func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	var v compareView
 	ranked := rankRuns(runs)
-	styles := runStyles(runNames(runs))
+	styles := runStyles(runs)
 	ticked := tickedRuns(ranked)
 	v.SeedGroups = len(seedGroups(ranked))
 	for _, r := range ranked {

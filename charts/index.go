@@ -114,13 +114,13 @@ var indexTemplate = newPageTemplate("index.html.tmpl")
 // newIndexView gathers the overview shared by index.html and results.md.
 func newIndexView(entries []runEntry, skipped []error) indexView {
 	var v indexView
-	var names []string
+	var runs []*metrics.Run
 	for _, en := range entries {
 		if en.run != nil {
-			names = append(names, en.run.Name)
+			runs = append(runs, en.run)
 		}
 	}
-	styles := runStyles(names)
+	styles := runStyles(runs)
 	for _, en := range entries {
 		if r := en.run; r != nil {
 			v.Rows = append(v.Rows, indexRow{

@@ -176,7 +176,7 @@ func newTransferPage(resultsDir string, runs []*metrics.Run, a assets) (*htmlPag
 	}
 	var err error
 	p.Charts, err = renderCharts(
-		namedChart{idTransferCurves, transferCurvesChart(ft, runStyles(runNames(runs)))},
+		namedChart{idTransferCurves, transferCurvesChart(ft, runStyles(runs))},
 		namedChart{idTransferBars, TransferBarsChart(ft)})
 	if err != nil {
 		return nil, err

@@ -118,7 +118,7 @@ func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, styles m
 	}
 	if by == CompareByEpoch {
 		// Seeds run for one number of epochs; in seconds they part.
-		addSeedBands(c, seedGroups(runs), m, styles, true, selected)
+		addSeedBands(c, seedGroups(runs), m, styles, ticked, selected)
 	}
 	return c
 }
@@ -189,6 +189,8 @@ type compareView struct {
 	// SeedGroups is how many configurations have several seeds: the page
 	// offers to show or hide their bands.
 	SeedGroups int
+	// SeedBands are each seed group's runs, by the band's label.
+	SeedBands map[string][]string
 	// Hyper feeds the hyperparameter view's picker.
 	Hyper hyperView
 }
@@ -241,9 +243,6 @@ func (compareView) Ticked() int { return compareTicked }
 // Separator is compareSeparator, for the page's script (compare.js).
 func (compareView) Separator() string { return compareSeparator }
 
-// SeedBandPrefix is seedBandPrefix, for the page's script (compare.js).
-func (compareView) SeedBandPrefix() string { return seedBandPrefix }
-
 var compareTemplate = newPageTemplate("compare.html.tmpl")
 
 // newComparePage builds results/compare.html from every run, best first.
@@ -253,6 +252,7 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	styles := runStyles(runs)
 	ticked := tickedRuns(ranked)
 	v.SeedGroups = len(seedGroups(ranked))
+	v.SeedBands = seedBandRuns(seedGroups(ranked))
 	for _, r := range ranked {
 		c := r.Config
 		acc := func(e *metrics.Eval) compareCell {

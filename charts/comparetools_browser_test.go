@@ -249,6 +249,58 @@ func TestBrowserCompareToolsAt30Runs(t *testing.T) {
 	}
 }
 
+// A seeds band follows its runs: it is drawn while one of them is ticked
+// and passes the filter, and hidden (chart and tooltip) when all are
+// unticked or filtered out; its mean is drawn in a darker shade than any
+// run's curve. Before, the band stayed drawn with none of its runs, and
+// its mean took the first seed's colour, so the two looked alike (issue
+// 26).
+func TestBrowserSeedBandFollowsItsRuns(t *testing.T) {
+	chromium := needBrowser(t)
+	dir, runs := toolsFolder(t)
+	p := openCDP(t, chromium, "file://"+filepath.Join(dir, ComparePageName), 1280, 900)
+	mean := seedBandPrefix + "transfer-mnist-all-on-emnist (3 seeds)" + compareSeparator + bandMean
+	bandShown := func() bool {
+		for _, s := range p.series(idCompareAccEpoch) {
+			if s.Name == mean {
+				return s.Shown
+			}
+		}
+		t.Fatalf("no series %s", mean)
+		return false
+	}
+	tick := func(run string, on bool) {
+		p.eval(fmt.Sprintf(`(function () { var b = document.querySelector('input.tick[data-run=%s]'); b.checked = %t; b.dispatchEvent(new Event("change")); })()`, jsString(run), on), nil)
+	}
+	if !bandShown() {
+		t.Errorf("the band is hidden when the page opens with its seeds ticked")
+	}
+	var meanColour string
+	colours := map[string]bool{}
+	for _, s := range p.series(idCompareAccEpoch) {
+		if s.Name == mean {
+			meanColour = s.Colour
+		} else {
+			colours[strings.ToLower(s.Colour)] = true
+		}
+	}
+	if meanColour == "" || colours[strings.ToLower(meanColour)] {
+		t.Errorf("the mean is drawn in %q, a run's colour too", meanColour)
+	}
+	p.eval(`document.getElementById("tick-none").click()`, nil)
+	if bandShown() {
+		t.Errorf("the band is drawn with none of its runs ticked")
+	}
+	tick(runs[28].Name, true)
+	if !bandShown() {
+		t.Errorf("the band is hidden with one of its runs ticked")
+	}
+	p.eval(`(function () { var f = document.getElementById("filter"); f.value = "fashion"; f.dispatchEvent(new Event("input")); })()`, nil)
+	if bandShown() {
+		t.Errorf("the band is drawn with its only ticked run filtered out")
+	}
+}
+
 // The transfer page's curves chart has a run picker, not a paged legend:
 // one tick box per configuration in its curve's colour, all in view, and
 // unticking one hides its curve.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -79,11 +80,14 @@ func seedGroupLabel(runs []*metrics.Run) string {
 // addSeedBands draws each group's held-out curve (validation, or test for
 // recipes without one; train where there is neither) as the mean over its
 // seeds, with a shaded band from the lowest seed to the highest, at each
-// epoch every seed reached, in the colour of its first run. The band is
+// epoch every seed reached. The band is in the colour of the group's
+// first run, and the mean a darker shade of it, drawn thicker, so that it
+// is not taken for that run's own curve. A band is shown while one of its
+// runs is ticked (compare.js keeps it so). The band is
 // one mark area per epoch, half an epoch either side: echarts stacks two
 // series on a value x axis along x, so a stacked min and max cannot draw
 // it. The mean's points carry "min|max" as their names, for the tooltip.
-func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles map[string]runStyle, shown bool, selected map[string]bool) {
+func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles map[string]runStyle, ticked, selected map[string]bool) {
 	for _, g := range groups {
 		pick := func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }
 		if m == CompareLoss {
@@ -100,12 +104,33 @@ func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles ma
 		name := g.label + compareSeparator + bandMean
 		c.AddSeries(name, mean,
 			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
-			charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Width: 3}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}),
+			charts.WithLineStyleOpts(opts.LineStyle{Color: darker(colour), Width: 4}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: darker(colour)}),
 			charts.WithMarkAreaNameCoordItemOpts(band...),
 			charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: colour, Opacity: opts.Float(0.2)}}))
-		selected[name] = shown
+		selected[name] = slices.ContainsFunc(g.runs, func(r *metrics.Run) bool { return ticked[r.Name] })
 	}
+}
+
+// seedBandRuns are, per seed group, its runs' names, by the group's
+// label: compare.js hides a band when none of them is drawn.
+func seedBandRuns(groups []seedGroup) map[string][]string {
+	out := make(map[string][]string, len(groups))
+	for _, g := range groups {
+		for _, r := range g.runs {
+			out[g.label] = append(out[g.label], r.Name)
+		}
+	}
+	return out
+}
+
+// darker is a "#rrggbb" colour at half its brightness.
+func darker(hex string) string {
+	var r, g, b uint8
+	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b); err != nil {
+		return hex
+	}
+	return fmt.Sprintf("#%02x%02x%02x", r/2, g/2, b/2)
 }
 
 // bandPoints are a group's mean at each epoch that every run has a value

@@ -29,9 +29,6 @@ window.transferlabFmt = (function () {
     esc: esc,
     fmt: fmt,
     pct: function (v) { return fmt("pct", v); },
-    // marksOnLines puts a configuration's marks ("[target: mnist]",
-    // "[smoke test]") on lines of their own, for a category axis label.
-    marksOnLines: function (v) { return String(v).replace(/ \[/g, "\n["); },
     // label is a bar's value label: the value with its unit.
     label: function (p, kind) { return fmt(kind, p.value); },
     // axis is an axis-triggered tooltip: a header naming the x value

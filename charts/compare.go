@@ -217,6 +217,9 @@ type compareRow struct {
 type compareCell struct {
 	Text, Sort string
 	Num        bool
+	// Mark is a badge after Text, Note its title (the dataset's
+	// targetNote); both empty for most cells.
+	Mark, Note string
 }
 
 // compareColumn is a column of the compare table: its heading, and the
@@ -242,6 +245,20 @@ func (compareView) Ticked() int { return compareTicked }
 
 // Separator is compareSeparator, for the page's script (compare.js).
 func (compareView) Separator() string { return compareSeparator }
+
+// datasetCell is a run's dataset in the compare table, marked "not
+// EMNIST" or "not a transfer" with the whole targetNote as its title.
+func datasetCell(r *metrics.Run) compareCell {
+	c := compareCell{Text: orNone(r.Config.Dataset), Sort: r.Config.Dataset, Note: targetNote(r)}
+	switch {
+	case c.Note == "":
+	case notTransfer(r):
+		c.Mark = "not a transfer"
+	default:
+		c.Mark = "not EMNIST"
+	}
+	return c
+}
 
 var compareTemplate = newPageTemplate("compare.html.tmpl")
 
@@ -278,7 +295,7 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 			Recipe: r.Recipe != nil || r.Reference != nil,
 			Key:    []compareCell{acc(r.Final.Test), acc(r.Final.Val), acc(r.Final.Train), testLoss},
 			Cells: []compareCell{
-				text(r.Kind), text(r.Status), text(c.Model), text(c.Dataset), text(c.Source), text(c.Layers),
+				text(r.Kind), text(r.Status), text(c.Model), datasetCell(r), text(c.Source), text(c.Layers),
 				{Text: epochsText(r), Sort: strconv.Itoa(len(r.History)), Num: true},
 				{Text: strconv.Itoa(c.BatchSize), Sort: strconv.Itoa(c.BatchSize), Num: true},
 				{Text: strconv.FormatFloat(c.LR, 'g', -1, 64), Sort: csvNum(c.LR), Num: true},

@@ -144,6 +144,9 @@ type runView struct {
 	MeanImagesPerSecond   string
 	MeanSecondsPerEpoch   string
 	TransferConfiguration string
+	// TargetNote says a fine-tuning is not on EMNIST letters, or no
+	// transfer at all (targetNote).
+	TargetNote string
 	// Reused names the saved network a command took instead of training
 	// it; the page's history and times are that training's.
 	Reused string
@@ -219,6 +222,7 @@ func newRunPage(run *metrics.Run, evals, features []link, command string, rel re
 	}
 	if run.Kind == "finetune" {
 		v.TransferConfiguration = transferLabel(run)
+		v.TargetNote = targetNote(run)
 	}
 	for _, f := range []struct {
 		split string

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"transferlab/metrics"
 )
@@ -36,7 +37,7 @@ func WriteRunPage(resultsDir string, run *metrics.Run) error {
 		return err
 	}
 	dir := filepath.Join(resultsDir, run.Name)
-	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), sidecarCommand(dir), relatedIn(resultsDir, run), a)
+	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), sidecarCommand(dir, run), relatedIn(resultsDir, run), a)
 	if err != nil {
 		return err
 	}
@@ -99,16 +100,34 @@ func featureLinks(resultsDir string, run *metrics.Run) []link {
 	return links
 }
 
-// sidecarCommand is the command line that trained a run, as the sidecar
-// of its checkpoint (dir/model.json) records it; "" where there is none
-// yet (the checkpoint is written at the end) or it cannot be read.
-// metrics.json does not hold it.
-func sidecarCommand(dir string) string {
-	var sc struct {
-		Command string `json:"command"`
+// sidecarCommand is the command line that trained run, as the sidecar
+// of its checkpoint records it: dir/model.json, else, for a pretraining,
+// which saves its network outside its folder (pretrained-quick/
+// mnist-cnn.pt), the sidecar beside run.Checkpoint, if that one was saved
+// while run ran (a later pretraining may have replaced it). "" where there
+// is none yet (the checkpoint is written at the end) or it cannot be
+// read. metrics.json does not hold it.
+func sidecarCommand(dir string, run *metrics.Run) string {
+	type sidecar struct {
+		Command string    `json:"command"`
+		Saved   time.Time `json:"saved"`
 	}
-	if err := metrics.ReadJSONFile(filepath.Join(dir, "model.json"), "checkpoint sidecar", &sc); err != nil {
+	var sc sidecar
+	if err := metrics.ReadJSONFile(filepath.Join(dir, "model.json"), "checkpoint sidecar", &sc); err == nil {
+		return sc.Command
+	}
+	if run == nil || run.Checkpoint == "" || run.Started.IsZero() {
 		return ""
+	}
+	// The sidecar's path, as model.SidecarPath makes it (charts does not
+	// import model, which needs libtorch).
+	side := strings.TrimSuffix(run.Checkpoint, filepath.Ext(run.Checkpoint)) + ".json"
+	sc = sidecar{}
+	if err := metrics.ReadJSONFile(side, "checkpoint sidecar", &sc); err != nil {
+		return ""
+	}
+	if sc.Saved.Before(run.Started) || (!run.Finished.IsZero() && sc.Saved.After(run.Finished.Add(time.Minute))) {
+		return "" // another training's
 	}
 	return sc.Command
 }

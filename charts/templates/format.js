@@ -10,7 +10,8 @@ window.transferlabFmt = (function () {
   var kinds = {
     pct: function (v) { return v.toFixed(2) + " %"; },
     loss: function (v) { return v.toFixed(4); },
-    secs: function (v) { return v.toFixed(1) + " s"; },
+    // Under 0.05 s, milliseconds: a small run's epochs read "0.0 s" else.
+    secs: function (v) { return v > 0 && v < 0.05 ? (v * 1000).toPrecision(2) + " ms" : v.toFixed(1) + " s"; },
     rate: function (v) { return Math.round(v).toLocaleString("en-US") + " images/s"; }
   };
   function fmt(kind, v) {

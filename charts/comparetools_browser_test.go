@@ -197,7 +197,14 @@ func TestBrowserCompareToolsAt30Runs(t *testing.T) {
 	if rows, shown := filter("seed2"); len(rows) != 1 || !shown["transfer-mnist-all-on-emnist-seed2"] {
 		t.Errorf("filter seed2 shows %v, draws %v", rows, shown)
 	}
-	if rows, _ := filter(""); len(rows) != 30 {
+	emptyNote := func() (shown bool) {
+		p.eval(`!document.getElementById("filter-empty").hidden`, &shown)
+		return shown
+	}
+	if rows, _ := filter("zzz-no-such-run"); len(rows) != 0 || !emptyNote() {
+		t.Errorf("a filter that matches nothing shows %v and no note: want none and \"No runs match\"", rows)
+	}
+	if rows, _ := filter(""); len(rows) != 30 || emptyNote() {
 		t.Errorf("an empty filter shows %d rows, want 30", len(rows))
 	}
 

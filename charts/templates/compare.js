@@ -72,6 +72,8 @@
       var row = rowOf(b), pass = terms.every(function (t) { return test(row, t); });
       if (row.hidden === pass) { row.hidden = !pass; update(b); }
     });
+    // An empty table says why, not just nothing.
+    document.getElementById("filter-empty").hidden = boxes.some(function (b) { return !rowOf(b).hidden; });
   }
   filter.addEventListener("input", applyFilter);
   // The hyperparameter view: another choice redraws every run's point

@@ -70,7 +70,8 @@ func runHref(r *metrics.Run) template.URL {
 // run started (a later one replaced the file after run read it). Only the
 // same file proves it: a pretraining on the same dataset that wrote
 // another file (pretrained-quick/ beside a committed pretrained/) trained
-// another network, and pretrainings record no hash to match by.
+// another network; and where the pretraining's own sidecar records the
+// file's SHA-256, it must be the one run loaded (otherHash).
 func sourceRun(run *metrics.Run, all []*metrics.Run) *metrics.Run {
 	c := run.Config
 	if run.Kind != "finetune" || c.Source == "" || c.Source == "none" {
@@ -78,7 +79,7 @@ func sourceRun(run *metrics.Run, all []*metrics.Run) *metrics.Run {
 	}
 	var best *metrics.Run
 	for _, r := range all {
-		if r == run || !samePath(r.Checkpoint, c.SourceCheckpoint) {
+		if r == run || !samePath(r.Checkpoint, c.SourceCheckpoint) || otherHash(r, c.SourceSHA256) {
 			continue
 		}
 		before := !run.Started.IsZero() && !r.Finished.After(run.Started)
@@ -88,6 +89,15 @@ func sourceRun(run *metrics.Run, all []*metrics.Run) *metrics.Run {
 		}
 	}
 	return best
+}
+
+// otherHash reports whether r's checkpoint, as its own sidecar records
+// it, is not the file of SHA-256 sum: the file at that path was replaced
+// (a committed network checked out again) before the run that read it.
+// Without both sums it cannot tell, and says no.
+func otherHash(r *metrics.Run, sum string) bool {
+	sc, ok := ownSidecar(r)
+	return ok && sum != "" && sc.SHA256 != "" && sc.SHA256 != sum
 }
 
 // samePath reports whether two recorded paths name one file: runs record

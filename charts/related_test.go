@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,5 +101,40 @@ func TestRunPageDoesNotLinkAPretrainingThatWroteAnotherFile(t *testing.T) {
 	want := `<p id="source-run">Source network: <code>/tmp/rv/pretrained/mnist-cnn.pt</code> (sha256 f753e45890be…): a committed or pretrained network, not trained by any run in this results folder</p>`
 	if strings.Contains(page, "pretrain-mnist-quick/index.html") || !strings.Contains(page, want) {
 		t.Errorf("the fine-tuning's page links a pretraining that wrote another file, or lacks %s", want)
+	}
+}
+
+// A pretraining that wrote the path a fine-tuning loaded is not its
+// source when the pretraining's own sidecar records another SHA-256 than
+// the one the fine-tuning loaded (the file was replaced between them);
+// with the same sum it is.
+func TestRunPageChecksTheSourceHash(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	day := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
+	ckpt := filepath.Join(dir, "pretrained", "mnist-cnn.pt")
+	pre := sampleRun("pretrain-mnist", "pretrain", "mnist", 3, 3, false)
+	pre.Checkpoint = ckpt
+	pre.Started, pre.Finished = day, day.Add(time.Hour)
+	if err := os.MkdirAll(filepath.Dir(ckpt), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := metrics.WriteJSON(strings.TrimSuffix(ckpt, ".pt")+".json", map[string]any{"saved": day.Add(59 * time.Minute), "sha256": "aaaa"}); err != nil {
+		t.Fatal(err)
+	}
+	ft := finetuneRun("transfer-mnist-last", "emnist-letters", "mnist", "last", 2, true)
+	ft.Config.SourceCheckpoint = ckpt
+	ft.Started, ft.Finished = day.Add(2*time.Hour), day.Add(3*time.Hour)
+	writeRun(t, dir, pre)
+	for sum, linked := range map[string]bool{"bbbb": false, "aaaa": true} {
+		ft.Config.SourceSHA256 = sum
+		writeRun(t, dir, ft)
+		if err := Build(dir); err != nil {
+			t.Fatal(err)
+		}
+		page := readFile(t, filepath.Join(dir, ft.Name, RunPageName))
+		if got := strings.Contains(page, `href="../pretrain-mnist/index.html"`); got != linked {
+			t.Errorf("loaded sha256 %s, the pretraining's aaaa: linked %v, want %v", sum, got, linked)
+		}
 	}
 }

@@ -103,33 +103,43 @@ func featureLinks(resultsDir string, run *metrics.Run) []link {
 // sidecarCommand is the command line that trained run, as the sidecar
 // of its checkpoint records it: dir/model.json, else, for a pretraining,
 // which saves its network outside its folder (pretrained-quick/
-// mnist-cnn.pt), the sidecar beside run.Checkpoint, if that one was saved
-// while run ran (a later pretraining may have replaced it). "" where there
-// is none yet (the checkpoint is written at the end) or it cannot be
-// read. metrics.json does not hold it.
+// mnist-cnn.pt), its own sidecar beside run.Checkpoint (ownSidecar). ""
+// where there is none yet (the checkpoint is written at the end) or it
+// cannot be read. metrics.json does not hold it.
 func sidecarCommand(dir string, run *metrics.Run) string {
-	type sidecar struct {
-		Command string    `json:"command"`
-		Saved   time.Time `json:"saved"`
-	}
-	var sc sidecar
+	var sc checkpointSidecar
 	if err := metrics.ReadJSONFile(filepath.Join(dir, "model.json"), "checkpoint sidecar", &sc); err == nil {
 		return sc.Command
 	}
+	sc, _ = ownSidecar(run)
+	return sc.Command
+}
+
+// checkpointSidecar is what the report reads of a checkpoint's sidecar
+// (model.Sidecar; charts does not import model, which needs libtorch).
+type checkpointSidecar struct {
+	Command string    `json:"command"`
+	Saved   time.Time `json:"saved"`
+	SHA256  string    `json:"sha256"` // of the .pt file
+}
+
+// ownSidecar is the sidecar beside run.Checkpoint, if it was saved while
+// run ran: a later training that wrote the same file replaced it, and
+// then it says nothing of run.
+func ownSidecar(run *metrics.Run) (checkpointSidecar, bool) {
+	var sc checkpointSidecar
 	if run == nil || run.Checkpoint == "" || run.Started.IsZero() {
-		return ""
+		return sc, false
 	}
-	// The sidecar's path, as model.SidecarPath makes it (charts does not
-	// import model, which needs libtorch).
+	// model.SidecarPath's name for it.
 	side := strings.TrimSuffix(run.Checkpoint, filepath.Ext(run.Checkpoint)) + ".json"
-	sc = sidecar{}
 	if err := metrics.ReadJSONFile(side, "checkpoint sidecar", &sc); err != nil {
-		return ""
+		return checkpointSidecar{}, false
 	}
 	if sc.Saved.Before(run.Started) || (!run.Finished.IsZero() && sc.Saved.After(run.Finished.Add(time.Minute))) {
-		return "" // another training's
+		return checkpointSidecar{}, false // another training's
 	}
-	return sc.Command
+	return sc, true
 }
 
 // htmlPage is a report page ready to render.

@@ -40,6 +40,8 @@ window.transferlabFmt = (function () {
     // best first; gaps go last.
     axis: function (ps, xName, kindOf, order) {
       if (!Array.isArray(ps)) { ps = [ps]; }
+      // A seeds band's two series draw it; its mean's row gives the range.
+      ps = ps.filter(function (p) { return !/ · band /.test(p.seriesName); });
       if (!ps.length) { return ""; }
       var parts = String(kindOf).split(","), def = parts[0], by = {};
       parts.slice(1).forEach(function (s) { var i = s.lastIndexOf("="); by[s.slice(0, i)] = s.slice(i + 1); });

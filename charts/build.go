@@ -124,7 +124,7 @@ func BuildAll(resultsDir string) (BuildResult, error) {
 			continue
 		}
 		runs = append(runs, en.run)
-		p, err := newRunPage(en.run, evalLinks(filepath.Join(resultsDir, en.dir)), featureLinks(resultsDir, en.run), sidecarCommand(filepath.Join(resultsDir, en.dir)), relate(en.run, all), a)
+		p, err := newRunPage(en.run, evalLinks(filepath.Join(resultsDir, en.dir)), featureLinks(resultsDir, en.run), sidecarCommand(filepath.Join(resultsDir, en.dir), en.run), relate(en.run, all), a)
 		if err != nil {
 			return res, fmt.Errorf("run %s: %w", en.dir, err)
 		}

@@ -254,7 +254,7 @@ func PerClassChart(e *metrics.Eval, classes []string) *charts.Bar {
 // (labelled as on the transfer page). A run that was never validated
 // shows its training accuracy, and its series name says so.
 func TransferCurvesChart(runs []*metrics.Run) *charts.Line {
-	return transferCurvesChart(runs, runStyles(runNames(runs)))
+	return transferCurvesChart(runs, runStyles(runs))
 }
 
 // transferCurvesChart is TransferCurvesChart with each run in its colour
@@ -295,31 +295,40 @@ func transferCurvesChart(runs []*metrics.Run, styles map[string]runStyle) *chart
 // value: the configurations' names read on the left, wrapped, at any
 // width. A missing evaluation is a gap.
 func TransferBarsChart(runs []*metrics.Run) *charts.Bar {
+	short, note := transferBarLabels(runs)
+	full := transferLabels(runs)
+	// The axis holds the full labels, which the tooltip names; the axis
+	// draws each one's short label, by its index.
+	quoted := make([]string, len(short))
+	for i, s := range short {
+		quoted[i] = "'" + jsQuote(s) + "'"
+	}
 	c := charts.NewBar()
 	c.SetGlobalOptions(commonOpts(idTransferBars, "Final accuracy per configuration", "accuracy (%)")...)
 	c.SetGlobalOptions(
+		charts.WithTitleOpts(chartTitle("Final accuracy per configuration", note)),
 		// 2 bars and a gap per configuration, and room for the title,
 		// legend and axis.
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idTransferBars, Width: "100%",
-			Height: fmt.Sprintf("%dpx", max(300, 130+60*len(runs)))}),
+			Height: fmt.Sprintf("%dpx", max(300, 130+44*len(runs)))}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "accuracy (%)", Type: "value", Min: 0, Max: 100, NameLocation: "middle", NameGap: 26}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
-			AxisLabel: &opts.AxisLabel{Interval: "0", Width: 170, Overflow: "break",
-				Formatter: opts.FuncOpts("function (v) { return transferlabFmt.marksOnLines(v); }")}}),
-		charts.WithGridOpts(opts.Grid{Top: "70", Bottom: "50", Right: "70", ContainLabel: opts.Bool(true)}),
+			AxisLabel: &opts.AxisLabel{Interval: "0", Width: 130, Overflow: "truncate",
+				Formatter: opts.FuncOpts("function (v, i) { return [" + strings.Join(quoted, ", ") + "][i] || v; }")}}),
 		withAxisTooltip("", "pct", ""))
+	// Right: room for a full bar's value label ("100.00 %"). The grid
+	// replaces commonOpts' (WithGridOpts would add a second, unused one,
+	// and the value labels ran off a narrow chart).
+	c.GridList = []opts.Grid{{Top: "70", Bottom: "50", Right: "64", ContainLabel: opts.Bool(true)}}
 	// No zoom: every configuration is in view, and the values are on the bars.
 	c.DataZoomList = nil
-	// The labels' lines apart (go-echarts' AxisLabel.LineHeight is a
-	// string, which echarts does not take).
-	c.AddJSFuncs(`%MY_ECHARTS%.setOption({"yAxis":[{"axisLabel":{"lineHeight":14}}]});`)
 	train := make([]opts.BarData, len(runs))
 	test := make([]opts.BarData, len(runs))
 	for i, r := range runs {
 		train[i] = opts.BarData{Value: evalAcc(r.Final.Train)}
 		test[i] = opts.BarData{Value: evalAcc(r.Final.Test)}
 	}
-	c.SetXAxis(transferLabels(runs)).XYReversal()
+	c.SetXAxis(full).XYReversal()
 	label := charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", FontSize: 11,
 		Formatter: string(opts.FuncOpts("function (p) { return transferlabFmt.label(p, 'pct'); }"))})
 	c.AddSeries(seriesTrain, train, label)

@@ -1,9 +1,11 @@
 package charts
 
 import (
-	"hash/fnv"
+	"cmp"
 	"html/template"
-	"sort"
+	"slices"
+
+	"transferlab/metrics"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -41,33 +43,28 @@ type runStyle struct {
 func (s runStyle) SwatchColour() template.CSS { return template.CSS(s.Colour) }
 
 // runStyles gives each run its style, the same on every page built from
-// one results folder. The runs, in name order, go in rounds of
-// len(runPalette): a round draws with one symbol, and in it each run takes
-// the palette slot its name hashes to, or the next free one, so that no
-// two runs of a round share a colour. No two runs share a style while
-// there are no more than len(runPalette)*len(runSymbols).
-func runStyles(names []string) map[string]runStyle {
-	sorted := append([]string(nil), names...)
-	sort.Strings(sorted)
-	out := make(map[string]runStyle, len(names))
-	var used []bool
+// one results folder, and the same after runs are added: the runs take
+// the styles in the order they started (by name among runs that started
+// together or record no start), the first len(runPalette) each a colour
+// of the palette with the first marker, the next as many with the second
+// marker, and so on. A run added later started later, so it takes the
+// next style and no older run changes colour; by name order, a new run
+// sorted in among the old ones and recoloured those after it (issue 26).
+// No two runs share a style while there are no more than
+// len(runPalette)*len(runSymbols).
+func runStyles(runs []*metrics.Run) map[string]runStyle {
+	ordered := slices.Clone(runs)
+	slices.SortStableFunc(ordered, func(a, b *metrics.Run) int {
+		return cmp.Or(a.Started.Compare(b.Started), cmp.Compare(a.Name, b.Name))
+	})
+	out := make(map[string]runStyle, len(runs))
 	n := 0
-	for _, name := range sorted {
-		if _, done := out[name]; done {
+	for _, r := range ordered {
+		if _, done := out[r.Name]; done {
 			continue
 		}
-		if n%len(runPalette) == 0 {
-			used = make([]bool, len(runPalette)) // a new round
-		}
-		h := fnv.New32a()
-		h.Write([]byte(name))
-		slot := int(h.Sum32() % uint32(len(runPalette)))
-		for used[slot] {
-			slot = (slot + 1) % len(runPalette)
-		}
-		used[slot] = true
 		sym := runSymbols[(n/len(runPalette))%len(runSymbols)]
-		out[name] = runStyle{Colour: runPalette[slot], Symbol: sym.Symbol, Glyph: sym.Glyph}
+		out[r.Name] = runStyle{Colour: runPalette[n%len(runPalette)], Symbol: sym.Symbol, Glyph: sym.Glyph}
 		n++
 	}
 	return out

@@ -59,7 +59,7 @@ const (
 // seeds' mean and a min–max band (addSeedBands).
 func CompareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis) *charts.Line {
 	ranked := rankRuns(runs)
-	return compareChart(ranked, m, by, runStyles(runNames(runs)), tickedRuns(ranked))
+	return compareChart(ranked, m, by, runStyles(runs), tickedRuns(ranked))
 }
 
 // compareTicked is how many runs, the best by test accuracy, the compare
@@ -118,7 +118,7 @@ func compareChart(runs []*metrics.Run, m CompareMetric, by CompareAxis, styles m
 	}
 	if by == CompareByEpoch {
 		// Seeds run for one number of epochs; in seconds they part.
-		addSeedBands(c, seedGroups(runs), m, styles, true, selected)
+		addSeedBands(c, seedGroups(runs), m, styles, ticked, selected)
 	}
 	return c
 }
@@ -164,14 +164,6 @@ func tickedRuns(ranked []*metrics.Run) map[string]bool {
 	return t
 }
 
-func runNames(runs []*metrics.Run) []string {
-	n := make([]string, len(runs))
-	for i, r := range runs {
-		n[i] = r.Name
-	}
-	return n
-}
-
 // comparePoints are [x, y] points; epochs without a value are left out
 // (a value axis needs no placeholder).
 func comparePoints(history []metrics.Epoch, by CompareAxis, pick func(metrics.Epoch) (float64, bool)) []opts.LineData {
@@ -197,6 +189,8 @@ type compareView struct {
 	// SeedGroups is how many configurations have several seeds: the page
 	// offers to show or hide their bands.
 	SeedGroups int
+	// SeedBands are each seed group's runs, by the band's label.
+	SeedBands map[string][]string
 	// Hyper feeds the hyperparameter view's picker.
 	Hyper hyperView
 }
@@ -223,6 +217,9 @@ type compareRow struct {
 type compareCell struct {
 	Text, Sort string
 	Num        bool
+	// Mark is a badge after Text, Note its title (the dataset's
+	// targetNote); both empty for most cells.
+	Mark, Note string
 }
 
 // compareColumn is a column of the compare table: its heading, and the
@@ -249,8 +246,19 @@ func (compareView) Ticked() int { return compareTicked }
 // Separator is compareSeparator, for the page's script (compare.js).
 func (compareView) Separator() string { return compareSeparator }
 
-// SeedBandPrefix is seedBandPrefix, for the page's script (compare.js).
-func (compareView) SeedBandPrefix() string { return seedBandPrefix }
+// datasetCell is a run's dataset in the compare table, marked "not
+// EMNIST" or "not a transfer" with the whole targetNote as its title.
+func datasetCell(r *metrics.Run) compareCell {
+	c := compareCell{Text: orNone(r.Config.Dataset), Sort: r.Config.Dataset, Note: targetNote(r)}
+	switch {
+	case c.Note == "":
+	case notTransfer(r):
+		c.Mark = "not a transfer"
+	default:
+		c.Mark = "not EMNIST"
+	}
+	return c
+}
 
 var compareTemplate = newPageTemplate("compare.html.tmpl")
 
@@ -258,9 +266,10 @@ var compareTemplate = newPageTemplate("compare.html.tmpl")
 func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 	var v compareView
 	ranked := rankRuns(runs)
-	styles := runStyles(runNames(runs))
+	styles := runStyles(runs)
 	ticked := tickedRuns(ranked)
 	v.SeedGroups = len(seedGroups(ranked))
+	v.SeedBands = seedBandRuns(seedGroups(ranked))
 	for _, r := range ranked {
 		c := r.Config
 		acc := func(e *metrics.Eval) compareCell {
@@ -286,7 +295,7 @@ func newComparePage(runs []*metrics.Run, a assets) (*htmlPage, error) {
 			Recipe: r.Recipe != nil || r.Reference != nil,
 			Key:    []compareCell{acc(r.Final.Test), acc(r.Final.Val), acc(r.Final.Train), testLoss},
 			Cells: []compareCell{
-				text(r.Kind), text(r.Status), text(c.Model), text(c.Dataset), text(c.Source), text(c.Layers),
+				text(r.Kind), text(r.Status), text(c.Model), datasetCell(r), text(c.Source), text(c.Layers),
 				{Text: epochsText(r), Sort: strconv.Itoa(len(r.History)), Num: true},
 				{Text: strconv.Itoa(c.BatchSize), Sort: strconv.Itoa(c.BatchSize), Num: true},
 				{Text: strconv.FormatFloat(c.LR, 'g', -1, 64), Sort: csvNum(c.LR), Num: true},

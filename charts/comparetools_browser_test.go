@@ -2,6 +2,7 @@ package charts
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -133,8 +134,13 @@ func TestBrowserCompareToolsAt30Runs(t *testing.T) {
 			}
 		}
 	}
-	if len(band) != 1 || meanIndex < 0 || !band[0].Shown {
-		t.Fatalf("seeds band series %+v, want %s's mean, shown", band, label+compareSeparator+bandMean)
+	if len(band) != 3 || meanIndex < 0 {
+		t.Fatalf("seeds band series %+v, want %s's band (low, range) and mean", band, label)
+	}
+	for _, s := range band {
+		if !s.Shown {
+			t.Errorf("%s is not drawn", s.Name)
+		}
 	}
 	var vals []float64
 	for _, r := range seeds {
@@ -142,16 +148,26 @@ func TestBrowserCompareToolsAt30Runs(t *testing.T) {
 	}
 	sort.Float64s(vals)
 	mean := (vals[0] + vals[1] + vals[2]) / 3
-	if got := band[0].point(1); len(got) != 2 || got[1] != mean {
+	if got := p.series(idCompareAccEpoch)[meanIndex].point(1); len(got) != 2 || got[1] != mean {
 		t.Errorf("the band's mean at epoch 2 is %v, want [2 %v]", got, mean)
 	}
-	// The shaded band at epoch 2: from the lowest seed to the highest, on
-	// the y axis, drawn around epoch 2.
-	var area [][]float64
-	p.eval(fmt.Sprintf(`(function () { var s = echarts.getInstanceByDom(document.getElementById(%s)).getOption().series[%d];
-  return s.markArea.data.map(function (d) { return [d[0].coord[0], d[0].coord[1], d[1].coord[0], d[1].coord[1]]; }); })()`, jsString(idCompareAccEpoch), meanIndex), &area)
-	if len(area) != 4 || area[1][0] >= 2 || area[1][2] <= 2 || area[1][1] != vals[0] || area[1][3] != vals[2] {
-		t.Errorf("band areas %v: want 4, the second from %v to %v around epoch 2", area, vals[0], vals[2])
+	// The shaded band at each epoch: from the lowest seed to the highest,
+	// as drawn (the range stacked on the lowest, along y). Before, it was
+	// a staircase of boxes half an epoch either side (issue 26).
+	var edges [][4]float64 // x and y of its lower edge, x and y of its upper
+	p.eval(fmt.Sprintf(`(function () {
+  var inst = echarts.getInstanceByDom(document.getElementById(%s)), m = inst.getModel();
+  var find = function (n) { return m.getSeries().filter(function (s) { return s.name === n; })[0]; };
+  var lo = find(%s).getData().getLayout("points"), hi = find(%s).getData().getLayout("points"), out = [];
+  for (var i = 0; i + 1 < lo.length; i += 2) {
+    var a = inst.convertFromPixel({seriesIndex: 0}, [lo[i], lo[i + 1]]), b = inst.convertFromPixel({seriesIndex: 0}, [hi[i], hi[i + 1]]);
+    out.push([a[0], a[1], b[0], b[1]]);
+  }
+  return out;
+})()`, jsString(idCompareAccEpoch), jsString(label+compareSeparator+bandLow), jsString(label+compareSeparator+bandRange)), &edges)
+	near := func(a, b float64) bool { return math.Abs(a-b) < 0.05 }
+	if len(edges) != 4 || !near(edges[1][0], 2) || !near(edges[1][2], 2) || !near(edges[1][1], vals[0]) || !near(edges[1][3], vals[2]) {
+		t.Errorf("band edges %v: want 4 epochs, at epoch 2 from %v to %v", edges, vals[0], vals[2])
 	}
 	tip := p.tooltipAt(idCompareAccEpoch, meanIndex, 1)
 	want := fmt.Sprintf("%s · mean: %.2f %% (%.2f %% – %.2f %%)", label, mean, vals[0], vals[2])
@@ -197,7 +213,14 @@ func TestBrowserCompareToolsAt30Runs(t *testing.T) {
 	if rows, shown := filter("seed2"); len(rows) != 1 || !shown["transfer-mnist-all-on-emnist-seed2"] {
 		t.Errorf("filter seed2 shows %v, draws %v", rows, shown)
 	}
-	if rows, _ := filter(""); len(rows) != 30 {
+	emptyNote := func() (shown bool) {
+		p.eval(`!document.getElementById("filter-empty").hidden`, &shown)
+		return shown
+	}
+	if rows, _ := filter("zzz-no-such-run"); len(rows) != 0 || !emptyNote() {
+		t.Errorf("a filter that matches nothing shows %v and no note: want none and \"No runs match\"", rows)
+	}
+	if rows, _ := filter(""); len(rows) != 30 || emptyNote() {
 		t.Errorf("an empty filter shows %d rows, want 30", len(rows))
 	}
 
@@ -246,6 +269,58 @@ func TestBrowserCompareToolsAt30Runs(t *testing.T) {
 	wantTip := regexp.MustCompile(`^` + regexp.QuoteMeta(runs[0].Name+compareSeparator+seriesHyper) + ` \| layers trained last: ` + strconv.FormatFloat(runs[0].Final.Test.Accuracy, 'f', 2, 64) + ` %$`)
 	if !wantTip.MatchString(hyperTip) {
 		t.Errorf("hyperparameter tooltip %q, want the run, \"layers trained last\" and its test accuracy", hyperTip)
+	}
+}
+
+// A seeds band follows its runs: it is drawn while one of them is ticked
+// and passes the filter, and hidden (chart and tooltip) when all are
+// unticked or filtered out; its mean is drawn in a darker shade than any
+// run's curve. Before, the band stayed drawn with none of its runs, and
+// its mean took the first seed's colour, so the two looked alike (issue
+// 26).
+func TestBrowserSeedBandFollowsItsRuns(t *testing.T) {
+	chromium := needBrowser(t)
+	dir, runs := toolsFolder(t)
+	p := openCDP(t, chromium, "file://"+filepath.Join(dir, ComparePageName), 1280, 900)
+	mean := seedBandPrefix + "transfer-mnist-all-on-emnist (3 seeds)" + compareSeparator + bandMean
+	bandShown := func() bool {
+		for _, s := range p.series(idCompareAccEpoch) {
+			if s.Name == mean {
+				return s.Shown
+			}
+		}
+		t.Fatalf("no series %s", mean)
+		return false
+	}
+	tick := func(run string, on bool) {
+		p.eval(fmt.Sprintf(`(function () { var b = document.querySelector('input.tick[data-run=%s]'); b.checked = %t; b.dispatchEvent(new Event("change")); })()`, jsString(run), on), nil)
+	}
+	if !bandShown() {
+		t.Errorf("the band is hidden when the page opens with its seeds ticked")
+	}
+	var meanColour string
+	colours := map[string]bool{}
+	for _, s := range p.series(idCompareAccEpoch) {
+		if s.Name == mean {
+			meanColour = s.Colour
+		} else {
+			colours[strings.ToLower(s.Colour)] = true
+		}
+	}
+	if meanColour == "" || colours[strings.ToLower(meanColour)] {
+		t.Errorf("the mean is drawn in %q, a run's colour too", meanColour)
+	}
+	p.eval(`document.getElementById("tick-none").click()`, nil)
+	if bandShown() {
+		t.Errorf("the band is drawn with none of its runs ticked")
+	}
+	tick(runs[28].Name, true)
+	if !bandShown() {
+		t.Errorf("the band is hidden with one of its runs ticked")
+	}
+	p.eval(`(function () { var f = document.getElementById("filter"); f.value = "fashion"; f.dispatchEvent(new Event("input")); })()`, nil)
+	if bandShown() {
+		t.Errorf("the band is drawn with its only ticked run filtered out")
 	}
 }
 

@@ -20,6 +20,13 @@ func TestBrowserLossChartSmoothsAndTakesALogScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := openCDP(t, chromium, "file://"+filepath.Join(dir, run.Name, RunPageName), 1280, 900)
+	// The controls say which chart they act on: they sit between the
+	// accuracy chart and the loss chart (issue 26: it was not clear).
+	var caption string
+	p.eval(`document.querySelector('.curve-tools[data-chart="chart_loss"]').innerText`, &caption)
+	if !strings.HasPrefix(caption, "Loss chart below:") {
+		t.Errorf("the curve tools read %q, want them to name the loss chart below", caption)
+	}
 	set := func(smooth float64, log bool) {
 		p.eval(fmt.Sprintf(`(function () { var f = document.querySelector('.curve-tools[data-chart="chart_loss"]');
   var s = f.querySelector("input.smooth"); s.value = %g; s.dispatchEvent(new Event("input", {bubbles: true}));

@@ -55,7 +55,7 @@ const embedTooltip = `function (p) {
 }`
 
 // EmbeddingChart plots the points, one series (colour) per class in the
-// classes' order, so the legend reads as the dataset's class list.
+// classes' order, so the class picker reads as the dataset's class list.
 func EmbeddingChart(e Embedding) *charts.Scatter {
 	c := charts.NewScatter()
 	axis := func(name string, share float64) string {
@@ -65,7 +65,9 @@ func EmbeddingChart(e Embedding) *charts.Scatter {
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idEmbed, Width: "100%", Height: "640px"}),
 		charts.WithTitleOpts(chartTitle("Layer "+e.Layer+" on "+e.Dataset, "first two principal components")),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(embedTooltip)}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Top: "28"}),
+		// The page's class picker (series-picker.js) is the legend:
+		// echarts' scrolling one paged the classes ("1/2") at 400 px.
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: 0}, opts.DataZoom{Type: "inside", YAxisIndex: 0}),
 		charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(true), Feature: &opts.ToolBoxFeature{
 			SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png"}}}),

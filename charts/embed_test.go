@@ -66,3 +66,47 @@ func TestEmbeddingPageMarksMistakes(t *testing.T) {
 		t.Error("a page name with a folder was accepted")
 	}
 }
+
+// At 400 px every one of EMNIST's 26 classes has its tick box in view
+// under the chart, in its class's colour, and unticking one hides its
+// points. Before, the legend paged ("1/2") and half the classes were out
+// of reach (issue 26).
+func TestBrowserEmbedClassesAllReachableAt400Px(t *testing.T) {
+	chromium := needBrowser(t)
+	e := sampleEmbedding()
+	e.Classes, e.Points = nil, nil
+	for c := range 26 {
+		e.Classes = append(e.Classes, string(rune('a'+c)))
+		e.Points = append(e.Points, EmbedPoint{Index: c, Label: c, Pred: c, X: float64(c), Y: float64(c % 5)})
+	}
+	path, err := WriteEmbedding(t.TempDir(), "embed-net-letters.html", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := openCDP(t, chromium, "file://"+path, 400, 900)
+	var boxes []struct {
+		Name, Colour string
+		Right        float64
+	}
+	p.eval(`Array.prototype.map.call(document.querySelectorAll("#embed-picker label"), function (l) {
+  var r = l.getBoundingClientRect();
+  return {Name: l.textContent, Colour: l.querySelector(".swatch").style.background, Right: r.right};
+})`, &boxes)
+	if len(boxes) != 26 {
+		t.Fatalf("%d class boxes under the chart, want 26", len(boxes))
+	}
+	for i, b := range boxes {
+		if b.Name != e.Classes[i] || b.Colour == "" || b.Right > 400 {
+			t.Errorf("class box %d: %+v; want %s, coloured, within 400 px", i, b, e.Classes[i])
+		}
+	}
+	if n := len(p.drawnTexts(idEmbed, "legend")); n != 0 {
+		t.Errorf("the chart still draws %d legend texts", n)
+	}
+	p.eval(`(function () { var b = document.querySelector('#embed-picker input[data-series="q"]'); b.click(); return true; })()`, nil)
+	for _, s := range p.series(idEmbed) {
+		if s.Name == "q" && s.Shown {
+			t.Error("class q is drawn after its box is unticked")
+		}
+	}
+}

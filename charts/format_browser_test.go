@@ -25,6 +25,7 @@ func TestBrowserTooltipsAndAxesFormatValues(t *testing.T) {
 		run.History[i].ValAcc = []float64{79.1, 96.25, 99.83}[i]
 		run.History[i].ImagesPerSec = 7605.7261
 	}
+	run.History[0].Seconds = 0.032 // a tiny epoch: "0.0 s" before (issue 26)
 	ef, _ := sampleEval("fashion", "test", digits())
 	test := ef.Eval
 	test.PerClass = []float64{97.1, 98.4, 99.5, 98.9, 97.6, 99.2, 98.0, 97.3, 99.9, 98.7}
@@ -66,6 +67,9 @@ func TestBrowserTooltipsAndAxesFormatValues(t *testing.T) {
 	tip = p.tooltipAt(idPerClass, 0, 8)
 	if tip != "class 8 | accuracy: 99.90 %" {
 		t.Errorf("per-class tooltip reads %q", tip)
+	}
+	if tip := p.tooltipAt(idSpeed, 1, 0); !strings.Contains(tip, "seconds per epoch: 32 ms") {
+		t.Errorf("speed tooltip at epoch 1 (0.032 s) reads %q, want 32 ms", tip)
 	}
 	_ = metrics.FileName
 }

@@ -187,6 +187,25 @@ func TestIndexMarksRunsOnAnotherTarget(t *testing.T) {
 			t.Errorf("%s says nothing of the runs' target", name)
 		}
 	}
+	// The run page and the compare page's dataset cell say it too.
+	// Before, they said only "mnist" (issue 26).
+	for name, want := range map[string]string{
+		"transfer-mnist-last-on-mnist":  "(not EMNIST letters; source pretrained on mnist: not a transfer)",
+		"transfer-fashion-all-on-mnist": "(not EMNIST letters)",
+	} {
+		if page := text(readFile(t, filepath.Join(dir, name, RunPageName))); !strings.Contains(page, "Fine-tuning configuration: ") || !strings.Contains(lineWith(t, page, "Fine-tuning configuration: ", name), want) {
+			t.Errorf("%s's run page does not say %s", name, want)
+		}
+	}
+	compare := readFile(t, filepath.Join(dir, ComparePageName))
+	for _, want := range []string{
+		`<td data-v="mnist">mnist <span class="badge" title="not EMNIST letters; source pretrained on mnist: not a transfer">not a transfer</span></td>`,
+		`<td data-v="mnist">mnist <span class="badge" title="not EMNIST letters">not EMNIST</span></td>`,
+	} {
+		if !strings.Contains(compare, want) {
+			t.Errorf("compare page lacks %s", want)
+		}
+	}
 	// On EMNIST letters itself nothing of the kind is said.
 	dir = t.TempDir()
 	writeRun(t, dir, finetuneRun("transfer-mnist-last", "emnist-letters", "mnist", "last", 2, false))

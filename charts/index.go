@@ -59,17 +59,33 @@ func (v indexView) OtherTargetNote() string {
 }
 
 // datasetLabel is a run's dataset as the index shows it: a fine-tuning
-// run on another target than EMNIST letters says so, and whether its
-// source was pretrained on that same dataset.
+// run on another target than EMNIST letters says so (targetNote).
 func datasetLabel(r *metrics.Run) string {
 	d := orNone(r.Config.Dataset)
-	if r.Kind != "finetune" || r.Config.Dataset == "emnist-letters" {
-		return d
+	if note := targetNote(r); note != "" {
+		return d + " (" + note + ")"
 	}
-	if r.Config.Source == r.Config.Dataset {
-		return d + " (not EMNIST letters; source pretrained on " + d + ": not a transfer)"
+	return d
+}
+
+// targetNote says of a fine-tuning run on another target than EMNIST
+// letters that it is not on EMNIST letters, and, when its source was
+// pretrained on that same dataset, that it is no transfer; "" for other
+// runs. Every page that names such a run's target says it (issue 26).
+func targetNote(r *metrics.Run) string {
+	if r.Kind != "finetune" || r.Config.Dataset == TransferTarget {
+		return ""
 	}
-	return d + " (not EMNIST letters)"
+	if notTransfer(r) {
+		return "not EMNIST letters; source pretrained on " + orNone(r.Config.Dataset) + ": not a transfer"
+	}
+	return "not EMNIST letters"
+}
+
+// notTransfer is true for a fine-tuning whose source network was
+// pretrained on its own target.
+func notTransfer(r *metrics.Run) bool {
+	return r.Kind == "finetune" && r.Config.Source == r.Config.Dataset
 }
 
 // reusedBadge is "reused" for a run that took a saved network instead of
@@ -114,13 +130,13 @@ var indexTemplate = newPageTemplate("index.html.tmpl")
 // newIndexView gathers the overview shared by index.html and results.md.
 func newIndexView(entries []runEntry, skipped []error) indexView {
 	var v indexView
-	var names []string
+	var runs []*metrics.Run
 	for _, en := range entries {
 		if en.run != nil {
-			names = append(names, en.run.Name)
+			runs = append(runs, en.run)
 		}
 	}
-	styles := runStyles(names)
+	styles := runStyles(runs)
 	for _, en := range entries {
 		if r := en.run; r != nil {
 			v.Rows = append(v.Rows, indexRow{

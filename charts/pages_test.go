@@ -266,10 +266,12 @@ func TestTransferPageEmpty(t *testing.T) {
 func TestIndexAndMarkdown(t *testing.T) {
 	fakeEcharts(t)
 	dir := t.TempDir()
-	writeRun(t, dir, sampleRun("overfit-ffn", "overfit", "mnist", 4, 4, false))
-	writeRun(t, dir, finetuneRun("ft|pipe", "emnist-letters", "mnist", "all", 2, true))
+	overfit := sampleRun("overfit-ffn", "overfit", "mnist", 4, 4, false)
+	ft := finetuneRun("ft|pipe", "emnist-letters", "mnist", "all", 2, true)
 	running := sampleRun("pretrain-fashion", "pretrain", "fashion", 1, 5, true)
-	writeRun(t, dir, running)
+	for _, r := range []*metrics.Run{overfit, ft, running} {
+		writeRun(t, dir, r)
+	}
 	ef, _ := sampleEval("mnist", "test", digits())
 	writeEval(t, dir, "overfit-ffn", ef)
 	if err := Build(dir); err != nil {
@@ -290,7 +292,7 @@ func TestIndexAndMarkdown(t *testing.T) {
 	}
 	// Each run's swatch is in its colour on the compare page's charts.
 	compare := readFile(t, filepath.Join(dir, ComparePageName))
-	for name, st := range runStyles([]string{"overfit-ffn", "ft|pipe", "pretrain-fashion"}) {
+	for name, st := range runStyles([]*metrics.Run{overfit, ft, running}) {
 		swatch := `<span class="swatch" style="background: ` + st.Colour + `" data-symbol="` + st.Symbol + `"></span>`
 		for page, h := range map[string]string{"index": html, "compare": compare} {
 			if !strings.Contains(h, swatch+`<a href="`+strings.ReplaceAll(url.PathEscape(name), "%7C", "%7c")) {

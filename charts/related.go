@@ -22,6 +22,9 @@ type relatedRuns struct {
 	// SourceFile is the checkpoint a fine-tuning started from when no run
 	// of the folder trained it (a committed network, a --from PATH).
 	SourceFile string
+	// SourceHash is the start of the SHA-256 the run recorded for
+	// SourceFile, so a reader can tell two files of one name apart.
+	SourceHash string
 	// Previous is the latest run of the same recipe (kind, dataset, and
 	// for a fine-tuning its source and layers) that started before this
 	// one; nil when this is the first.
@@ -43,6 +46,7 @@ func relate(run *metrics.Run, all []*metrics.Run) relatedRuns {
 		rel.Source = &link{Href: runHref(src), Text: src.Name}
 	} else if run.Kind == "finetune" {
 		rel.SourceFile = run.Config.SourceCheckpoint
+		rel.SourceHash = run.Config.SourceSHA256[:min(12, len(run.Config.SourceSHA256))]
 	}
 	if prev := previousRun(run, all); prev != nil {
 		rel.Previous = &link{Href: runHref(prev), Text: prev.Name}
@@ -62,29 +66,22 @@ func runHref(r *metrics.Run) template.URL {
 }
 
 // sourceRun is the run that wrote the checkpoint a fine-tuning run
-// loaded (its SourceCheckpoint), else, for --from mnist or fashion, a
-// pretraining on that dataset; of several, the latest to finish before run
-// started (a later one replaced the file after run read it).
+// loaded (its SourceCheckpoint); of several, the latest to finish before
+// run started (a later one replaced the file after run read it). Only the
+// same file proves it: a pretraining on the same dataset that wrote
+// another file (pretrained-quick/ beside a committed pretrained/) trained
+// another network; and where the pretraining's own sidecar records the
+// file's SHA-256, it must be the one run loaded (otherHash).
 func sourceRun(run *metrics.Run, all []*metrics.Run) *metrics.Run {
 	c := run.Config
 	if run.Kind != "finetune" || c.Source == "" || c.Source == "none" {
 		return nil
 	}
-	var byFile, byData []*metrics.Run
-	for _, r := range all {
-		switch {
-		case r == run:
-		case samePath(r.Checkpoint, c.SourceCheckpoint):
-			byFile = append(byFile, r)
-		case r.Kind == "pretrain" && r.Config.Dataset == c.Source:
-			byData = append(byData, r)
-		}
-	}
-	if len(byFile) == 0 {
-		byFile = byData
-	}
 	var best *metrics.Run
-	for _, r := range byFile {
+	for _, r := range all {
+		if r == run || !samePath(r.Checkpoint, c.SourceCheckpoint) || otherHash(r, c.SourceSHA256) {
+			continue
+		}
 		before := !run.Started.IsZero() && !r.Finished.After(run.Started)
 		bestBefore := best != nil && !best.Finished.After(run.Started)
 		if best == nil || (before && !bestBefore) || (before == bestBefore && r.Finished.After(best.Finished)) {
@@ -92,6 +89,15 @@ func sourceRun(run *metrics.Run, all []*metrics.Run) *metrics.Run {
 		}
 	}
 	return best
+}
+
+// otherHash reports whether r's checkpoint, as its own sidecar records
+// it, is not the file of SHA-256 sum: the file at that path was replaced
+// (a committed network checked out again) before the run that read it.
+// Without both sums it cannot tell, and says no.
+func otherHash(r *metrics.Run, sum string) bool {
+	sc, ok := ownSidecar(r)
+	return ok && sum != "" && sc.SHA256 != "" && sc.SHA256 != sum
 }
 
 // samePath reports whether two recorded paths name one file: runs record

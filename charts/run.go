@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"transferlab/metrics"
 )
@@ -36,7 +37,7 @@ func WriteRunPage(resultsDir string, run *metrics.Run) error {
 		return err
 	}
 	dir := filepath.Join(resultsDir, run.Name)
-	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), sidecarCommand(dir), relatedIn(resultsDir, run), a)
+	p, err := newRunPage(run, evalLinks(dir), featureLinks(resultsDir, run), sidecarCommand(dir, run), relatedIn(resultsDir, run), a)
 	if err != nil {
 		return err
 	}
@@ -99,18 +100,46 @@ func featureLinks(resultsDir string, run *metrics.Run) []link {
 	return links
 }
 
-// sidecarCommand is the command line that trained a run, as the sidecar
-// of its checkpoint (dir/model.json) records it; "" where there is none
-// yet (the checkpoint is written at the end) or it cannot be read.
-// metrics.json does not hold it.
-func sidecarCommand(dir string) string {
-	var sc struct {
-		Command string `json:"command"`
+// sidecarCommand is the command line that trained run, as the sidecar
+// of its checkpoint records it: dir/model.json, else, for a pretraining,
+// which saves its network outside its folder (pretrained-quick/
+// mnist-cnn.pt), its own sidecar beside run.Checkpoint (ownSidecar). ""
+// where there is none yet (the checkpoint is written at the end) or it
+// cannot be read. metrics.json does not hold it.
+func sidecarCommand(dir string, run *metrics.Run) string {
+	var sc checkpointSidecar
+	if err := metrics.ReadJSONFile(filepath.Join(dir, "model.json"), "checkpoint sidecar", &sc); err == nil {
+		return sc.Command
 	}
-	if err := metrics.ReadJSONFile(filepath.Join(dir, "model.json"), "checkpoint sidecar", &sc); err != nil {
-		return ""
-	}
+	sc, _ = ownSidecar(run)
 	return sc.Command
+}
+
+// checkpointSidecar is what the report reads of a checkpoint's sidecar
+// (model.Sidecar; charts does not import model, which needs libtorch).
+type checkpointSidecar struct {
+	Command string    `json:"command"`
+	Saved   time.Time `json:"saved"`
+	SHA256  string    `json:"sha256"` // of the .pt file
+}
+
+// ownSidecar is the sidecar beside run.Checkpoint, if it was saved while
+// run ran: a later training that wrote the same file replaced it, and
+// then it says nothing of run.
+func ownSidecar(run *metrics.Run) (checkpointSidecar, bool) {
+	var sc checkpointSidecar
+	if run == nil || run.Checkpoint == "" || run.Started.IsZero() {
+		return sc, false
+	}
+	// model.SidecarPath's name for it.
+	side := strings.TrimSuffix(run.Checkpoint, filepath.Ext(run.Checkpoint)) + ".json"
+	if err := metrics.ReadJSONFile(side, "checkpoint sidecar", &sc); err != nil {
+		return checkpointSidecar{}, false
+	}
+	if sc.Saved.Before(run.Started) || (!run.Finished.IsZero() && sc.Saved.After(run.Finished.Add(time.Minute))) {
+		return checkpointSidecar{}, false // another training's
+	}
+	return sc, true
 }
 
 // htmlPage is a report page ready to render.
@@ -144,6 +173,9 @@ type runView struct {
 	MeanImagesPerSecond   string
 	MeanSecondsPerEpoch   string
 	TransferConfiguration string
+	// TargetNote says a fine-tuning is not on EMNIST letters, or no
+	// transfer at all (targetNote).
+	TargetNote string
 	// Reused names the saved network a command took instead of training
 	// it; the page's history and times are that training's.
 	Reused string
@@ -219,6 +251,7 @@ func newRunPage(run *metrics.Run, evals, features []link, command string, rel re
 	}
 	if run.Kind == "finetune" {
 		v.TransferConfiguration = transferLabel(run)
+		v.TargetNote = targetNote(run)
 	}
 	for _, f := range []struct {
 		split string

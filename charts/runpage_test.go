@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"transferlab/metrics"
 )
@@ -192,5 +193,39 @@ func TestRunPageShowsTheCommand(t *testing.T) {
 	line := html[i : i+strings.Index(html[i:], "</p>")]
 	if got := stdhtml.UnescapeString(text(line)); got != "Command: "+cmd || strings.Contains(line, "<b>") {
 		t.Errorf("command line reads %q (HTML %q), want %q, escaped", got, line, "Command: "+cmd)
+	}
+}
+
+// A pretraining's page shows its command from the sidecar beside the
+// network it saved outside its folder (pretrained-quick/mnist-cnn.json),
+// but not a sidecar saved before it started (another training's). Before,
+// pretraining pages had no command line (issue 26).
+func TestPretrainPageShowsTheCommandFromItsCheckpointsSidecar(t *testing.T) {
+	fakeEcharts(t)
+	dir := t.TempDir()
+	run := sampleRun("pretrain-mnist", "pretrain", "mnist", 2, 2, true)
+	day := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
+	run.Started, run.Finished = day, day.Add(time.Hour)
+	run.Checkpoint = filepath.Join(dir, "pretrained-quick", "mnist-cnn.pt")
+	writeRun(t, dir, run)
+	cmd := "transferlab reproduce --quick --target mnist"
+	side := filepath.Join(dir, "pretrained-quick", "mnist-cnn.json")
+	for _, c := range []struct {
+		saved time.Time
+		want  bool
+	}{{day.Add(59 * time.Minute), true}, {day.Add(-time.Hour), false}} {
+		if err := os.MkdirAll(filepath.Dir(side), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := metrics.WriteJSON(side, map[string]any{"format": 1, "command": cmd, "saved": c.saved}); err != nil {
+			t.Fatal(err)
+		}
+		if err := Build(dir); err != nil {
+			t.Fatal(err)
+		}
+		html := readFile(t, filepath.Join(dir, run.Name, RunPageName))
+		if got := strings.Contains(html, `<p id="command">Command: <code>`+cmd+`</code></p>`); got != c.want {
+			t.Errorf("sidecar saved %s: command shown %v, want %v", c.saved, got, c.want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -17,9 +18,17 @@ import (
 // series by "<run> · ", never pick them.
 const seedBandPrefix = "seeds of "
 
-// bandMean names a seeds band's series: the mean of the seeds, whose mark
-// areas shade the range from the lowest seed to the highest.
-const bandMean = "mean"
+// The names of a seeds band's series, after its label: the mean of the
+// seeds, and the band, drawn as the lowest seed's value (bandLow, an
+// invisible line) with the range up to the highest stacked on it and
+// shaded (bandRange). The tooltip, the CSV and the curve tools leave the
+// band's two out (their names hold " · band "): the mean's points carry
+// the range.
+const (
+	bandMean  = "mean"
+	bandLow   = "band low"
+	bandRange = "band range"
+)
 
 // seedGroup is two or more runs of one configuration that differ only by
 // their seeds.
@@ -79,11 +88,15 @@ func seedGroupLabel(runs []*metrics.Run) string {
 // addSeedBands draws each group's held-out curve (validation, or test for
 // recipes without one; train where there is neither) as the mean over its
 // seeds, with a shaded band from the lowest seed to the highest, at each
-// epoch every seed reached, in the colour of its first run. The band is
-// one mark area per epoch, half an epoch either side: echarts stacks two
-// series on a value x axis along x, so a stacked min and max cannot draw
-// it. The mean's points carry "min|max" as their names, for the tooltip.
-func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles map[string]runStyle, shown bool, selected map[string]bool) {
+// epoch every seed reached. The band is in the colour of the group's
+// first run, and the mean a darker shade of it, drawn thicker, so that it
+// is not taken for that run's own curve. A band is shown while one of its
+// runs is ticked (compare.js keeps it so). The band follows the epochs:
+// its two series hold [y, x] points, so that echarts, which stacks a
+// series on its first value dimension, stacks them along y (on [x, y]
+// it stacked x). The mean's points carry "min|max" as their names, for
+// the tooltip.
+func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles map[string]runStyle, ticked, selected map[string]bool) {
 	for _, g := range groups {
 		pick := func(e metrics.Epoch) (float64, bool) { return e.ValAcc, e.HasVal }
 		if m == CompareLoss {
@@ -95,29 +108,59 @@ func addSeedBands(c *charts.Line, groups []seedGroup, m CompareMetric, styles ma
 				pick = func(e metrics.Epoch) (float64, bool) { return e.TrainLoss, true }
 			}
 		}
-		mean, band := bandPoints(g.runs, pick)
+		mean, low, span := bandPoints(g.runs, pick)
 		colour := styles[g.runs[0].Name].Colour
+		shown := slices.ContainsFunc(g.runs, func(r *metrics.Run) bool { return ticked[r.Name] })
+		stack := g.label // one stack per group
+		yFirst := charts.WithEncodeOpts(opts.Encode{X: 1, Y: 0})
+		hidden := opts.LineStyle{Color: colour, Opacity: opts.Float(0)}
+		c.AddSeries(g.label+compareSeparator+bandLow, low, yFirst,
+			charts.WithLineChartOpts(opts.LineChart{Stack: stack, ShowSymbol: opts.Bool(false)}),
+			charts.WithLineStyleOpts(hidden))
+		c.AddSeries(g.label+compareSeparator+bandRange, span, yFirst,
+			charts.WithLineChartOpts(opts.LineChart{Stack: stack, ShowSymbol: opts.Bool(false)}),
+			charts.WithLineStyleOpts(hidden),
+			charts.WithAreaStyleOpts(opts.AreaStyle{Color: colour, Opacity: opts.Float(0.2)}))
 		name := g.label + compareSeparator + bandMean
 		c.AddSeries(name, mean,
 			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
-			charts.WithLineStyleOpts(opts.LineStyle{Color: colour, Width: 3}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: colour}),
-			charts.WithMarkAreaNameCoordItemOpts(band...),
-			charts.WithMarkAreaStyleOpts(opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: colour, Opacity: opts.Float(0.2)}}))
-		selected[name] = shown
+			charts.WithLineStyleOpts(opts.LineStyle{Color: darker(colour), Width: 4}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: darker(colour)}))
+		for _, n := range []string{name, g.label + compareSeparator + bandLow, g.label + compareSeparator + bandRange} {
+			selected[n] = shown
+		}
 	}
 }
 
+// seedBandRuns are, per seed group, its runs' names, by the group's
+// label: compare.js hides a band when none of them is drawn.
+func seedBandRuns(groups []seedGroup) map[string][]string {
+	out := make(map[string][]string, len(groups))
+	for _, g := range groups {
+		for _, r := range g.runs {
+			out[g.label] = append(out[g.label], r.Name)
+		}
+	}
+	return out
+}
+
+// darker is a "#rrggbb" colour at half its brightness.
+func darker(hex string) string {
+	var r, g, b uint8
+	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b); err != nil {
+		return hex
+	}
+	return fmt.Sprintf("#%02x%02x%02x", r/2, g/2, b/2)
+}
+
 // bandPoints are a group's mean at each epoch that every run has a value
-// for, and the band's area there: from the lowest value to the highest,
-// half an epoch either side (not beyond the first and last epoch drawn).
-func bandPoints(runs []*metrics.Run, pick func(metrics.Epoch) (float64, bool)) (mean []opts.LineData, band []opts.MarkAreaNameCoordItem) {
+// for, and its band there as [y, x] points: the lowest value (low), and
+// the highest less the lowest (span), which stacks on low.
+func bandPoints(runs []*metrics.Run, pick func(metrics.Epoch) (float64, bool)) (mean, low, span []opts.LineData) {
 	epochs := len(runs[0].History)
 	for _, r := range runs[1:] {
 		epochs = min(epochs, len(r.History))
 	}
-	type at struct{ x, lo, hi float64 }
-	var pts []at
 	for e := 0; e < epochs; e++ {
 		sum, lo, hi, ok := 0.0, math.Inf(1), math.Inf(-1), true
 		for _, r := range runs {
@@ -133,14 +176,8 @@ func bandPoints(runs []*metrics.Run, pick func(metrics.Epoch) (float64, bool)) (
 		}
 		x := float64(runs[0].History[e].Epoch)
 		mean = append(mean, opts.LineData{Value: []any{x, num(sum / float64(len(runs)))}, Name: fmt.Sprintf("%g|%g", lo, hi)})
-		pts = append(pts, at{x, lo, hi})
+		low = append(low, opts.LineData{Value: []any{num(lo), x}})
+		span = append(span, opts.LineData{Value: []any{num(hi - lo), x}})
 	}
-	for _, p := range pts {
-		x0, x1 := max(p.x-0.5, pts[0].x), min(p.x+0.5, pts[len(pts)-1].x)
-		if len(pts) == 1 {
-			x0, x1 = p.x-0.1, p.x+0.1 // one epoch: a sliver, not nothing
-		}
-		band = append(band, opts.MarkAreaNameCoordItem{Coordinate0: []any{x0, num(p.lo)}, Coordinate1: []any{x1, num(p.hi)}})
-	}
-	return mean, band
+	return mean, low, span
 }

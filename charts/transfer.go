@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"transferlab/internal/names"
 	"transferlab/metrics"
@@ -27,10 +28,8 @@ func transferLabel(r *metrics.Run) string {
 	if !isHomeworkTarget(r) {
 		label += " [target: " + orNone(r.Config.Dataset) + "]"
 	}
-	if d := r.NotRecipe(); d.Smaller {
-		label += " [smoke test]"
-	} else if len(d.Reasons) > 0 {
-		label += " [not the recipe]"
+	if m := markOf(r); m != "" {
+		label += " [" + m + "]"
 	}
 	return label
 }
@@ -53,6 +52,79 @@ func transferLabels(runs []*metrics.Run) []string {
 		}
 	}
 	return labels
+}
+
+// transferBarLabels are the bar chart's short labels, one line each: the
+// configuration, with its target only when the runs' targets differ, a
+// "*" for a smoke test or other departure when only some runs depart,
+// and the seed (or a number) where labels would repeat. note says once
+// what every label leaves out: the common target and marks. The chart's
+// tooltip gives each bar's full label. Before, every label carried its
+// marks and run name and wrapped into four lines (issue 26).
+func transferBarLabels(runs []*metrics.Run) (short []string, note string) {
+	targets, marks := map[string]bool{}, map[string]bool{}
+	for _, r := range runs {
+		targets[r.Config.Dataset] = true
+		marks[markOf(r)] = true
+	}
+	var notes []string
+	if len(targets) == 1 && len(runs) > 0 && !isHomeworkTarget(runs[0]) {
+		notes = append(notes, "target: "+orNone(runs[0].Config.Dataset))
+	}
+	if m := markOf(firstOr(runs)); len(marks) == 1 && m != "" {
+		notes = append(notes, "all "+m)
+	} else if len(marks) > 1 {
+		notes = append(notes, "* smoke test or not the recipe")
+	}
+	short = make([]string, len(runs))
+	count := map[string][]int{}
+	for i, r := range runs {
+		short[i] = orNone(r.Config.Source) + "/" + orNone(r.Config.Layers)
+		if len(targets) > 1 && !isHomeworkTarget(r) {
+			short[i] += " → " + orNone(r.Config.Dataset)
+		}
+		if len(marks) > 1 && markOf(r) != "" {
+			short[i] += " *"
+		}
+		count[short[i]] = append(count[short[i]], i)
+	}
+	for _, same := range count {
+		seeds := map[int64]bool{}
+		for _, i := range same {
+			seeds[runs[i].Config.Seed] = true
+		}
+		for k, i := range same {
+			switch {
+			case len(same) == 1:
+			case len(seeds) == len(same):
+				short[i] += " seed " + strconv.FormatInt(runs[i].Config.Seed, 10)
+			default:
+				short[i] += " #" + strconv.Itoa(k+1)
+			}
+		}
+	}
+	return short, strings.Join(notes, " · ")
+}
+
+// markOf is the mark transferLabel gives a run ("smoke test", "not the
+// recipe"), or "".
+func markOf(r *metrics.Run) string {
+	if r == nil {
+		return ""
+	}
+	if d := r.NotRecipe(); d.Smaller {
+		return "smoke test"
+	} else if len(d.Reasons) > 0 {
+		return "not the recipe"
+	}
+	return ""
+}
+
+func firstOr(runs []*metrics.Run) *metrics.Run {
+	if len(runs) == 0 {
+		return nil
+	}
+	return runs[0]
 }
 
 // finetuneRuns returns the runs of kind "finetune", EMNIST-letters targets
@@ -176,7 +248,7 @@ func newTransferPage(resultsDir string, runs []*metrics.Run, a assets) (*htmlPag
 	}
 	var err error
 	p.Charts, err = renderCharts(
-		namedChart{idTransferCurves, transferCurvesChart(ft, runStyles(runNames(runs)))},
+		namedChart{idTransferCurves, transferCurvesChart(ft, runStyles(runs))},
 		namedChart{idTransferBars, TransferBarsChart(ft)})
 	if err != nil {
 		return nil, err

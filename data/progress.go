@@ -21,7 +21,9 @@ import (
 // count the bytes a resumed download already had as if this run had
 // fetched them. Off a terminal (a log) it prints the same text as a plain
 // line at most every console.LineEvery instead: no carriage returns, no
-// spinner. A nil *progressBar draws nothing.
+// spinner. It is first drawn when the first bytes come (or at once for a
+// resumed download), so a download that gets nothing prints nothing. A
+// nil *progressBar draws nothing.
 type progressBar struct {
 	bar     *progressbar.ProgressBar // nil: plain lines
 	label   string
@@ -45,7 +47,9 @@ func newProgress(w io.Writer, label string, total, done int64, bar bool) *progre
 	}
 	p := &progressBar{w: w, label: label, total: total, done: done, resumed: done, start: time.Now()}
 	if !bar {
-		p.draw("")
+		if done > 0 {
+			p.draw("")
+		}
 		return p
 	}
 	p.bar = progressbar.NewOptions64(total,
@@ -60,9 +64,12 @@ func newProgress(w io.Writer, label string, total, done int64, bar bool) *progre
 		// No spinner goroutine: it would keep drawing after a failure.
 		progressbar.OptionSetSpinnerChangeInterval(0),
 	)
-	// A resumed download starts at the bytes already there.
-	_ = p.bar.Set64(done)
-	p.draw("")
+	// A resumed download starts at the bytes already there; a fresh one
+	// is drawn when its first bytes come (see Set).
+	if done > 0 {
+		_ = p.bar.Set64(done)
+		p.draw("")
+	}
 	return p
 }
 
@@ -77,7 +84,15 @@ func (p *progressBar) Set(done int64) {
 	if p.bar == nil {
 		every = console.LineEvery
 	}
-	if time.Since(p.drawn) >= every {
+	last := p.drawn
+	if last.IsZero() {
+		if done > p.resumed { // the first bytes: drawn at once
+			p.draw("")
+			return
+		}
+		last = p.start // none yet: a line after every says it waits
+	}
+	if time.Since(last) >= every {
 		p.draw("")
 	}
 }
@@ -92,9 +107,12 @@ func (p *progressBar) SetTotal(total int64) {
 	}
 }
 
-// Finish draws the final state and ends the line, with a note.
+// Finish draws the final state and ends the line, with a note, unless
+// nothing was drawn and no byte came.
 func (p *progressBar) Finish(note string) {
-	if p == nil {
+	// A download that received nothing (offline) draws nothing: its
+	// error says why, and "0.0 MB failed" said nothing more.
+	if p == nil || (p.drawn.IsZero() && p.done == p.resumed) {
 		return
 	}
 	p.draw(note)

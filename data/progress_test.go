@@ -62,7 +62,7 @@ func TestProgressBarShowsBytesAndRateOfThisRun(t *testing.T) {
 }
 
 // Off a terminal (a log file, CI) the download prints plain lines, the
-// first at once and the last at the end, with no carriage return and no
+// first when the first bytes come and the last at the end, with no carriage return and no
 // spinner between them.
 func TestProgressOffATerminalIsPlainLines(t *testing.T) {
 	var out bytes.Buffer
@@ -77,7 +77,23 @@ func TestProgressOffATerminalIsPlainLines(t *testing.T) {
 	if strings.ContainsAny(got, "\r") || len(lines) != 2 {
 		t.Fatalf("off a terminal: %q; want two plain lines", got)
 	}
-	if !strings.Contains(lines[0], "fake/emnist.zip 0.0 MB") || !strings.Contains(lines[1], "100% fake/emnist.zip 100.0/100.0 MB") || !strings.HasSuffix(lines[1], "done") {
+	if !strings.Contains(lines[0], "fake/emnist.zip 1.0 MB") || !strings.Contains(lines[1], "100% fake/emnist.zip 100.0/100.0 MB") || !strings.HasSuffix(lines[1], "done") {
 		t.Errorf("lines %q", lines)
+	}
+}
+
+// A download that receives nothing (offline) prints nothing, on a
+// terminal or off one: the error that follows says why. Before, it
+// printed "emnist-letters/gzip.zip 0.0 MB" and "0.0 MB  failed" (issue
+// 26).
+func TestProgressOfADownloadThatGetsNothingIsSilent(t *testing.T) {
+	for _, bar := range []bool{true, false} {
+		var out bytes.Buffer
+		p := newProgress(&out, "emnist-letters/gzip.zip", -1, 0, bar)
+		p.Set(0)
+		p.Finish("failed")
+		if out.Len() != 0 {
+			t.Errorf("bar %v: a download that got nothing printed %q", bar, out.String())
+		}
 	}
 }

@@ -33,7 +33,8 @@ type stagedNet interface {
 
 // cachedFeatures runs the frozen layers below layer from over x in
 // evaluation batches under no-grad and returns their output as one
-// tensor, where x is (the run's device). obs (nil: none) sees each batch.
+// tensor, where x is (the run's device). obs (nil: none) sees the images
+// done after each batch, unscored.
 func cachedFeatures(ctx context.Context, cnn stagedNet, from int, x *ts.Tensor, bf16 bool, obs EpochObserver) (*ts.Tensor, error) {
 	n := int(x.MustSize()[0])
 	if n == 0 {
@@ -57,7 +58,7 @@ func cachedFeatures(ctx context.Context, cnn stagedNet, from int, x *ts.Tensor, 
 		parts = append(parts, f)
 		if obs != nil {
 			done := lo + int(xb.MustSize()[0])
-			obs.Batch(len(parts), (n+EvalBatch-1)/EvalBatch, 0, 0, float64(done)/time.Since(start).Seconds())
+			obs.Batch(done, n, unscored, unscored, float64(done)/time.Since(start).Seconds())
 		}
 		return nil
 	})
@@ -93,7 +94,7 @@ func useCachedFeatures(ctx context.Context, cnn stagedNet, layers []string, from
 	layer := layers[from]
 	swap := func(x **ts.Tensor, split string) error {
 		n := int((*x).MustSize()[0])
-		obs := log.Task(fmt.Sprintf("frozen layers below %s, %s images", layer, split), (n+EvalBatch-1)/EvalBatch)
+		obs := log.Task(fmt.Sprintf("frozen layers below %s, %s images", layer, split), n)
 		f, err := cachedFeatures(ctx, cnn, from, *x, bf16, obs)
 		if err != nil {
 			return err

@@ -18,6 +18,8 @@ import (
 
 // EpochObserver sees a batch's progress inside an epoch (progress bars).
 type EpochObserver interface {
+	// Batch reports done of total steps. loss and acc are NaN (unscored)
+	// for a pass that computes neither (a feature-cache pass).
 	Batch(done, total int, loss, acc float64, imagesPerSec float64)
 	Done()
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -56,8 +57,17 @@ type barObserver struct {
 	label string
 }
 
+// unscored is the loss and accuracy a pass that computes neither reports
+// (EpochObserver.Batch): its progress then shows images and pace only,
+// not a loss of 0.
+var unscored = math.NaN()
+
 func (b *barObserver) Batch(done, total int, loss, acc, ips float64) {
-	b.bar.Describe(fmt.Sprintf("%s loss %.4f acc %.2f%% %.0f img/s", b.label, loss, acc, ips))
+	if math.IsNaN(loss) {
+		b.bar.Describe(fmt.Sprintf("%s %.0f img/s", b.label, ips))
+	} else {
+		b.bar.Describe(fmt.Sprintf("%s loss %.4f acc %.2f%% %.0f img/s", b.label, loss, acc, ips))
+	}
 	_ = b.bar.Set(done)
 }
 
@@ -74,6 +84,10 @@ func (o *lineObserver) Batch(done, total int, loss, acc, ips float64) {
 		return
 	}
 	o.last = time.Now()
+	if math.IsNaN(loss) {
+		o.l.Printf("%s %d/%d %.0f img/s  %s", o.label, done, total, ips, console.ETA(o.start, done, total))
+		return
+	}
 	o.l.Printf("%s batch %d/%d loss %.4f acc %.2f%% %.0f img/s  %s", o.label, done, total, loss, acc, ips, console.ETA(o.start, done, total))
 }
 

@@ -60,3 +60,27 @@ func TestProgressLinesOffATerminalSayTheTimeLeft(t *testing.T) {
 		t.Errorf("line %q lacks its batch or the time left", lines[0])
 	}
 }
+
+// A feature-cache pass computes no loss or accuracy: its bar and its
+// lines show the images done of all, the pace and the time left, and no
+// "loss 0.0000 acc 0.00%". Before, the bar read that, and counted
+// batches (issue 26).
+func TestAFeaturePassShowsImagesNotAScore(t *testing.T) {
+	for _, bars := range []bool{true, false} {
+		var out bytes.Buffer
+		l := &ConsoleLogger{W: &out, Bars: bars, Every: time.Nanosecond}
+		obs := l.Task("frozen layers below fc3, test images", 10000)
+		for _, done := range []int{256, 2560, 5120} {
+			time.Sleep(210 * time.Millisecond) // past the bar's redraw throttle
+			obs.Batch(done, 10000, unscored, unscored, 613)
+		}
+		got := out.String()
+		if strings.Contains(got, "loss") || strings.Contains(got, "acc") || strings.Contains(got, "NaN") ||
+			!strings.Contains(got, "2560/10000") || !strings.Contains(got, "613 img/s") {
+			t.Errorf("bars %v: progress %q; want images done of all and img/s, no loss or accuracy", bars, got)
+		}
+		if !bars && !strings.Contains(got, "ETA ") {
+			t.Errorf("progress lines %q lack the time left", got)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,13 +194,24 @@ func (j *job) check() error {
 // pretraining writes: a --resume of a run that is still going fails here,
 // naming it. Temp files a killed run left are removed under the lock.
 func (j *job) claimFolders(def Recipe) error {
+	_, statErr := os.Stat(j.o.ResultsDir)
+	madeResults := errors.Is(statErr, fs.ErrNotExist)
 	dir, lock, fresh, err := claimRunFolder(j.o.ResultsDir, RunName(def, j.o), j.o.Resume)
 	if err != nil {
+		if madeResults {
+			os.Remove(j.o.ResultsDir) // only if empty
+		}
 		return err
 	}
 	j.closers = append(j.closers, func() {
 		if fresh && j.run == nil {
 			removeUnusedFolder(dir) // the run failed before it began
+			if madeResults {
+				// The results folder this run made for it, if
+				// nothing else was written there: a failed first
+				// run (offline, say) leaves no empty folder.
+				os.Remove(j.o.ResultsDir)
+			}
 		}
 		lock.Release()
 	})

@@ -30,6 +30,31 @@ func TestARunThatFailsBeforeItBeginsLeavesNoFolder(t *testing.T) {
 	}
 }
 
+// A first run that fails before it begins, into a results folder that did
+// not exist, removes the results folder it made too; one that existed
+// stays. Before, an offline finetune left an empty --results-dir behind
+// (issue 26).
+func TestARunThatFailsBeforeItBeginsRemovesTheResultsFolderItMade(t *testing.T) {
+	pin(t)
+	o := quick(t)
+	o.PerClass, o.Epochs, o.Target = 2, 1, "mnist"
+	made := filepath.Join(t.TempDir(), "new-results")
+	o.ResultsDir = made
+	if _, err := Run(context.Background(), finetuneRecipe(t, "mnist", "all"), o); err == nil {
+		t.Fatal("a finetune without its source network ran")
+	}
+	if _, err := os.Stat(made); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the results folder the failed run made is still there (%v)", err)
+	}
+	o.ResultsDir = t.TempDir() // the user's own, empty
+	if _, err := Run(context.Background(), finetuneRecipe(t, "mnist", "all"), o); err == nil {
+		t.Fatal("a finetune without its source network ran")
+	}
+	if _, err := os.Stat(o.ResultsDir); err != nil {
+		t.Errorf("a results folder that was there before the run was removed: %v", err)
+	}
+}
+
 // A run whose folder is removed while it trains stops at the end of the
 // epoch, saying so, and does not make the folder again (unlocked, for
 // another run to take, with half a run in it).

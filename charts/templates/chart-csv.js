@@ -29,6 +29,9 @@ window.transferlabChartCSV = function (id) {
   } else {
     rows.push(["series", x.name || "x", y.name || "y"]);
     series.forEach(function (s) {
+      // A seeds band's series hold [y, x] points, to stack along y; the
+      // mean's rows are the band's data.
+      if (/ · band /.test(s.name)) { return; }
       (s.data || []).forEach(function (d) { var v = val(d); rows.push([s.name, v[0], v[1]]); });
     });
   }

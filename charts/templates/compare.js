@@ -1,13 +1,12 @@
 "use strict";
 (function () {
-  // sep joins a run's name and its curve in series names (compareSeparator);
-  // a seeds band's series' names start with bandPrefix (seedBandPrefix).
-  var sep = {{.Separator}}, bandPrefix = {{.SeedBandPrefix}};
+  // sep joins a run's name (or a seeds band's label) and its curve in
+  // series names (compareSeparator).
+  var sep = {{.Separator}};
   var ids = ["chart_compare_accuracy_epoch", "chart_compare_loss_epoch", "chart_compare_accuracy_time", "chart_compare_loss_time", "chart_compare_hyper"];
-  // show sets the legend selection of every series of run on every chart
-  // (of every series whose name starts with run, when whole is set).
-  function show(run, on, whole) {
-    var prefix = whole ? run : run + sep;
+  // show sets the legend selection of every series of run on every chart.
+  function show(run, on) {
+    var prefix = run + sep;
     ids.forEach(function (id) {
       var el = document.getElementById(id);
       var c = el && typeof echarts !== "undefined" ? echarts.getInstanceByDom(el) : null;
@@ -22,8 +21,18 @@
   var boxes = Array.prototype.slice.call(document.querySelectorAll("input.tick"));
   var table = document.getElementById("compare");
   var rowOf = function (b) { return b.closest("tr"); };
-  // A run is drawn when it is ticked and its row passes the filter.
-  function update(b) { show(b.getAttribute("data-run"), b.checked && !rowOf(b).hidden); }
+  // A run is drawn when it is ticked and its row passes the filter; a
+  // seeds band while the bands box is ticked and one of its runs is drawn.
+  var bands = document.getElementById("seed-bands"), bandRuns = {{.SeedBands}} || {};
+  function drawn(b) { return b.checked && !rowOf(b).hidden; }
+  function updateBands() {
+    Object.keys(bandRuns).forEach(function (label) {
+      show(label, bands !== null && bands.checked && boxes.some(function (b) {
+        return drawn(b) && bandRuns[label].indexOf(b.getAttribute("data-run")) >= 0;
+      }));
+    });
+  }
+  function update(b) { show(b.getAttribute("data-run"), drawn(b)); updateBands(); }
   boxes.forEach(function (b) {
     b.addEventListener("change", function () { update(b); });
   });
@@ -63,6 +72,8 @@
       var row = rowOf(b), pass = terms.every(function (t) { return test(row, t); });
       if (row.hidden === pass) { row.hidden = !pass; update(b); }
     });
+    // An empty table says why, not just nothing.
+    document.getElementById("filter-empty").hidden = boxes.some(function (b) { return !rowOf(b).hidden; });
   }
   filter.addEventListener("input", applyFilter);
   // The hyperparameter view: another choice redraws every run's point
@@ -87,10 +98,8 @@
     }
     c.setOption({xAxis: [axis], series: series});
   });
-  // The seeds bands.
-  var bands = document.getElementById("seed-bands");
   if (bands) {
-    bands.addEventListener("change", function () { show(bandPrefix, bands.checked, true); });
+    bands.addEventListener("change", updateBands);
   }
   // The best runs: the page lists them first, and the ticked ones were
   // the first when it opened (the table may have been sorted since).

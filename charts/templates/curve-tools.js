@@ -34,7 +34,8 @@ window.transferlabCurveTools = (function () {
     var c = inst(id);
     if (!c) { return; }
     raw[id] = {};
-    c.getOption().series.forEach(function (s) { raw[id][s.name] = (s.data || []).slice(); });
+    // A seeds band ([y, x] points, stacked) is left as measured.
+    c.getOption().series.forEach(function (s) { if (!/ · band /.test(s.name)) { raw[id][s.name] = (s.data || []).slice(); } });
   }
   function apply(id) {
     var c = inst(id), f = form(id);

@@ -10,7 +10,8 @@ window.transferlabFmt = (function () {
   var kinds = {
     pct: function (v) { return v.toFixed(2) + " %"; },
     loss: function (v) { return v.toFixed(4); },
-    secs: function (v) { return v.toFixed(1) + " s"; },
+    // Under 0.05 s, milliseconds: a small run's epochs read "0.0 s" else.
+    secs: function (v) { return v > 0 && v < 0.05 ? (v * 1000).toPrecision(2) + " ms" : v.toFixed(1) + " s"; },
     rate: function (v) { return Math.round(v).toLocaleString("en-US") + " images/s"; },
     lr: function (v) { return v.toPrecision(3); }
   };
@@ -30,9 +31,6 @@ window.transferlabFmt = (function () {
     esc: esc,
     fmt: fmt,
     pct: function (v) { return fmt("pct", v); },
-    // marksOnLines puts a configuration's marks ("[target: mnist]",
-    // "[smoke test]") on lines of their own, for a category axis label.
-    marksOnLines: function (v) { return String(v).replace(/ \[/g, "\n["); },
     // label is a bar's value label: the value with its unit.
     label: function (p, kind) { return fmt(kind, p.value); },
     // axis is an axis-triggered tooltip: a header naming the x value
@@ -43,6 +41,8 @@ window.transferlabFmt = (function () {
     // best first; gaps go last.
     axis: function (ps, xName, kindOf, order) {
       if (!Array.isArray(ps)) { ps = [ps]; }
+      // A seeds band's two series draw it; its mean's row gives the range.
+      ps = ps.filter(function (p) { return !/ · band /.test(p.seriesName); });
       if (!ps.length) { return ""; }
       var parts = String(kindOf).split(","), def = parts[0], by = {};
       parts.slice(1).forEach(function (s) { var i = s.lastIndexOf("="); by[s.slice(0, i)] = s.slice(i + 1); });

@@ -1,7 +1,7 @@
 "use strict";
-// A run picker in place of a chart's legend: one tick box per series, in
-// the series' colour (and marker glyph beyond the palette), wrapping at any
-// width. echarts' own legend pages ("1/4") once it holds a dozen long
+// A picker in place of a chart's legend: one tick box per series (a run,
+// or a class), in the series' colour (and marker glyph beyond the
+// palette), wrapping at any width. echarts' own legend pages ("1/4") once it holds a dozen long
 // names, and at 400 px it covers the chart. Every .picker element names
 // its chart in data-chart.
 (function () {
@@ -11,7 +11,10 @@
     var chart = el && typeof echarts !== "undefined" ? echarts.getInstanceByDom(el) : null;
     if (!chart) { return; }
     var selected = (chart.getOption().legend || [{}])[0].selected || {};
-    chart.getOption().series.forEach(function (s) {
+    // A series without a colour of its own takes the chart's palette's
+    // in turn (the embedding page's classes).
+    var palette = chart.getOption().color || [];
+    chart.getOption().series.forEach(function (s, i) {
       var label = document.createElement("label");
       var tick = document.createElement("input");
       tick.type = "checkbox";
@@ -22,7 +25,7 @@
         chart.dispatchAction({type: tick.checked ? "legendSelect" : "legendUnSelect", name: s.name});
       });
       var swatch = document.createElement("span");
-      var colour = (s.lineStyle && s.lineStyle.color) || (s.itemStyle && s.itemStyle.color) || "";
+      var colour = (s.lineStyle && s.lineStyle.color) || (s.itemStyle && s.itemStyle.color) || palette[i % palette.length] || "";
       var glyph = glyphs[s.symbol];
       swatch.className = glyph ? "swatch swatch-glyph" : "swatch";
       if (glyph) { swatch.textContent = glyph; swatch.style.color = colour; } else { swatch.style.background = colour; }

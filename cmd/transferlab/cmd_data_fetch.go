@@ -22,8 +22,9 @@ letters files are kept): it needs internet. A broken download resumes
 where it stopped on the next run.`,
 		Example: `  transferlab data fetch mnist fashion
   transferlab data fetch all`,
-		Args:        cobra.MinimumNArgs(1),
-		Annotations: map[string]string{interruptAnnotation: "stopping the download: the part downloaded so far is kept, and the next run resumes it"},
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: registryChoices,
+		Annotations:       map[string]string{interruptAnnotation: "stopping the download: the part downloaded so far is kept, and the next run resumes it"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDataFetch(cmd.Context(), *opts, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},

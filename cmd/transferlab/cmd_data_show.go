@@ -38,8 +38,9 @@ func newDataShowCommand(opts *dataOptions) *cobra.Command {
 		Long: `show writes a PNG grid of a split's images, each labelled with its class
 name, taking each class's first images in turn so that every class shows.
 Use it to check a dataset, and EMNIST's orientation.`,
-		Example: `  transferlab data show emnist-letters --split test --n 52 -o letters.png`,
-		Args:    cobra.ExactArgs(1),
+		Example:           `  transferlab data show emnist-letters --split test --n 52 -o letters.png`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: oneRegistryChoice,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDataShow(cmd.Context(), *opts, show, args[0], cmd.ErrOrStderr())
 		},

@@ -17,7 +17,8 @@ func newDataVerifyCommand(opts *dataOptions) *cobra.Command {
 them against the registry's sizes and SHA-256 sums (the IDX structure where
 no sum is published), then reads each split and checks that images and
 labels match. With no names it checks every dataset that is present.`,
-		Args: cobra.ArbitraryArgs,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: registryChoices,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDataVerify(cmd.Context(), *opts, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},

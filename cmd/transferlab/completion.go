@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -95,6 +96,22 @@ func datasetChoices(_ *cobra.Command, _ []string, typed string) ([]string, cobra
 		}
 	}
 	return append(data.Names(), "idx:", "folder:"), cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+}
+
+// registryChoices completes the dataset names 'data fetch' and 'data
+// verify' take (the registry's, and all), leaving out those already
+// given.
+func registryChoices(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	names := slices.DeleteFunc(append(data.Names(), "all"), func(n string) bool { return slices.Contains(args, n) })
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// oneRegistryChoice completes the one dataset name 'data show' takes.
+func oneRegistryChoice(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return data.Names(), cobra.ShellCompDirectiveNoFileComp
 }
 
 // sourceChoices are finetune's sources: none and the pretrained

@@ -64,6 +64,41 @@ func TestFlagValuesComplete(t *testing.T) {
 	}
 }
 
+// The data commands complete the registry's dataset names (fetch and
+// verify also "all", and not a name already given; show one name only),
+// and a --target that is not a dataset names the close one. Before, they
+// offered nothing and "--target emnist" listed every choice (issue 26).
+func TestDatasetNamesComplete(t *testing.T) {
+	for _, c := range []struct {
+		args     []string
+		want     []string
+		wantNone []string
+	}{
+		{[]string{"data", "fetch", ""}, []string{"mnist", "fashion", "emnist-letters", "all"}, nil},
+		{[]string{"data", "fetch", "mnist", ""}, []string{"fashion", "emnist-letters"}, []string{"mnist"}},
+		{[]string{"data", "verify", ""}, []string{"mnist", "fashion", "emnist-letters", "all"}, nil},
+		{[]string{"data", "show", ""}, []string{"mnist", "fashion", "emnist-letters"}, []string{"all"}},
+		{[]string{"data", "show", "mnist", ""}, nil, []string{"mnist", "fashion"}},
+	} {
+		got, directive := complete(t, c.args...)
+		for _, w := range c.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s: offered %v, want %s among them (%s)", strings.Join(c.args, " "), got, w, directive)
+			}
+		}
+		for _, w := range c.wantNone {
+			if slices.Contains(got, w) {
+				t.Errorf("%s: offered %v, want no %s", strings.Join(c.args, " "), got, w)
+			}
+		}
+	}
+	res := execute(t, "finetune", "--target", "emnist")
+	var u usageError
+	if !errors.As(res.err, &u) || !strings.Contains(res.err.Error(), "did you mean emnist-letters?") {
+		t.Errorf("--target emnist: %v; want a usage error saying did you mean emnist-letters?", res.err)
+	}
+}
+
 // A mistyped flag is a usage error that names the flag meant.
 func TestUnknownFlagSuggestsTheCloseOne(t *testing.T) {
 	for _, c := range []struct {

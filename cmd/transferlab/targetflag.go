@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"transferlab/data"
 )
@@ -20,7 +21,7 @@ func checkTarget(name string) error {
 	}
 	d, err := data.Lookup(name)
 	if err != nil {
-		return usageError{fmt.Errorf("--target: %w", err)}
+		return usageError{suggestDataset(name, fmt.Errorf("--target: %w", err))}
 	}
 	if d.Dir == "" {
 		return nil
@@ -36,6 +37,31 @@ func checkTarget(name string) error {
 		return fmt.Errorf("--target %s: %s is not a folder", name, d.Dir)
 	}
 	return nil
+}
+
+// suggestDataset adds "did you mean emnist-letters?" to err for a dataset
+// name that begins a registry name ("emnist"), else one that is a typo of
+// one (two edits at most), as suggestFlag does for flags.
+func suggestDataset(name string, err error) error {
+	if name == "" {
+		return err
+	}
+	var begun, typo []string
+	for _, n := range data.Names() {
+		if strings.HasPrefix(n, name) {
+			begun = append(begun, n)
+		} else if editDistance(name, n) <= 2 {
+			typo = append(typo, n)
+		}
+	}
+	close := begun
+	if len(close) == 0 {
+		close = typo
+	}
+	if len(close) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (did you mean %s?)", err, orList(close))
 }
 
 // targetUnavailable turns a failed download of EMNIST letters, the default

@@ -18,6 +18,6 @@ type LRFinding struct {
 	// NoDescent is true when the smoothed loss never fell: its minimum lies
 	// in the sweep's first tenth (a network that already fits the data, or
 	// a sweep that starts too high), and no rate is suggested.
-	NoDescent bool `json:"no_descent,omitempty"`
-	Rule       string    `json:"rule"`       // how Suggestion follows from the points
+	NoDescent bool   `json:"no_descent,omitempty"`
+	Rule      string `json:"rule"` // how Suggestion follows from the points
 }

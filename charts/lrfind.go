@@ -33,7 +33,7 @@ func LRFindChart(f *metrics.LRFinding) *charts.Line {
 	c := charts.NewLine()
 	c.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: idLRFind, Width: "100%", Height: chartHeight}),
-		charts.WithTitleOpts(chartTitle("Loss against learning rate", fmt.Sprintf("suggestion %.3g", f.Suggestion))),
+		charts.WithTitleOpts(chartTitle("Loss against learning rate", suggestionText(f))),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28", Left: "center"}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "learning rate", Type: "log", NameLocation: "middle", NameGap: 26}),
@@ -53,11 +53,22 @@ func LRFindChart(f *metrics.LRFinding) *charts.Line {
 	c.AddSeries(seriesLRSmoothed, smooth, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}))
 	// The suggestion as a vertical segment of its own (a series, so the
 	// legend names it and the tooltip gives its rate).
+	if f.NoDescent {
+		return c
+	}
 	top := lossAxisMax(f)
 	c.AddSeries(seriesLRSuggestion, []opts.LineData{{Value: []any{f.Suggestion, 0}}, {Value: []any{f.Suggestion, top}}},
 		charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}),
 		charts.WithLineStyleOpts(opts.LineStyle{Type: "dashed", Width: 2}))
 	return c
+}
+
+// suggestionText is the suggestion, or why there is none.
+func suggestionText(f *metrics.LRFinding) string {
+	if f.NoDescent {
+		return "no suggestion: the loss never fell"
+	}
+	return fmt.Sprintf("suggestion %.3g", f.Suggestion)
 }
 
 // lossAxisMax is the loss axis' top: twice the first smoothed loss,

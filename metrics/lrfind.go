@@ -14,6 +14,10 @@ type LRFinding struct {
 	Points     []LRPoint `json:"points"`
 	Diverged   bool      `json:"diverged"`   // stopped before the sweep's last rate
 	MinLR      float64   `json:"min_lr"`     // the rate at the smoothed loss's minimum
-	Suggestion float64   `json:"suggestion"` // the rate to train at
-	Rule       string    `json:"rule"`       // how Suggestion follows from the points
+	Suggestion float64   `json:"suggestion"` // the rate to train at; 0 with NoDescent
+	// NoDescent is true when the smoothed loss never fell: its minimum lies
+	// in the sweep's first tenth (a network that already fits the data, or
+	// a sweep that starts too high), and no rate is suggested.
+	NoDescent bool   `json:"no_descent,omitempty"`
+	Rule      string `json:"rule"` // how Suggestion follows from the points
 }

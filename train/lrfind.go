@@ -24,7 +24,10 @@ import (
 // The suggestion is the rate at the smoothed loss's minimum divided by 10
 // (fastai's lr_min): at the minimum the rate is already about to diverge,
 // and a tenth of it is on the steep, still stable part of the curve. It
-// is less noisy than the steepest slope on a few hundred steps.
+// is less noisy than the steepest slope on a few hundred steps. When the
+// minimum lies in the sweep's first tenth the loss never fell (a network
+// that already fits the data) and nothing is suggested: --lr auto then
+// keeps the recipe's rate.
 
 // LRFindConfig is the range test's sweep.
 type LRFindConfig struct {
@@ -75,6 +78,10 @@ func (j *job) findLR() error {
 	f, err := j.rangeTest(DefaultLRFind)
 	if err != nil {
 		return fmt.Errorf("--lr auto: %w", err)
+	}
+	if f.NoDescent {
+		j.o.Log.Printf("%s: --lr auto: the range test's smoothed loss never fell (its minimum is at %.3g, in the sweep's first tenth): no rate suggested, training at the recipe's %g", j.r.Name, f.MinLR, j.r.LR)
+		return nil
 	}
 	j.r.LR = f.Suggestion
 	j.o.Log.Printf("%s: --lr auto: the range test suggests %.3g (%s, %d steps)", j.r.Name, f.Suggestion, f.Rule, len(f.Points))
@@ -133,7 +140,7 @@ func sweep(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *ts.Te
 			perm.MustDrop()
 		}
 	}()
-	avg, best := 0.0, math.Inf(1)
+	avg, best, bestAt := 0.0, math.Inf(1), 0
 	perEpoch := n / batch // whole batches only: every step sees as many images
 	for i := 0; i < cfg.Steps; i++ {
 		if err := ctx.Err(); err != nil {
@@ -165,7 +172,7 @@ func sweep(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *ts.Te
 		smoothed := avg / (1 - math.Pow(cfg.Beta, float64(i+1)))
 		f.Points = append(f.Points, metrics.LRPoint{LR: lr, Loss: loss, Smoothed: smoothed})
 		if smoothed < best {
-			best, f.MinLR = smoothed, lr
+			best, f.MinLR, bestAt = smoothed, lr, len(f.Points)-1
 		}
 		if i > 0 && smoothed > cfg.Diverge*best {
 			f.Diverged = true
@@ -175,6 +182,10 @@ func sweep(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *ts.Te
 	if len(f.Points) == 0 {
 		return nil, fmt.Errorf("the range test's first step at rate %g gave no finite loss", cfg.Start)
 	}
-	f.Suggestion = f.MinLR / 10
+	// A minimum in the first tenth is no descent: a tenth of it would be
+	// below the sweep's start (1e-8 for a network already fitted).
+	if f.NoDescent = bestAt < max(1, cfg.Steps/10); !f.NoDescent {
+		f.Suggestion = f.MinLR / 10
+	}
 	return f, nil
 }

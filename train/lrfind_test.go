@@ -122,3 +122,35 @@ func TestLRAutoIsARunAtTheSuggestion(t *testing.T) {
 		t.Error("--lr auto with --resume was accepted")
 	}
 }
+
+// A sweep whose loss never falls (here it starts at rates where SGD
+// already diverges) suggests nothing, instead of a tenth of its first
+// rate, and --lr auto then keeps the recipe's rate.
+func TestRangeTestWithoutDescentSuggestsNothing(t *testing.T) {
+	pin(t)
+	torchenv.ManualSeed(3)
+	x := ts.MustRand([]int64{256, 1, 28, 28}, gotch.Float, gotch.CPU)
+	defer x.MustDrop()
+	y := ts.MustRandint(4, []int64{256}, gotch.Int64, gotch.CPU)
+	defer y.MustDrop()
+	vs := nn.NewVarStore(gotch.CPU)
+	defer vs.Destroy()
+	net, err := model.Build(vs.Root(), model.Arch{Model: "ffn", Hidden: []int{}, Classes: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := model.NewOptimizer(model.Params(vs), model.OptimConfig{Kind: model.OptimSGD, LR: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opt.Drop()
+	cfg := DefaultLRFind
+	cfg.Start, cfg.End, cfg.Steps = 10, 1e4, 50
+	f, err := sweep(context.Background(), net, opt, x, y, 32, 1, false, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.NoDescent || f.Suggestion != 0 {
+		t.Errorf("no descent %v, suggestion %g (minimum at %g after %d steps): want no suggestion", f.NoDescent, f.Suggestion, f.MinLR, len(f.Points))
+	}
+}

@@ -87,6 +87,11 @@ func runLRFind(ctx context.Context, o lrFindOptions, stdout, stderr io.Writer) e
 	if f.Diverged {
 		stop = "stopped at divergence"
 	}
+	if f.NoDescent {
+		fmt.Fprintf(stdout, "no suggestion: the smoothed loss never fell (its minimum, at %.3g, is in the sweep's first tenth; %d steps, %s); keep the recipe's rate or start the sweep lower\npage: %s\n",
+			f.MinLR, len(f.Points), stop, page)
+		return nil
+	}
 	fmt.Fprintf(stdout, "suggested learning rate %.3g (%s; smoothed-loss minimum at %.3g; %d steps, %s)\npage: %s\n",
 		f.Suggestion, f.Rule, f.MinLR, len(f.Points), stop, page)
 	return nil

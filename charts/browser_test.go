@@ -216,7 +216,7 @@ func probeFor(t *testing.T, chromium, page string, edit func(string) string, bud
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	args := append(append([]string{}, chromiumFlags...), "--user-data-dir="+t.TempDir(),
+	args := append(append([]string{}, chromiumFlags...), "--user-data-dir="+chromiumProfile(t),
 		fmt.Sprintf("--virtual-time-budget=%d", budget.Milliseconds()), "--dump-dom", "file://"+copyPath)
 	cmd := exec.CommandContext(ctx, chromium, args...)
 	var stderr strings.Builder

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -55,10 +56,11 @@ func openCDP(t *testing.T, chromium, url string, width, height int) *cdpPage {
 	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--no-first-run", "--disable-sync", "--disable-extensions", "--mute-audio",
 		"--disable-dev-shm-usage", "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
-		"--hide-scrollbars", "--remote-debugging-pipe", "--user-data-dir=" + t.TempDir(),
+		"--hide-scrollbars", "--remote-debugging-pipe", "--user-data-dir=" + chromiumProfile(t),
 		fmt.Sprintf("--window-size=%d,%d", width, height), "about:blank"}
 	cmd := exec.CommandContext(ctx, chromium, args...)
 	cmd.ExtraFiles = []*os.File{toChrome, fromChrome} // fds 3 (read) and 4 (write)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers are killed with it
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func openCDP(t *testing.T, chromium, url string, width, height int) *cdpPage {
 	p := &cdpPage{t: t, cmd: cmd, in: chromeIn, waiting: map[int]chan cdpReply{}}
 	t.Cleanup(func() {
 		chromeIn.Close()
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
 		chromeOut.Close()
 	})
@@ -314,4 +316,26 @@ func (p *cdpPage) drawnTexts(id, component string) []drawnText {
 // overlaps says whether two drawn boxes share more than a pixel.
 func overlaps(a, b drawnText) bool {
 	return a.X+1 < b.X+b.W && b.X+1 < a.X+a.W && a.Y+1 < b.Y+b.H && b.Y+1 < a.Y+a.H
+}
+
+// chromiumProfile is an empty profile folder for one Chromium, removed
+// when the test ends. Not t.TempDir: Chromium's helper processes can
+// still be writing to it for a moment after the browser is killed, and
+// t.TempDir's cleanup then fails the test over a folder it could not empty.
+func chromiumProfile(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "transferlab-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for try := 0; try < 20; try++ {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("left Chromium's profile %s: it was still being written", dir)
+	})
+	return dir
 }

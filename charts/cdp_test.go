@@ -59,7 +59,7 @@ func openCDP(t *testing.T, chromium, url string, width, height int) *cdpPage {
 		"--hide-scrollbars", "--remote-debugging-pipe", "--user-data-dir=" + chromiumProfile(t),
 		fmt.Sprintf("--window-size=%d,%d", width, height), "about:blank"}
 	cmd := exec.CommandContext(ctx, chromium, args...)
-	cmd.ExtraFiles = []*os.File{toChrome, fromChrome} // fds 3 (read) and 4 (write)
+	cmd.ExtraFiles = []*os.File{toChrome, fromChrome}     // fds 3 (read) and 4 (write)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers are killed with it
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

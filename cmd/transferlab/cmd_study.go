@@ -33,6 +33,8 @@ type studyRecipeOptions struct {
 func (o *studyRecipeOptions) AddFlags(f *pflag.FlagSet) {
 	def, _ := transfer.Finetune("mnist", "last")
 	o.trainOptions.AddFlags(f, def)
+	o.addPretrainedDirFlag(f)
+	o.addTargetFlags(f)
 	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addSeedsFlag(f, &o.seeds)
 	addPerClassFlag(f, &o.perClass, def.PerClass)

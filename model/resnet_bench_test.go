@@ -7,6 +7,8 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
+
+	"transferlab/internal/torchenv"
 )
 
 // benchBatch is the batch of the backbone benchmarks: what a feature
@@ -22,6 +24,11 @@ func BenchmarkResNet18Features(b *testing.B) { benchResNet18Features(b, false) }
 func BenchmarkResNet18FeaturesCL(b *testing.B) { benchResNet18Features(b, true) }
 
 func benchResNet18Features(b *testing.B, channelsLast bool) {
+	// One thread per CPU, as transferlab's commands and the reference
+	// script run: libtorch alone would stay at one thread here.
+	if err := torchenv.SetThreads(0); err != nil {
+		b.Fatal(err)
+	}
 	vs := nn.NewVarStore(gotch.CPU)
 	net, err := NewResNet(vs.Root(), "resnet18", 1000)
 	if err != nil {

@@ -33,7 +33,7 @@ func newLRFindCommand() *cobra.Command {
 	var opts lrFindOptions
 	cmd := &cobra.Command{
 		Use:   "lr-find",
-		Short: "learning-rate range test: suggest a rate for a finetune with the same flags",
+		Short: "Learning-rate range test: suggest a rate for a finetune with the same flags",
 		Long: `lr-find runs the range test of Smith (2015), as fastai's lr_find, on a
 throwaway copy of the network the same finetune flags would train: the rate
 grows exponentially from --start-lr to --end-lr over --steps steps, the loss

@@ -212,6 +212,19 @@ func TestDownloadNotFound(t *testing.T) {
 	assertFiles(t, filepath.Join(opts.DataDir, "fake"))
 }
 
+// A fetch that gets nothing leaves no empty dataset folder behind (an
+// offline run used to leave data/emnist-letters/ empty).
+func TestDownloadThatGetsNothingLeavesNoFolder(t *testing.T) {
+	d, _, srv, opts := downloadSetup(t)
+	srv.status = map[string]int{"/mnist/train-images-idx3-ubyte.gz": http.StatusNotFound}
+	if _, err := loadRegistered(context.Background(), d, "train", opts); err == nil {
+		t.Fatal("the download of a missing file succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(opts.DataDir, "fake")); !os.IsNotExist(err) {
+		t.Fatalf("the dataset folder is left after a fetch that got nothing (stat: %v)", err)
+	}
+}
+
 // When the first source fails, the next one is tried.
 func TestDownloadFallsBackToTheNextSource(t *testing.T) {
 	d, _, srv, opts := downloadSetup(t)

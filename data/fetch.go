@@ -129,7 +129,7 @@ func checkedWhat(f File) string {
 // fetchMissing gets the files of splits that are not in the data dir:
 // from a local install, else from the official source. w (may be nil)
 // hears what happened.
-func fetchMissing(ctx context.Context, d Dataset, splits []SplitFiles, o Options, w io.Writer) error {
+func fetchMissing(ctx context.Context, d Dataset, splits []SplitFiles, o Options, w io.Writer) (err error) {
 	// Warnings reach the user even when the caller wants no report (Load
 	// passes none): through the progress output then.
 	warn := w
@@ -143,6 +143,15 @@ func fetchMissing(ctx context.Context, d Dataset, splits []SplitFiles, o Options
 		w = io.Discard
 	}
 	dir := o.dir(d)
+	if _, statErr := os.Stat(dir); os.IsNotExist(statErr) {
+		// A fetch that fails before any byte arrives leaves no empty
+		// dataset folder behind (a partial download stays, to resume).
+		defer func() {
+			if err != nil {
+				_ = os.Remove(dir) // fails, as it should, unless empty
+			}
+		}()
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}

@@ -8,21 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// pythonTorchvision is Debian's python3 with python3-torchvision, the
-// reference for the colour preprocessing. CI installs it.
-func pythonTorchvision(t *testing.T) string {
-	t.Helper()
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torchvision").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("python3-torchvision is missing in CI: %v", err)
-		}
-		t.Skipf("no python3-torchvision here (%v): ./setup-libtorch.sh installs it", err)
-	}
-	return py
-}
+	"transferlab/internal/pyref"
+)
 
 // Measured against torchvision 0.14.1 + Pillow 9.4 (Debian 12): PNGs give
 // the same uint8 pixels (max 0 after Normalize: the resize is Pillow's to
@@ -39,7 +27,7 @@ const (
 // transform gives, on JPEGs and PNGs of odd sizes, grey, with alpha,
 // smaller than 224.
 func TestColourMatchesTorchvision(t *testing.T) {
-	py := pythonTorchvision(t)
+	py := pyref.Python(t, "torchvision")
 	dir := t.TempDir()
 	if out, err := exec.Command(py, "testdata/colour_ref.py", dir).CombinedOutput(); err != nil {
 		t.Fatalf("colour_ref.py: %v\n%s", err, out)

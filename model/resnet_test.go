@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -15,21 +16,9 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 	"github.com/sugarme/gotch/vision"
-)
 
-// pythonTorchvision is Debian's python3 with python3-torchvision, the
-// reference for the backbones. CI installs it, so there it never skips.
-func pythonTorchvision(t *testing.T) string {
-	t.Helper()
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torchvision").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("python3-torchvision is missing in CI: %v", err)
-		}
-		t.Skipf("no python3-torchvision here (%v): ./setup-libtorch.sh installs it", err)
-	}
-	return py
-}
+	"transferlab/internal/pyref"
+)
 
 func runRef(t *testing.T, py string, out any, args ...string) {
 	t.Helper()
@@ -56,7 +45,7 @@ func shapes(vs *nn.VarStore) map[string][]int {
 // Every backbone has exactly torchvision's names and shapes, buffers
 // included.
 func TestResNetNamesMatchTorchvision(t *testing.T) {
-	py := pythonTorchvision(t)
+	py := pyref.Python(t, "torchvision")
 	for _, arch := range Backbones {
 		var want map[string][]int
 		runRef(t, py, &want, "names", arch)
@@ -77,7 +66,7 @@ func diffShapes(got, want map[string][]int) string {
 		g, ok := got[k]
 		if !ok {
 			d = append(d, "missing "+k)
-		} else if !equalInts(g, w) {
+		} else if !slices.Equal(g, w) {
 			d = append(d, k+" shape differs")
 		}
 	}
@@ -91,18 +80,6 @@ func diffShapes(got, want map[string][]int) string {
 		d = append(d[:5], "...")
 	}
 	return strings.Join(d, ", ")
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // gotch's own ResNets, for the record of why ours exist: its ResNet-18
@@ -135,7 +112,7 @@ func TestGotchResNetNames(t *testing.T) {
 // logits in eval mode, and our checkpoint of it loads into torchvision
 // strictly with the same logits.
 func TestResNetInteropWithTorchvision(t *testing.T) {
-	py := pythonTorchvision(t)
+	py := pyref.Python(t, "torchvision")
 	const side = 64 // the pool before fc is adaptive; 64 keeps ResNet-50 cheap
 	for _, arch := range Backbones {
 		t.Run(arch, func(t *testing.T) {

@@ -15,21 +15,9 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"transferlab/data"
+	"transferlab/internal/pyref"
 	"transferlab/model"
 )
-
-// pythonTorch is Debian's python3 with python3-torch, the reference
-// implementation. CI installs it, so there the test never skips.
-func pythonTorch(t *testing.T) string {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("python3-torch is missing in CI: %v", err)
-		}
-		t.Skipf("no python3-torch here (%v): ./setup-libtorch.sh installs it", err)
-	}
-	return py
-}
 
 type pyResult struct {
 	Accuracy float64   `json:"accuracy"`
@@ -59,7 +47,7 @@ func runPython(t *testing.T, py string, args ...string) pyResult {
 // the same images.
 func TestPyTorchInterop(t *testing.T) {
 	pin(t)
-	py := pythonTorch(t)
+	py := pyref.Python(t, "torch")
 	dir := t.TempDir()
 
 	test, err := data.Load(context.Background(), "mnist", "test", data.Options{DataDir: os.Getenv("TRANSFERLAB_DATA")})

@@ -250,6 +250,13 @@ func (p *cdpPage) tooltipAt(id string, seriesIndex, dataIndex int) string {
 })()`, jsString(id), seriesIndex, dataIndex, seriesIndex, dataIndex), &pt)
 	time.Sleep(300 * time.Millisecond)
 	p.hover(pt[0]+1, pt[1]+1)
+	return p.shownTooltip(id)
+}
+
+// shownTooltip is the text of the tooltip chart id shows now (its lines
+// joined by " | "), "" when none is shown.
+func (p *cdpPage) shownTooltip(id string) string {
+	p.t.Helper()
 	var s string
 	p.eval(fmt.Sprintf(`(function () {
   var tips = Array.prototype.filter.call(document.getElementById(%s).querySelectorAll("div"), function (d) {

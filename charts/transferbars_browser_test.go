@@ -87,12 +87,5 @@ func (p *cdpPage) barTooltip(id string, i int) string {
   return [r.left + px[0], r.top + px[1]];
 })()`, jsString(id), i), &pt)
 	p.hover(pt[0], pt[1])
-	var s string
-	p.eval(fmt.Sprintf(`(function () {
-  var tips = Array.prototype.filter.call(document.getElementById(%s).querySelectorAll("div"), function (d) {
-    return d.style.pointerEvents === "none" && d.style.position === "absolute" && d.style.display !== "none" && d.innerText.trim() !== "";
-  });
-  return tips.length ? tips[tips.length - 1].innerText.trim().split(/\n+/).join(" | ") : "";
-})()`, jsString(id)), &s)
-	return s
+	return p.shownTooltip(id)
 }

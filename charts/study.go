@@ -34,17 +34,6 @@ func StudyPageName(target string) string { return "study-recipe-" + names.Slug(t
 
 const idStudy = "chart_study"
 
-// testAccs are the runs' final test accuracies, in order.
-func testAccs(runs []*metrics.Run) []float64 {
-	var out []float64
-	for _, r := range runs {
-		if r.Final.Test != nil {
-			out = append(out, r.Final.Test.Accuracy)
-		}
-	}
-	return out
-}
-
 // StudyChart draws each configuration's mean test accuracy under each
 // recipe, side by side.
 func StudyChart(s RecipeStudy) *charts.Bar {
@@ -57,8 +46,8 @@ func StudyChart(s RecipeStudy) *charts.Bar {
 	improved := make([]opts.BarData, len(s.Configs))
 	for i, cf := range s.Configs {
 		x = append(x, cf.Label)
-		base[i] = opts.BarData{Value: summaryMean(metrics.Summarize(testAccs(cf.Base)))}
-		improved[i] = opts.BarData{Value: summaryMean(metrics.Summarize(testAccs(cf.Improved)))}
+		base[i] = opts.BarData{Value: summaryMean(metrics.Summarize(metrics.TestAccuracies(cf.Base)))}
+		improved[i] = opts.BarData{Value: summaryMean(metrics.Summarize(metrics.TestAccuracies(cf.Improved)))}
 	}
 	c.SetXAxis(x)
 	c.AddSeries(s.BaseName, base)
@@ -89,9 +78,9 @@ var studyTemplate = newPageTemplate("study.html.tmpl")
 func newStudyPage(s RecipeStudy, a assets) (*htmlPage, error) {
 	v := studyView{S: s}
 	for _, c := range s.Configs {
-		d := metrics.PairedDifference(testAccs(c.Base), testAccs(c.Improved))
-		row := studyRow{Label: c.Label, N: fmt.Sprint(d.N), Base: meanSD(metrics.Summarize(testAccs(c.Base))),
-			Improved: meanSD(metrics.Summarize(testAccs(c.Improved))), Diff: none, Interval: none, Above: none}
+		d := metrics.PairedDifference(metrics.TestAccuracies(c.Base), metrics.TestAccuracies(c.Improved))
+		row := studyRow{Label: c.Label, N: fmt.Sprint(d.N), Base: meanSD(metrics.Summarize(metrics.TestAccuracies(c.Base))),
+			Improved: meanSD(metrics.Summarize(metrics.TestAccuracies(c.Improved))), Diff: none, Interval: none, Above: none}
 		if d.N > 0 {
 			row.Diff = fmt.Sprintf("%+.2f", d.Mean)
 		}

@@ -74,3 +74,15 @@ func PairedDifference(a, b []float64) Summary {
 // Contains says whether v lies in the interval; never with fewer than two
 // measurements, which have no interval.
 func (s Summary) Contains(v float64) bool { return s.N >= 2 && v >= s.Lo && v <= s.Hi }
+
+// TestAccuracies are the runs' final test accuracies, in order; a run
+// with no final test pass is left out.
+func TestAccuracies(runs []*Run) []float64 {
+	var out []float64
+	for _, r := range runs {
+		if r.Final.Test != nil {
+			out = append(out, r.Final.Test.Accuracy)
+		}
+	}
+	return out
+}

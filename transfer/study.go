@@ -97,17 +97,6 @@ func RunRecipeStudy(ctx context.Context, o train.Options, improved StudyRecipe, 
 	return out, nil
 }
 
-// TestAccuracies are the runs' final test accuracies, in order.
-func TestAccuracies(runs []*metrics.Run) []float64 {
-	var out []float64
-	for _, r := range runs {
-		if r.Final.Test != nil {
-			out = append(out, r.Final.Test.Accuracy)
-		}
-	}
-	return out
-}
-
 // WriteStudyTable prints, per configuration, the test accuracy of each
 // recipe (mean ± sd over seeds) and the improved recipe's gain over the
 // seed's with the 95% t interval of the paired differences.
@@ -116,7 +105,7 @@ func WriteStudyTable(w io.Writer, configs []StudyConfig, improved StudyRecipe) e
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "configuration\tseeds\t%s test acc\t%s test acc\tdifference\t95%% interval\tabove 0\n", SeedRecipe.Name, improved.Name)
 	for _, c := range configs {
-		a, b := TestAccuracies(c.Seed), TestAccuracies(c.Improved)
+		a, b := metrics.TestAccuracies(c.Seed), metrics.TestAccuracies(c.Improved)
 		d := metrics.PairedDifference(a, b)
 		interval, above := "-", "-"
 		if d.N >= 2 {

@@ -11,7 +11,7 @@ import (
 // Arch describes a network well enough to rebuild it from a checkpoint's
 // sidecar.
 type Arch struct {
-	Model   string `json:"model"`            // "cnn", "ffn", "resnet18" or "resnet50"
+	Model   string `json:"model"`            // "cnn", "ffn" or one of Backbones
 	Hidden  []int  `json:"hidden,omitempty"` // ffn hidden sizes
 	Classes int    `json:"classes"`
 }
@@ -33,8 +33,8 @@ func Build(p *nn.Path, a Arch) (Net, error) {
 	if a.Model == "ffn" {
 		return NewFFN(p, a.Hidden, int64(a.Classes)), nil
 	}
-	if IsBackbone(a.Model) {
-		return NewResNet(p, a.Model, int64(a.Classes))
+	if s, ok := backboneSpecs[a.Model]; ok {
+		return s.build(p, a.Model, int64(a.Classes))
 	}
 	return NewCNN(p, int64(a.Classes)), nil
 }
@@ -89,8 +89,8 @@ func (a Arch) HeadPrefix() string {
 	if a.Model == "ffn" {
 		return fmt.Sprintf("fc%d.", len(a.Hidden)+1)
 	}
-	if IsBackbone(a.Model) {
-		return "fc."
+	if s, ok := backboneSpecs[a.Model]; ok {
+		return s.head
 	}
 	return "fc3."
 }

@@ -10,8 +10,9 @@ import (
 
 // InferArch recognises the architecture of a checkpoint that has no
 // sidecar (a plain torch.save(model.state_dict(), f) file) from its tensor
-// names and shapes: the seed CNN (conv1..conv5, fc1..fc3 with exactly the
-// seed's shapes) or the FFN (fc1..fcN, fc1 taking 784 inputs, each layer
+// names and shapes: a torchvision backbone (ResNet-18/50, MobileNetV2),
+// the seed CNN (conv1..conv5, fc1..fc3 with exactly the seed's shapes) or
+// the FFN (fc1..fcN, fc1 taking 784 inputs, each layer
 // taking the previous one's outputs). Classes is the head's output size.
 // Anything else is refused, naming what did not match: a network built
 // from a guess would load its weights into the wrong places.
@@ -21,6 +22,9 @@ func InferArch(file string, shapes map[string][]int64) (Arch, error) {
 	}
 	if _, ok := shapes["layer4.0.conv1.weight"]; ok {
 		return inferResNet(file, shapes)
+	}
+	if _, ok := shapes["features.18.0.weight"]; ok {
+		return inferMobileNetV2(file, shapes)
 	}
 	if _, ok := shapes["conv1.weight"]; ok {
 		return inferCNN(file, shapes)
@@ -168,5 +172,16 @@ func inferResNet(file string, shapes map[string][]int64) (Arch, error) {
 	if _, ok := shapes["layer1.0.conv3.weight"]; ok {
 		a.Model = "resnet50"
 	}
+	return a, a.Check()
+}
+
+// inferMobileNetV2 recognises torchvision's mobilenet_v2; the strict load
+// then checks every shape.
+func inferMobileNetV2(file string, shapes map[string][]int64) (Arch, error) {
+	head, ok := shapes["classifier.1.weight"]
+	if !ok || len(head) != 2 {
+		return Arch{}, fmt.Errorf("%s has MobileNetV2 features but no 2-dimensional classifier.1.weight: it is not a torchvision mobilenet_v2", file)
+	}
+	a := Arch{Model: "mobilenet_v2", Classes: int(head[0])}
 	return a, a.Check()
 }

@@ -36,12 +36,6 @@ var resnetSpecs = map[string]resnetSpec{
 	"resnet50": {blocks: [4]int{3, 4, 6, 3}, bottleneck: true},
 }
 
-// Backbones are the ImageNet networks Build knows.
-var Backbones = []string{"resnet18", "resnet50"}
-
-// IsBackbone says whether model names one of Backbones.
-func IsBackbone(model string) bool { _, ok := resnetSpecs[model]; return ok }
-
 // Input of the backbones: 3-channel images, 224x224 for torchvision's
 // evaluation transform (any size >= 32 runs: the pool before fc is
 // adaptive).
@@ -60,15 +54,6 @@ var resnetLayers = []string{"conv1", "layer1", "layer2", "layer3", "layer4", "fc
 
 // ResNetLayers lists a ResNet's stages from input to output.
 func ResNetLayers() []string { return append([]string(nil), resnetLayers...) }
-
-// LayersOf lists the depths --layers from:LAYER can name in the network
-// model: a backbone's stages, else the seed CNN's layers.
-func LayersOf(model string) []string {
-	if IsBackbone(model) {
-		return ResNetLayers()
-	}
-	return CNNLayers()
-}
 
 // ResNet holds the layers of a torchvision ResNet.
 type ResNet struct {

@@ -108,6 +108,31 @@ func TestGotchResNetNames(t *testing.T) {
 	}
 }
 
+// gotch's MobileNetV2 has torchvision's names but none of the 52
+// num_batches_tracked counters; ours has them all.
+func TestGotchMobileNetV2Names(t *testing.T) {
+	theirs := nn.NewVarStore(gotch.CPU)
+	vision.MobileNetV2(theirs.Root(), 1000)
+	ours := nn.NewVarStore(gotch.CPU)
+	if _, err := Build(ours.Root(), Arch{Model: "mobilenet_v2", Classes: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	withoutCounters, counters := map[string][]int{}, 0
+	for k, v := range shapes(ours) {
+		if strings.HasSuffix(k, ".num_batches_tracked") {
+			counters++
+		} else {
+			withoutCounters[k] = v
+		}
+	}
+	if d := diffShapes(shapes(theirs), withoutCounters); d != "" {
+		t.Errorf("gotch's MobileNetV2 vs ours without num_batches_tracked: %s", d)
+	}
+	if counters != 52 {
+		t.Errorf("%d num_batches_tracked counters, want one per batch norm: 52", counters)
+	}
+}
+
 // A state_dict torchvision saved loads strictly, gives torchvision's
 // logits in eval mode, and our checkpoint of it loads into torchvision
 // strictly with the same logits.
@@ -140,8 +165,7 @@ func TestResNetInteropWithTorchvision(t *testing.T) {
 
 			// channels_last (what training and eval use on a CPU): the
 			// same logits up to float rounding.
-			rn := net.(*ResNet)
-			if err := rn.UseChannelsLast(); err != nil {
+			if err := net.(Backbone).UseChannelsLast(); err != nil {
 				t.Fatal(err)
 			}
 			var gotCL []float64

@@ -10,7 +10,8 @@ import (
 )
 
 // Summary lists vs's layers from input to output (conv1 ... fc3; a
-// backbone's stem, layer1..layer4, fc) with their parameters' distinct
+// ResNet's stem, layer1..layer4, fc; MobileNetV2's stages features.0 ...
+// features.14, classifier, as LayersOf names them) with their parameters' distinct
 // shapes and count, and whether they train: a layer trains when its
 // parameters require gradients. Batch norm buffers are state, not
 // parameters (PyTorch counts them so too), and a backbone's stem is conv1
@@ -21,10 +22,7 @@ func Summary(vs *nn.VarStore) []metrics.Layer {
 		if IsBuffer(p.Name) {
 			continue
 		}
-		name, _, _ := strings.Cut(p.Name, ".")
-		if name == "bn1" {
-			name = "conv1"
-		}
+		name := stageOf(p.Name)
 		i := slices.IndexFunc(layers, func(l metrics.Layer) bool { return l.Name == name })
 		if i < 0 {
 			layers = append(layers, metrics.Layer{Name: name, Trainable: true})
@@ -42,11 +40,12 @@ func Summary(vs *nn.VarStore) []metrics.Layer {
 		l.Params += int64(p.Tensor.Numel())
 		l.Trainable = l.Trainable && p.Tensor.MustRequiresGrad()
 	}
-	order := ResNetLayers()
-	if slices.ContainsFunc(layers, func(l metrics.Layer) bool { return l.Name == "layer1" }) {
-		slices.SortStableFunc(layers, func(a, b metrics.Layer) int {
-			return slices.Index(order, a.Name) - slices.Index(order, b.Name)
-		})
+	for _, order := range [][]string{resnetLayers, mobilenetLayers} {
+		if slices.ContainsFunc(layers, func(l metrics.Layer) bool { return l.Name == order[1] }) {
+			slices.SortStableFunc(layers, func(a, b metrics.Layer) int {
+				return slices.Index(order, a.Name) - slices.Index(order, b.Name)
+			})
+		}
 	}
 	return layers
 }

@@ -1,6 +1,13 @@
 package model
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/nn"
+)
 
 // The summary counts every parameter of each layer and says which layers
 // train: with all but the head frozen, only fc3 (84x10 + 10).
@@ -27,5 +34,53 @@ func TestSummaryCountsParametersAndFrozenLayers(t *testing.T) {
 	}
 	if got := layers[0].Shapes; len(got) != 2 || len(got[0]) != 4 || got[0][0] != 10 {
 		t.Errorf("conv1 shapes %v, want the weight 10x1x3x3 first", got)
+	}
+}
+
+// A backbone's summary lists its stages (LayersOf) in order, every
+// parameter in one of them: MobileNetV2's 3,504,872 (torchvision's count
+// for 1000 classes) in features.0 ... features.14 and classifier.
+func TestSummaryListsBackboneStages(t *testing.T) {
+	for _, arch := range Backbones {
+		vs := nn.NewVarStore(gotch.CPU)
+		if _, err := Build(vs.Root(), Arch{Model: arch, Classes: 1000}); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		var total int64
+		for _, l := range Summary(vs) {
+			names = append(names, l.Name)
+			total += l.Params
+		}
+		if !slices.Equal(names, LayersOf(arch)) {
+			t.Errorf("%s: summary layers %v, want its stages %v", arch, names, LayersOf(arch))
+		}
+		if arch == "mobilenet_v2" && total != 3504872 {
+			t.Errorf("mobilenet_v2: %d parameters, torchvision's has 3504872", total)
+		}
+	}
+}
+
+// StagePrefixes of a backbone's stages cover each of its tensors exactly
+// once: what --layers from:LAYER freezes and trains is the whole network.
+func TestStagePrefixesPartitionTheBackbones(t *testing.T) {
+	for _, arch := range Backbones {
+		vs := nn.NewVarStore(gotch.CPU)
+		if _, err := Build(vs.Root(), Arch{Model: arch, Classes: 5}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range Params(vs) {
+			var in []string
+			for _, l := range LayersOf(arch) {
+				for _, pre := range StagePrefixes(arch, l) {
+					if strings.HasPrefix(p.Name, pre) {
+						in = append(in, l)
+					}
+				}
+			}
+			if len(in) != 1 || in[0] != stageOf(p.Name) {
+				t.Errorf("%s: %s is in stages %v, its summary stage is %s", arch, p.Name, in, stageOf(p.Name))
+			}
+		}
 	}
 }

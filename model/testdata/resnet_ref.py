@@ -1,4 +1,5 @@
-"""torchvision's side of the ResNet interop tests (model/resnet_test.go).
+"""torchvision's side of the backbone interop tests (model/resnet_test.go):
+ARCH is resnet18, resnet50 or mobilenet_v2.
 
   resnet_ref.py names ARCH                 print the state_dict's names and shapes as JSON
   resnet_ref.py make ARCH PTH X SIDE       save a seeded random ARCH (random BN statistics too)
@@ -38,6 +39,10 @@ def main():
                 mod.running_mean.uniform_(-0.1, 0.1)
                 mod.running_var.uniform_(0.5, 1.5)
                 mod.weight.data.uniform_(0.5, 1.5)
+                if arch == "mobilenet_v2":
+                    # Scales up to 3: ReLU6's clamp at 6 then acts, where
+                    # N(0, 1)-like activations would leave it a ReLU.
+                    mod.weight.data.uniform_(1, 3)
                 mod.bias.data.uniform_(-0.1, 0.1)
                 mod.num_batches_tracked.fill_(7)
         torch.save(m.state_dict(), pth)
@@ -46,7 +51,9 @@ def main():
         ckpt, xpath, side = sys.argv[3], sys.argv[4], int(sys.argv[5])
         sd = torch.jit.load(ckpt).state_dict()
         m.load_state_dict(sd, strict=True)
-        assert int(m.bn1.num_batches_tracked) == 7, "num_batches_tracked did not round-trip"
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                assert int(mod.num_batches_tracked) == 7, "num_batches_tracked did not round-trip"
     m.eval()
     with torch.no_grad():
         out = m(batch(xpath, int(sys.argv[5])))

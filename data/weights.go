@@ -15,15 +15,17 @@ import (
 // end in the first hex digits of their SHA-256, which torch.hub checks
 // after a download; transferlab checks the same. Names and URLs are
 // torchvision 0.14's (ResNet18_Weights.IMAGENET1K_V1 and
-// ResNet50_Weights.IMAGENET1K_V1 in torchvision/models/resnet.py).
+// ResNet50_Weights.IMAGENET1K_V1 in torchvision/models/resnet.py,
+// MobileNet_V2_Weights.IMAGENET1K_V1 in torchvision/models/mobilenetv2.py).
 
 // TorchvisionModelsURL is where torchvision publishes its weights.
 const TorchvisionModelsURL = "https://download.pytorch.org/models/"
 
 // weightsFiles are the published files, by backbone.
 var weightsFiles = map[string]File{
-	"resnet18": {Name: "resnet18-f37072fd.pth", SHA256: "f37072fd"},
-	"resnet50": {Name: "resnet50-0676ba61.pth", SHA256: "0676ba61"},
+	"resnet18":     {Name: "resnet18-f37072fd.pth", SHA256: "f37072fd"},
+	"resnet50":     {Name: "resnet50-0676ba61.pth", SHA256: "0676ba61"},
+	"mobilenet_v2": {Name: "mobilenet_v2-b0353104.pth", SHA256: "b0353104"},
 }
 
 // WeightsNames lists the backbones with published weights.
@@ -48,7 +50,7 @@ func (o Options) WeightsDir() string {
 func weightsFile(name string) (File, error) {
 	f, ok := weightsFiles[name]
 	if !ok {
-		return File{}, fmt.Errorf("unknown weights %q: choose %s", name, strings.Join(WeightsNames(), " or "))
+		return File{}, fmt.Errorf("unknown weights %q: choose %s", name, strings.Join(WeightsNames(), ", "))
 	}
 	return f, nil
 }

@@ -119,7 +119,7 @@ func TestWeightsPathMissingSaysWhatToDo(t *testing.T) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
 	}
-	if _, err := WeightsPath("vgg16", opts); err == nil || !strings.Contains(err.Error(), "choose resnet18 or resnet50") {
+	if _, err := WeightsPath("vgg16", opts); err == nil || !strings.Contains(err.Error(), "choose mobilenet_v2, resnet18, resnet50") {
 		t.Errorf("unknown weights: %v", err)
 	}
 }

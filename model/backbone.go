@@ -42,14 +42,12 @@ type Backbone interface {
 // backboneSpec is what the rest of transferlab needs to know of a
 // backbone besides the network itself.
 type backboneSpec struct {
-	layers []string // stages from input to output; the last is the head
-	head   string   // name prefix of the head a transfer replaces
-	build  func(p *nn.Path, model string, classes int64) (Backbone, error)
-	// prefixes are the parameter name prefixes of a stage (nil: stage+".").
+	layers   []string // stages from input to output; the last is the head
+	features int64    // width of the pooled feature the head reads
+	head     string   // name prefix of the head a transfer replaces
+	build    func(p *nn.Path, model string, classes int64) (Backbone, error)
+	// prefixes are the parameter name prefixes of a stage.
 	prefixes func(stage string) []string
-	// stageOf names the stage of a parameter name ("" if not this
-	// backbone's).
-	stageOf func(name string) string
 }
 
 func buildResNet(p *nn.Path, model string, classes int64) (Backbone, error) {
@@ -60,12 +58,14 @@ func buildMobileNetV2(p *nn.Path, _ string, classes int64) (Backbone, error) {
 	return NewMobileNetV2(p, classes), nil
 }
 
-var resnetBackbone = backboneSpec{layers: resnetLayers, head: "fc.", build: buildResNet, prefixes: resnetPrefixes, stageOf: resnetStageOf}
+func resnetBackbone(features int64) backboneSpec {
+	return backboneSpec{layers: resnetLayers, features: features, head: "fc.", build: buildResNet, prefixes: resnetPrefixes}
+}
 
 var backboneSpecs = map[string]backboneSpec{
-	"resnet18":     resnetBackbone,
-	"resnet50":     resnetBackbone,
-	"mobilenet_v2": {layers: mobilenetLayers, head: "classifier.1.", build: buildMobileNetV2, prefixes: mobilenetPrefixes, stageOf: mobilenetStageOf},
+	"resnet18":     resnetBackbone(512),
+	"resnet50":     resnetBackbone(2048),
+	"mobilenet_v2": {layers: mobilenetLayers, features: mobilenetLast, head: "classifier.1.", build: buildMobileNetV2, prefixes: mobilenetPrefixes},
 }
 
 // Backbones are the ImageNet networks Build knows.
@@ -83,12 +83,16 @@ func LayersOf(model string) []string {
 	return CNNLayers()
 }
 
+// BackboneFeatureWidth is the width of the pooled feature the head of
+// the backbone model reads (512, 2048, 1280); 0 for other networks.
+func BackboneFeatureWidth(model string) int64 { return backboneSpecs[model].features }
+
 // StagePrefixes are the parameter name prefixes of layer (one of
 // LayersOf(model)): "conv1." and "bn1." for a ResNet's stem,
 // "features.7." .. "features.13." for MobileNetV2's features.7, layer+"."
 // otherwise.
 func StagePrefixes(model, layer string) []string {
-	if s, ok := backboneSpecs[model]; ok && s.prefixes != nil {
+	if s, ok := backboneSpecs[model]; ok {
 		return s.prefixes(layer)
 	}
 	return []string{layer + "."}

@@ -101,7 +101,7 @@ func (n *ResNet) UseChannelsLast() error {
 func NewResNet(p *nn.Path, model string, classes int64) (*ResNet, error) {
 	spec, ok := resnetSpecs[model]
 	if !ok {
-		return nil, fmt.Errorf("unknown backbone %q: choose resnet18 or resnet50", model)
+		return nil, fmt.Errorf("unknown ResNet %q: choose resnet18 or resnet50", model)
 	}
 	n := &ResNet{
 		Conv1: newConvNoBias(p.Sub("conv1"), BackboneChannels, stemOut, 7, 2, 3),

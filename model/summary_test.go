@@ -43,8 +43,12 @@ func TestSummaryCountsParametersAndFrozenLayers(t *testing.T) {
 func TestSummaryListsBackboneStages(t *testing.T) {
 	for _, arch := range Backbones {
 		vs := nn.NewVarStore(gotch.CPU)
-		if _, err := Build(vs.Root(), Arch{Model: arch, Classes: 1000}); err != nil {
+		net, err := Build(vs.Root(), Arch{Model: arch, Classes: 1000})
+		if err != nil {
 			t.Fatal(err)
+		}
+		if w := net.(Backbone).FeatureWidth(); w != BackboneFeatureWidth(arch) {
+			t.Errorf("%s: feature width %d, BackboneFeatureWidth says %d", arch, w, BackboneFeatureWidth(arch))
 		}
 		var names []string
 		var total int64

@@ -25,7 +25,7 @@ func ParseLayers(s string) (string, error) {
 		return s, nil
 	}
 	if name, ok := strings.CutPrefix(s, layersFromPrefix); ok {
-		for _, layers := range [][]string{model.CNNLayers(), model.ResNetLayers()} {
+		for _, layers := range append([][]string{model.CNNLayers()}, backboneLayers()...) {
 			for i, l := range layers {
 				if l != name {
 					continue
@@ -40,8 +40,17 @@ func ParseLayers(s string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("unknown --layers %q: choose last, all or from:LAYER, LAYER one of %s (the CNN) or %s (resnet18, resnet50) (train LAYER and every layer above it)",
-		s, strings.Join(model.CNNLayers(), ", "), strings.Join(model.ResNetLayers(), ", "))
+	return "", fmt.Errorf("unknown --layers %q: choose last, all or from:LAYER, LAYER one of %s (the CNN), %s (resnet18, resnet50) or %s (mobilenet_v2) (train LAYER and every layer above it)",
+		s, strings.Join(model.CNNLayers(), ", "), strings.Join(model.ResNetLayers(), ", "), strings.Join(model.MobileNetLayers(), ", "))
+}
+
+// backboneLayers are the stage lists of the backbones.
+func backboneLayers() [][]string {
+	var out [][]string
+	for _, b := range model.Backbones {
+		out = append(out, model.LayersOf(b))
+	}
+	return out
 }
 
 // checkLayersFor fails when a --layers value names a depth the network
@@ -93,16 +102,14 @@ func firstTrainableIn(all []string, layers string) int {
 }
 
 // freezeBelow sets requires_grad false on every parameter of the layers
-// below layers[k] in vs and true on the others, and returns the
-// trainable ones, for the optimizer. A backbone's stem (conv1) is conv1
-// and bn1.
-func freezeBelow(vs *nn.VarStore, layers []string, k int) ([]model.Param, error) {
+// below layers[k] (model.LayersOf(modelName)) in vs and true on the
+// others, and returns the trainable ones, for the optimizer. A layer's
+// parameters are those model.StagePrefixes names: a ResNet's stem (conv1)
+// is conv1 and bn1, MobileNetV2's features.7 is features.7 .. features.13.
+func freezeBelow(vs *nn.VarStore, modelName string, layers []string, k int) ([]model.Param, error) {
 	var keep []string
 	for _, l := range layers[k:] {
-		if l == "conv1" {
-			keep = append(keep, "bn1.")
-		}
-		keep = append(keep, l+".") // "fc1." never matches an "fc10"
+		keep = append(keep, model.StagePrefixes(modelName, l)...) // "fc1." never matches an "fc10"
 	}
 	return model.FreezeAllBut(vs, keep...)
 }

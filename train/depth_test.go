@@ -2,8 +2,10 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,12 +22,13 @@ func TestParseLayersNamesTheValidDepths(t *testing.T) {
 		"last": "last", "all": "all", "from:fc3": "last", "from:conv1": "all",
 		"from:conv3": "from:conv3", "from:fc1": "from:fc1",
 		"from:layer3": "from:layer3", "from:fc": "last", // a ResNet's stages
+		"from:features.7": "from:features.7", "from:classifier": "last", "from:features.0": "all", // MobileNetV2's
 	} {
 		if got, err := ParseLayers(in); err != nil || got != want {
 			t.Errorf("ParseLayers(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"middle", "from:", "from:conv6", "from:layer5", "conv3", "from:FC1"} {
+	for _, bad := range []string{"middle", "from:", "from:conv6", "from:layer5", "conv3", "from:FC1", "from:features.9", "from:features"} {
 		_, err := ParseLayers(bad)
 		if err == nil || !strings.Contains(err.Error(), "conv1, conv2, conv3, conv4, conv5, fc1, fc2, fc3") {
 			t.Errorf("ParseLayers(%q): %v, want an error listing the layers", bad, err)
@@ -36,6 +39,12 @@ func TestParseLayersNamesTheValidDepths(t *testing.T) {
 	}
 	if err := checkLayersFor("resnet50", "from:conv3"); err == nil || !strings.Contains(err.Error(), "layer1, layer2") {
 		t.Errorf("from:conv3 for resnet50: %v, want an error listing its stages", err)
+	}
+	if err := checkLayersFor("mobilenet_v2", "from:layer4"); err == nil || !strings.Contains(err.Error(), "features.0, features.1, features.2, features.4, features.7, features.14, classifier") {
+		t.Errorf("from:layer4 for mobilenet_v2: %v, want an error listing its stages", err)
+	}
+	if err := checkLayersFor("resnet18", "from:features.7"); err == nil {
+		t.Errorf("from:features.7 for resnet18: no error")
 	}
 	if got := strings.Join(DepthLayers(), " "); got != "from:fc3 from:fc2 from:fc1 from:conv5 from:conv4 from:conv3 from:conv2 from:conv1" {
 		t.Errorf("DepthLayers() = %s", got)
@@ -50,7 +59,7 @@ func TestFreezeBelowSetsRequiresGradOnEveryParameter(t *testing.T) {
 	for k := range layers {
 		vs := nn.NewVarStore(gotch.CPU)
 		model.NewCNN(vs.Root(), 26)
-		trainable, err := freezeBelow(vs, layers, k)
+		trainable, err := freezeBelow(vs, "cnn", layers, k)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,6 +77,36 @@ func TestFreezeBelowSetsRequiresGradOnEveryParameter(t *testing.T) {
 			t.Errorf("from:%s: %d trainable parameters returned, want %d", layers[k], len(trainable), want)
 		}
 		vs.Destroy()
+	}
+}
+
+// MobileNetV2's from:features.7 trains features.7 .. features.18 and the
+// classifier and freezes features.0 .. features.6.
+func TestFreezeBelowMobileNetV2Stage(t *testing.T) {
+	pin(t)
+	vs := nn.NewVarStore(gotch.CPU)
+	if _, err := model.Build(vs.Root(), model.Arch{Model: "mobilenet_v2", Classes: 3}); err != nil {
+		t.Fatal(err)
+	}
+	layers := model.LayersOf("mobilenet_v2")
+	trainable, err := freezeBelow(vs, "mobilenet_v2", layers, slices.Index(layers, "features.7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trainable) == 0 {
+		t.Fatal("nothing trains")
+	}
+	for _, p := range model.Params(vs) {
+		if model.IsBuffer(p.Name) {
+			continue
+		}
+		var block int
+		if _, err := fmt.Sscanf(p.Name, "features.%d.", &block); err != nil {
+			block = 19 // the classifier
+		}
+		if got, want := p.Tensor.MustRequiresGrad(), block >= 7; got != want {
+			t.Errorf("from:features.7: %s requires_grad %v, want %v", p.Name, got, want)
+		}
 	}
 }
 

@@ -317,8 +317,8 @@ func BackboneChannelsLast(device gotch.Device) bool {
 // useBackboneChannelsLast puts net in channels_last where
 // BackboneChannelsLast says; other networks are left alone.
 func useBackboneChannelsLast(net model.Net, device gotch.Device) error {
-	if rn, ok := net.(*model.ResNet); ok && BackboneChannelsLast(device) {
-		return rn.UseChannelsLast()
+	if bb, ok := net.(model.Backbone); ok && BackboneChannelsLast(device) {
+		return bb.UseChannelsLast()
 	}
 	return nil
 }

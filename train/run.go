@@ -119,7 +119,7 @@ func (j *job) prepare(r Recipe, o Options) error {
 }
 
 // resolveBackbone makes a transfer from an ImageNet backbone one: --from
-// resnet18|resnet50 (torchvision's weights, fetched into the data dir) or
+// resnet18|resnet50|mobilenet_v2 (torchvision's weights, fetched into the data dir) or
 // a file that holds one (torchvision's .pth, a transferlab checkpoint).
 // The network is then that backbone, the folder's images are prepared in
 // colour at 224, and the --layers depth must be one of its stages.
@@ -310,16 +310,16 @@ func (j *job) loadWeights() error {
 func (j *job) freeze() error {
 	layers := model.LayersOf(j.r.Model)
 	k := firstTrainableIn(layers, j.r.Layers)
-	if rn, ok := j.net.(*model.ResNet); ok {
-		rn.FreezeStagesBelow(k)
+	if bb, ok := j.net.(model.Backbone); ok {
+		bb.FreezeStagesBelow(k)
 		if j.o.BN == BNFrozen {
-			rn.FreezeBatchNorm()
+			bb.FreezeBatchNorm()
 		}
 	}
 	if k <= 0 || j.r.Kind != "finetune" {
 		return nil
 	}
-	params, err := freezeBelow(j.vs, layers, k)
+	params, err := freezeBelow(j.vs, j.r.Model, layers, k)
 	if err != nil {
 		return err
 	}

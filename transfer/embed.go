@@ -215,9 +215,9 @@ func embedLayer(a model.Arch, layer *string) (stages, dim int, err error) {
 			*layer = backboneEmbedLayer
 		}
 		if *layer != backboneEmbedLayer {
-			return 0, 0, fmt.Errorf("unknown layer %q of %s: choose %s (the pooled feature fc reads)", *layer, a.Model, backboneEmbedLayer)
+			return 0, 0, fmt.Errorf("unknown layer %q of %s: choose %s (the pooled feature the head reads)", *layer, a.Model, backboneEmbedLayer)
 		}
-		return 1, backboneFeatureWidth[a.Model], nil
+		return 1, int(model.BackboneFeatureWidth(a.Model)), nil
 	}
 	valid := model.CNNLayers()
 	valid = valid[:len(valid)-1] // the head's output is the logits, not a feature
@@ -233,9 +233,6 @@ func embedLayer(a model.Arch, layer *string) (stages, dim int, err error) {
 
 // backboneEmbedLayer is the one layer of a backbone embed draws.
 const backboneEmbedLayer = "avgpool"
-
-// backboneFeatureWidth is the width of a backbone's pooled feature.
-var backboneFeatureWidth = map[string]int{"resnet18": 512, "resnet50": 2048}
 
 // cnnStageDims are the flattened outputs of the CNN's stages conv1..fc2
 // (after their ReLU and pooling): 10x14x14, 150x7x7, 300x7x7, ...
@@ -294,7 +291,7 @@ func forwardSplit(s *model.Scope, net model.Net, stages int, x *ts.Tensor) (h, l
 			return nil, nil, err
 		}
 		return h, s.T(logits), nil
-	case *model.ResNet:
+	case model.Backbone:
 		h = s.T(n.Features(x))
 		return h, s.T(n.Head(h)), nil
 	case *model.FFN:

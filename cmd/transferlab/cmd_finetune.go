@@ -30,8 +30,8 @@ func (o *finetuneOptions) AddFlags(f *pflag.FlagSet) {
 	o.addTargetFlags(f)
 	o.addNameFlag(f)
 	o.addTuningFlags(f)
-	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion, resnet18, resnet50 (ImageNet weights: 'transferlab weights fetch') or a checkpoint PATH (.pt, or torchvision's .pth)")
-	f.StringVar(&o.layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3; a ResNet's layer1..layer4, fc)")
+	f.StringVar(&o.from, "from", "mnist", "none, mnist, fashion, resnet18, resnet50, mobilenet_v2 (ImageNet weights: 'transferlab weights fetch') or a checkpoint PATH (.pt, or torchvision's .pth)")
+	f.StringVar(&o.layers, "layers", "last", "last (train only the new head), all, or from:LAYER (train LAYER and above: conv1..conv5, fc1..fc3; a ResNet's layer1..layer4, fc; mobilenet_v2's features.1, features.2, features.4, features.7, features.14, classifier)")
 	f.StringVar(&o.bn, "bn", train.BNTrain, "a backbone's batch norms in the layers that train: train (batch statistics) or frozen (inference mode, running statistics kept)")
 	f.StringVar(&o.target, "target", def.Dataset, "emnist-letters, mnist, fashion, idx:DIR or folder:DIR")
 	addPerClassFlag(f, &o.perClass, def.PerClass)
@@ -49,10 +49,14 @@ trains on the target's first --per-class training images of each class.
 --layers from:LAYER trains LAYER and every layer above it and freezes the
 rest (from:fc3 is last, from:conv1 is all; LAYER one of conv1..conv5, fc1..fc3).
 --from none trains from scratch; mnist and fashion load pretrained/<name>-cnn.pt.
---from resnet18 or resnet50 starts from torchvision's ImageNet weights
-('transferlab weights fetch resnet18' first), and --from PATH.pth from a
-torchvision state_dict; the target is then a folder:DIR of colour photos,
-prepared at 224x224 as torchvision's evaluation transform does.`,
+--from resnet18, resnet50 or mobilenet_v2 starts from torchvision's ImageNet
+weights ('transferlab weights fetch resnet18' first), and --from PATH.pth
+from a torchvision state_dict of one of them; the target is then a
+folder:DIR of colour photos, prepared at 224x224 as torchvision's
+evaluation transform does. A ResNet's --layers stages are conv1 (the
+stem), layer1..layer4 and fc; mobilenet_v2's are features.0 (the stem),
+features.1, features.2 (blocks 2-3), features.4 (4-6), features.7 (7-13),
+features.14 (14-18, with the 1x1 convolution to 1280) and classifier.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return targetUnavailable(runFinetune(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},

@@ -33,6 +33,7 @@ SHA-256 prefix in the file's name as torch.hub does (a file that does not
 match is removed). 'finetune --from resnet18' then finds it there, or in
 torch.hub's own cache.`,
 		Example: `  transferlab weights fetch resnet18
+  transferlab weights fetch mobilenet_v2
   transferlab finetune --from resnet18 --layers last --target folder:photos`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

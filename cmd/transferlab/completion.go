@@ -78,11 +78,19 @@ func deviceChoices() []string {
 	return append([]string{torchenv.DeviceAuto, torchenv.DeviceCUDA}, torchenv.Devices()...)
 }
 
-// layerChoices are last, all and from:LAYER for every layer of the CNN.
+// layerChoices are last, all and from:LAYER for every layer of the CNN
+// and every stage of a backbone between its stem and its head.
 func layerChoices() []string {
 	out := []string{"last", "all"}
-	for _, l := range append(model.CNNLayers(), model.ResNetLayers()[1:5]...) { // a ResNet's layer1..layer4
-		out = append(out, "from:"+l)
+	layers := model.CNNLayers()
+	for _, b := range model.Backbones {
+		inner := model.LayersOf(b)
+		layers = append(layers, inner[1:len(inner)-1]...)
+	}
+	for _, l := range layers {
+		if s := "from:" + l; !slices.Contains(out, s) {
+			out = append(out, s)
+		}
 	}
 	return out
 }

@@ -42,10 +42,10 @@ func TestFlagValuesComplete(t *testing.T) {
 		{[]string{"overfit", "--precision", ""}, []string{"fp32", "bf16"}},
 		{[]string{"pretrain", "--dataset", ""}, []string{"mnist", "fashion"}},
 		{[]string{"eval", "--split", ""}, []string{"train", "test"}},
-		{[]string{"finetune", "--layers", ""}, []string{"last", "all", "from:conv1", "from:fc3", "from:layer3"}},
+		{[]string{"finetune", "--layers", ""}, []string{"last", "all", "from:conv1", "from:fc3", "from:layer3", "from:features.7"}},
 		{[]string{"finetune", "--target", ""}, []string{"emnist-letters", "mnist", "fashion", "idx:", "folder:"}},
 		{[]string{"eval", "--dataset", ""}, []string{"mnist", "fashion", "emnist-letters"}},
-		{[]string{"finetune", "--from", ""}, []string{"none", "mnist", "fashion", "resnet18", "resnet50"}},
+		{[]string{"finetune", "--from", ""}, []string{"none", "mnist", "fashion", "resnet18", "resnet50", "mobilenet_v2"}},
 		{[]string{"sweep", "depth", "--from", ""}, []string{"mnist", "fashion"}},
 		{[]string{"embed", "--results-dir", results, "--run", ""}, []string{"overfit", "transfer-mnist-last-on-mnist"}},
 	} {

@@ -212,7 +212,10 @@ func readSidecarFile(p string) ([]byte, error) {
 // `torch.save(model.state_dict(), f)` file. Every parameter of vs must be
 // present with the same shape unless its name starts with one of skip (a
 // replaced head); extra tensors in the file are an error too. Errors name
-// the tensor.
+// the tensor. A file with no num_batches_tracked at all (a state_dict
+// saved before PyTorch 0.4.1 had the counter) leaves the network's
+// counters as they are (0 in a new network),
+// as PyTorch's BatchNorm loading does for such files.
 func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
 	if err := VerifySidecarSum(file); err != nil {
 		return err
@@ -232,9 +235,13 @@ func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
 		want[p.Name] = true
 	}
 	var extra []string
+	noCounters := true
 	for name := range named {
 		if !want[name] && !hasPrefix(name, skip) {
 			extra = append(extra, name)
+		}
+		if strings.HasSuffix(name, ".num_batches_tracked") {
+			noCounters = false
 		}
 	}
 	sort.Strings(extra)
@@ -246,6 +253,9 @@ func LoadWeights(vs *nn.VarStore, file string, skip ...string) error {
 			continue
 		}
 		src, ok := named[p.Name]
+		if !ok && noCounters && strings.HasSuffix(p.Name, ".num_batches_tracked") {
+			continue
+		}
 		if !ok {
 			return fmt.Errorf("%s lacks tensor %s: is it a checkpoint of another architecture?", file, p.Name)
 		}

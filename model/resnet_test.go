@@ -114,9 +114,11 @@ func TestGotchMobileNetV2Names(t *testing.T) {
 	theirs := nn.NewVarStore(gotch.CPU)
 	vision.MobileNetV2(theirs.Root(), 1000)
 	ours := nn.NewVarStore(gotch.CPU)
-	if _, err := Build(ours.Root(), Arch{Model: "mobilenet_v2", Classes: 1000}); err != nil {
+	net, err := Build(ours.Root(), Arch{Model: "mobilenet_v2", Classes: 1000})
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer runtime.KeepAlive(net) // its wrappers' finalizers would free ours's tensors
 	withoutCounters, counters := map[string][]int{}, 0
 	for k, v := range shapes(ours) {
 		if strings.HasSuffix(k, ".num_batches_tracked") {
@@ -244,5 +246,49 @@ func TestInferArchRecognisesTheBackbones(t *testing.T) {
 		if err != nil || got.Model != arch || got.Classes != 7 {
 			t.Errorf("%s: inferred %+v, %v", arch, got, err)
 		}
+	}
+}
+
+// A state_dict saved before PyTorch had num_batches_tracked (none at all)
+// loads, the counters staying 0, as PyTorch loads such files; one that
+// lacks only some counters is refused, naming one.
+func TestLoadWeightsWithoutCounters(t *testing.T) {
+	src := nn.NewVarStore(gotch.CPU)
+	srcNet, err := Build(src.Root(), Arch{Model: "mobilenet_v2", Classes: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all, allButOne []ts.NamedTensor
+	for _, p := range Params(src) {
+		if !strings.HasSuffix(p.Name, ".num_batches_tracked") {
+			all = append(all, ts.NamedTensor{Name: p.Name, Tensor: p.Tensor})
+		}
+		if p.Name != "features.3.conv.1.1.num_batches_tracked" {
+			allButOne = append(allButOne, ts.NamedTensor{Name: p.Name, Tensor: p.Tensor})
+		}
+	}
+	dir := t.TempDir()
+	old, partial := filepath.Join(dir, "old.pth"), filepath.Join(dir, "partial.pth")
+	if _, err := SaveTensors(all, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SaveTensors(allButOne, partial); err != nil {
+		t.Fatal(err)
+	}
+	runtime.KeepAlive(src)
+	runtime.KeepAlive(srcNet)
+	dst := nn.NewVarStore(gotch.CPU)
+	// The network keeps vs's batch norm tensors alive (its wrappers'
+	// finalizers would free them).
+	dstNet, err := Build(dst.Root(), Arch{Model: "mobilenet_v2", Classes: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.KeepAlive(dstNet)
+	if err := LoadWeights(dst, old); err != nil {
+		t.Errorf("a state_dict without any num_batches_tracked: %v", err)
+	}
+	if err := LoadWeights(dst, partial); err == nil || !strings.Contains(err.Error(), "lacks tensor features.3.conv.1.1.num_batches_tracked") {
+		t.Errorf("a state_dict without one num_batches_tracked: %v, want an error naming it", err)
 	}
 }

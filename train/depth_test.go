@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -85,9 +86,11 @@ func TestFreezeBelowSetsRequiresGradOnEveryParameter(t *testing.T) {
 func TestFreezeBelowMobileNetV2Stage(t *testing.T) {
 	pin(t)
 	vs := nn.NewVarStore(gotch.CPU)
-	if _, err := model.Build(vs.Root(), model.Arch{Model: "mobilenet_v2", Classes: 3}); err != nil {
+	net, err := model.Build(vs.Root(), model.Arch{Model: "mobilenet_v2", Classes: 3})
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer runtime.KeepAlive(net) // its wrappers' finalizers would free vs's tensors
 	layers := model.LayersOf("mobilenet_v2")
 	trainable, err := freezeBelow(vs, "mobilenet_v2", layers, slices.Index(layers, "features.7"))
 	if err != nil {

@@ -148,6 +148,7 @@ func randomNet(t *testing.T, arch string) (string, map[string]*ts.Tensor) {
 		t.Fatal(err)
 	}
 	runtime.KeepAlive(vs) // named holds views of vs's tensors, which its finalizers would free
+	runtime.KeepAlive(net)
 	src, err := model.ReadTensors(path)
 	if err != nil {
 		t.Fatal(err)

@@ -210,7 +210,9 @@ func embedLayer(a model.Arch, layer *string) (stages, dim int, err error) {
 		return i + 1, a.Hidden[i], nil
 	}
 	if model.IsBackbone(a.Model) {
-		// torchvision's name for the pool that makes the feature fc reads.
+		// torchvision's ResNet name for the pool that makes the feature
+		// the head reads (MobileNetV2 pools in its forward, unnamed: the
+		// same name serves).
 		if *layer == "" {
 			*layer = backboneEmbedLayer
 		}

@@ -87,11 +87,15 @@ func diffShapes(got, want map[string][]int) string {
 // ResNet-50 adds convolution biases torchvision does not have.
 func TestGotchResNetNames(t *testing.T) {
 	r18 := nn.NewVarStore(gotch.CPU)
-	vision.ResNet18(r18.Root(), 1000)
+	gotchNet := vision.ResNet18(r18.Root(), 1000)
 	ours := nn.NewVarStore(gotch.CPU)
-	if _, err := Build(ours.Root(), Arch{Model: "resnet18", Classes: 1000}); err != nil {
+	oursNet, err := Build(ours.Root(), Arch{Model: "resnet18", Classes: 1000})
+	if err != nil {
 		t.Fatal(err)
 	}
+	// the networks' finalizers would free tensors the var stores still read
+	defer runtime.KeepAlive(gotchNet)
+	defer runtime.KeepAlive(oursNet)
 	withoutCounters := map[string][]int{}
 	for k, v := range shapes(ours) {
 		if !strings.HasSuffix(k, ".num_batches_tracked") {
@@ -102,7 +106,7 @@ func TestGotchResNetNames(t *testing.T) {
 		t.Errorf("gotch's ResNet-18 vs ours without num_batches_tracked: %s", d)
 	}
 	r50 := nn.NewVarStore(gotch.CPU)
-	vision.ResNet50(r50.Root(), 1000)
+	defer runtime.KeepAlive(vision.ResNet50(r50.Root(), 1000))
 	if _, ok := shapes(r50)["layer1.0.conv1.bias"]; !ok {
 		t.Errorf("gotch's ResNet-50 no longer has conv biases: it may now match torchvision; see model/resnet.go's header")
 	}
@@ -112,7 +116,7 @@ func TestGotchResNetNames(t *testing.T) {
 // num_batches_tracked counters; ours has them all.
 func TestGotchMobileNetV2Names(t *testing.T) {
 	theirs := nn.NewVarStore(gotch.CPU)
-	vision.MobileNetV2(theirs.Root(), 1000)
+	defer runtime.KeepAlive(vision.MobileNetV2(theirs.Root(), 1000))
 	ours := nn.NewVarStore(gotch.CPU)
 	net, err := Build(ours.Root(), Arch{Model: "mobilenet_v2", Classes: 1000})
 	if err != nil {

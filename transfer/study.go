@@ -26,6 +26,9 @@ type StudyRecipe struct {
 	Flags  string
 	Tuning train.Tuning
 	LRAuto bool
+	// HeadOnlyLRMult, when above 0, multiplies the learning rate of the
+	// configurations that train only the new head (--layers last).
+	HeadOnlyLRMult float64
 }
 
 // SeedRecipe is the seed homework's recipe: constant Adam, plain images,
@@ -36,6 +39,12 @@ var SeedRecipe = StudyRecipe{Name: "seed", Flags: "(none)"}
 //
 //   - lrauto: the seed's, at the rate the range test suggests for each run
 //     (a head on frozen features takes a higher rate than a whole network).
+//   - cosine: the seed's, with the rate annealed to 0 over the run
+//     (cosine, per step), and the head-only configurations at three
+//     times the rate: a head on frozen features underfits at 1e-3 in
+//     10 epochs, and a whole network's last epochs at a constant rate
+//     are noisy (README, "The recipe study", has the pilot runs that
+//     chose it).
 //   - fastai: each part a common fine-tuning practice: augmented training
 //     images, a one-cycle schedule (peak at the recipe's rate), label
 //     smoothing, and for the pretrained "all" configurations the head
@@ -43,6 +52,8 @@ var SeedRecipe = StudyRecipe{Name: "seed", Flags: "(none)"}
 //     the head's (conv1) up; the head-only and from-scratch
 //     configurations run without the two phases (Tuning.For).
 var ImprovedRecipes = []StudyRecipe{
+	{Name: "cosine", Flags: "--schedule cosine; head-only configurations (--layers last) at 3x --lr",
+		Tuning: train.Tuning{Schedule: train.ScheduleCosine}, HeadOnlyLRMult: 3},
 	{Name: "lrauto", Flags: "--lr auto", LRAuto: true},
 	{Name: "fastai", Flags: "--augment standard --schedule onecycle --label-smoothing 0.1 --freeze-epochs 1 --body-lr-mult 0.1",
 		Tuning: train.Tuning{Augment: train.AugmentStandard, Schedule: train.ScheduleOneCycle, LabelSmoothing: 0.1,
@@ -72,17 +83,15 @@ type StudyConfig struct {
 // SeedRecipe and improved, seeds times each (seeds o.Seed, ...),
 // the seed recipe's runs of a configuration first. o's own fine-tuning
 // options are replaced by each recipe's. Runs are named
-// study-<target>-<source>-<layers>-<recipe>.
+// study-<target>-<source>-<layers>-<recipe>-recipe (then -seedN).
 func RunRecipeStudy(ctx context.Context, o train.Options, improved StudyRecipe, seeds int) ([]StudyConfig, error) {
 	target := cmp.Or(o.Target, TransferTarget)
 	var out []StudyConfig
 	for _, r := range TransferRecipes() {
 		c := StudyConfig{Label: r.Source + "/" + r.Layers}
 		for _, rec := range []StudyRecipe{SeedRecipe, improved} {
-			opts := o
-			opts.Tuning, opts.LRAuto, opts.RunName = rec.Tuning, rec.LRAuto, ""
-			name := fmt.Sprintf("study-%s-%s-%s-%s", names.Slug(target), r.Source, r.Layers, rec.Name)
-			runs, err := RunSeeds(ctx, r, opts, name, seeds)
+			name := fmt.Sprintf("study-%s-%s-%s-%s-recipe", names.Slug(target), r.Source, r.Layers, rec.Name)
+			runs, err := RunSeeds(ctx, r, studyOptions(o, r, rec), name, seeds)
 			if rec.Name == SeedRecipe.Name {
 				c.Seed = runs
 			} else {
@@ -95,6 +104,17 @@ func RunRecipeStudy(ctx context.Context, o train.Options, improved StudyRecipe, 
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// studyOptions is o for a run of configuration r under rec: rec's
+// fine-tuning options instead of o's, and its rate for a head-only
+// configuration.
+func studyOptions(o train.Options, r train.Recipe, rec StudyRecipe) train.Options {
+	o.Tuning, o.LRAuto, o.RunName = rec.Tuning, rec.LRAuto, ""
+	if rec.HeadOnlyLRMult > 0 && r.Layers == "last" {
+		o.LR = cmp.Or(o.LR, r.LR) * rec.HeadOnlyLRMult
+	}
+	return o
 }
 
 // WriteStudyTable prints, per configuration, the test accuracy of each

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -43,7 +44,25 @@ func (o *studyRecipeOptions) AddFlags(f *pflag.FlagSet) {
 		names = append(names, r.Name)
 	}
 	o.improved = newChoice(names[0], names...)
-	f.Var(&o.improved, "improved", "the recipe set against the seed's: lrauto (--lr auto) or fastai (--augment standard --schedule onecycle --label-smoothing 0.1 --freeze-epochs 1 --body-lr-mult 0.1)")
+	f.Var(&o.improved, "improved", "the recipe set against the seed's: "+strings.Join(names, ", ")+" (see the command's help)")
+}
+
+// improvedRecipeNotes say what each improved recipe's flags leave unsaid.
+var improvedRecipeNotes = map[string]string{
+	"lrauto": "the range test runs before each run, on its own network and data",
+	"fastai": "the two phases and body rates apply to mnist/all and fashion/all\n    only: a head-only or from-scratch run has no pretrained body",
+}
+
+// improvedRecipesHelp lists the improved recipes, a few lines each.
+func improvedRecipesHelp() string {
+	var b strings.Builder
+	for _, r := range transfer.ImprovedRecipes {
+		fmt.Fprintf(&b, "  %s: %s\n", r.Name, r.Flags)
+		if note := improvedRecipeNotes[r.Name]; note != "" {
+			fmt.Fprintf(&b, "    (%s)\n", note)
+		}
+	}
+	return b.String()
 }
 
 func newStudyRecipeCommand() *cobra.Command {
@@ -56,19 +75,13 @@ mnist/last, mnist/all, fashion/last, fashion/all) on --target with two
 recipes, --seeds times each over the same seeds:
 
   %s: the seed homework's (constant Adam, plain images, the last epoch)
-  and the --improved one:
-  %s: %s
-    (the range test runs before each run, on its own network and data)
-  %s: %s
-    (the two phases and body rates apply to mnist/all and fashion/all
-    only: a head-only or from-scratch run has no pretrained body)
-
+  and the --improved one (default %s):
+%s
 It prints and writes results/study-recipe-<target>.html: per configuration
 the test accuracy of each recipe (mean ± sd) and the improved recipe's gain,
 paired by seed, with the 95%% t interval of the paired differences. The
 training flags (--epochs, --per-class, --lr, ...) apply to both recipes.`,
-			transfer.SeedRecipe.Name, transfer.ImprovedRecipes[0].Name, transfer.ImprovedRecipes[0].Flags,
-			transfer.ImprovedRecipes[1].Name, transfer.ImprovedRecipes[1].Flags),
+			transfer.SeedRecipe.Name, transfer.ImprovedRecipes[0].Name, improvedRecipesHelp()),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStudyRecipe(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},

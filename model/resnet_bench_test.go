@@ -16,24 +16,29 @@ import (
 const benchBatch = 16
 
 // Feature extraction at 224 (a "last" transfer's one backbone pass):
-// images/s of ResNet-18 in inference mode under no-grad, to set against
+// images/s of a backbone in inference mode under no-grad, to set against
 // bench/backbone_reference.py (bench/backbone.sh runs both).
-func BenchmarkResNet18Features(b *testing.B) { benchResNet18Features(b, false) }
+func BenchmarkResNet18Features(b *testing.B) { benchFeatures(b, "resnet18", false) }
 
-// The same in channels_last (NHWC) memory format.
-func BenchmarkResNet18FeaturesCL(b *testing.B) { benchResNet18Features(b, true) }
+// The same in channels_last (NHWC) memory format, as the commands run a
+// backbone on a CPU.
+func BenchmarkResNet18FeaturesCL(b *testing.B) { benchFeatures(b, "resnet18", true) }
 
-func benchResNet18Features(b *testing.B, channelsLast bool) {
+// MobileNetV2's, in channels_last.
+func BenchmarkMobileNetV2FeaturesCL(b *testing.B) { benchFeatures(b, "mobilenet_v2", true) }
+
+func benchFeatures(b *testing.B, arch string, channelsLast bool) {
 	// One thread per CPU, as transferlab's commands and the reference
 	// script run: libtorch alone would stay at one thread here.
 	if err := torchenv.SetThreads(0); err != nil {
 		b.Fatal(err)
 	}
 	vs := nn.NewVarStore(gotch.CPU)
-	net, err := NewResNet(vs.Root(), "resnet18", 1000)
+	built, err := Build(vs.Root(), Arch{Model: arch, Classes: 1000})
 	if err != nil {
 		b.Fatal(err)
 	}
+	net := built.(Backbone)
 	if channelsLast {
 		if err := net.UseChannelsLast(); err != nil {
 			b.Fatal(err)

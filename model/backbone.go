@@ -161,3 +161,99 @@ func mobilenetStageOf(name string) string {
 	}
 	return ""
 }
+
+// stageChain is what the backbones share: their stages run in order,
+// the batch norm modes that --bn and freezing set, and the switch to
+// channels_last images. Each backbone supplies how one stage runs.
+type stageChain struct {
+	name   string   // for errors
+	layers []string // the stages, input to head
+	// stage runs stage i on x and returns a new tensor (x is not freed);
+	// train is the training mode (dropout), bnTrain the batch norms'.
+	stage func(s *Scope, i int, x *ts.Tensor, train, bnTrain bool) *ts.Tensor
+
+	// bnFrozen keeps every batch norm in inference mode while training
+	// (--bn frozen): running statistics are used and never updated.
+	bnFrozen bool
+	// frozenBelow is the first stage that trains: the batch norms of the
+	// stages below it stay in inference mode too, always.
+	frozenBelow  int
+	channelsLast bool // the images are made channels_last on the way in
+}
+
+// ForwardT maps N x 3 x H x W images to logits; train puts the batch
+// norms in training mode unless they are frozen.
+func (c *stageChain) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
+	return c.run(x, 0, len(c.layers), train)
+}
+
+// Features runs everything but the head, in inference mode: images to
+// the pooled feature, torchvision's avgpool output.
+func (c *stageChain) Features(x *ts.Tensor) *ts.Tensor {
+	h := c.run(x, 0, len(c.layers)-1, false)
+	defer h.MustDrop()
+	return pooled(h)
+}
+
+// pooled is torchvision's avgpool and flatten: N x C x H x W to N x C.
+func pooled(x *ts.Tensor) *ts.Tensor {
+	p := x.MustAdaptiveAvgPool2d([]int64{1, 1}, false)
+	return p.MustFlatten(1, -1, true)
+}
+
+// FreezeBatchNorm keeps every batch norm in inference mode from now on,
+// in training too.
+func (c *stageChain) FreezeBatchNorm() { c.bnFrozen = true }
+
+// FreezeStagesBelow keeps the batch norms of stages below k (an index
+// into the backbone's LayersOf) in inference mode: a frozen stage's
+// running statistics are the source's, bit for bit, after any training.
+func (c *stageChain) FreezeStagesBelow(k int) { c.frozenBelow = k }
+
+// Stages runs stages from..to-1 on x, the output of stage from-1, in
+// inference mode; x is not freed.
+func (c *stageChain) Stages(x *ts.Tensor, from, to int) (*ts.Tensor, error) {
+	if from < 0 || to > len(c.layers) || from >= to {
+		return nil, fmt.Errorf("%s: no stages %d..%d of %d", c.name, from, to, len(c.layers))
+	}
+	return c.run(x, from, to, false), nil
+}
+
+// From returns the network of stages from up, which maps the output of
+// stage from-1 to logits: what a transfer trains on cached features.
+func (c *stageChain) From(from int) (Net, error) {
+	if from < 1 || from >= len(c.layers) {
+		return nil, fmt.Errorf("%s: no stages from %d of %d below the head", c.name, from, len(c.layers))
+	}
+	return chainSuffix{c, from}, nil
+}
+
+type chainSuffix struct {
+	chain *stageChain
+	from  int
+}
+
+func (s chainSuffix) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
+	return s.chain.run(x, s.from, len(s.chain.layers), train)
+}
+
+// run runs stages from..to-1; intermediates are freed as it goes.
+func (c *stageChain) run(x *ts.Tensor, from, to int, train bool) *ts.Tensor {
+	s := NewScope()
+	defer s.Drop()
+	h, owned := x, false
+	if from == 0 && c.channelsLast {
+		if cl := toChannelsLast(x); cl != nil {
+			h, owned = cl, true
+		}
+	}
+	for i := from; i < to; i++ {
+		bnTrain := train && !c.bnFrozen && i >= c.frozenBelow
+		next := c.stage(s, i, h, train, bnTrain)
+		if owned {
+			s.T(h)
+		}
+		h, owned = next, true
+	}
+	return h
+}

@@ -61,9 +61,7 @@ type MobileNetV2 struct {
 	Blocks     []mbBlock // features.0 .. features.18
 	Classifier *Linear   // classifier.1
 
-	bnFrozen     bool
-	frozenBelow  int
-	channelsLast bool
+	stageChain
 }
 
 // mbUnit is a convolution and its batch norm, ReLU6 after them or not.
@@ -88,6 +86,7 @@ type mbBlock struct {
 func NewMobileNetV2(p *nn.Path, classes int64) *MobileNetV2 {
 	f := p.Sub("features")
 	n := &MobileNetV2{}
+	n.stageChain = stageChain{name: "mobilenet_v2", layers: mobilenetLayers, stage: n.stage}
 	convBN := func(q *nn.Path, in, out, k, stride, groups int64) mbUnit {
 		return mbUnit{conv: newGroupedConv(q.Sub("0"), in, out, k, stride, groups), bn: newBatchNorm(q.Sub("1"), out), relu6: true}
 	}
@@ -141,13 +140,6 @@ func newGroupedConv(p *nn.Path, in, out, k, stride, groups int64) *nn.Conv2D {
 // FeatureWidth is the width of the pooled feature the classifier reads.
 func (n *MobileNetV2) FeatureWidth() int64 { return mobilenetLast }
 
-// FreezeBatchNorm keeps every batch norm in inference mode from now on.
-func (n *MobileNetV2) FreezeBatchNorm() { n.bnFrozen = true }
-
-// FreezeStagesBelow keeps the batch norms of stages below k (an index
-// into MobileNetLayers) in inference mode.
-func (n *MobileNetV2) FreezeStagesBelow(k int) { n.frozenBelow = k }
-
 // UseChannelsLast stores the convolutions' weights, and from then on the
 // images, in channels_last memory format, as ResNet's does.
 func (n *MobileNetV2) UseChannelsLast() error {
@@ -162,76 +154,17 @@ func (n *MobileNetV2) UseChannelsLast() error {
 	return nil
 }
 
-// ForwardT maps N x 3 x H x W images to logits; train puts the batch
-// norms in training mode unless they are frozen, and the dropout before
-// the classifier on.
-func (n *MobileNetV2) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
-	return n.stages(x, 0, len(mobilenetLayers), train)
-}
-
-// Features runs everything but the classifier, in inference mode: images
-// to the pooled feature (N x 1280).
-func (n *MobileNetV2) Features(x *ts.Tensor) *ts.Tensor {
-	h := n.stages(x, 0, len(mobilenetLayers)-1, false)
-	defer h.MustDrop()
-	return pooled(h)
-}
-
 // Head maps pooled features to logits (the dropout is off: inference).
 func (n *MobileNetV2) Head(features *ts.Tensor) *ts.Tensor { return n.Classifier.Forward(features) }
 
-// Stages runs stages from..to-1 (indexes into MobileNetLayers) on x in
-// inference mode; x is not freed.
-func (n *MobileNetV2) Stages(x *ts.Tensor, from, to int) (*ts.Tensor, error) {
-	if from < 0 || to > len(mobilenetLayers) || from >= to {
-		return nil, fmt.Errorf("mobilenet_v2: no stages %d..%d of %d", from, to, len(mobilenetLayers))
+// stage runs stage i of mobilenetLayers on x and returns a new tensor;
+// the dropout before the classifier acts in training.
+func (n *MobileNetV2) stage(s *Scope, i int, x *ts.Tensor, train, bnTrain bool) *ts.Tensor {
+	if i == len(mobilenetLayers)-1 {
+		p := s.T(pooled(x))
+		return n.Classifier.Forward(s.T(ts.MustDropout(p, mobilenetDropout, train)))
 	}
-	return n.stages(x, from, to, false), nil
-}
-
-// From returns the network of stages from up.
-func (n *MobileNetV2) From(from int) (Net, error) {
-	if from < 1 || from >= len(mobilenetLayers) {
-		return nil, fmt.Errorf("mobilenet_v2: no stages from %d of %d below the head", from, len(mobilenetLayers))
-	}
-	return mobilenetSuffix{n, from}, nil
-}
-
-type mobilenetSuffix struct {
-	net  *MobileNetV2
-	from int
-}
-
-func (s mobilenetSuffix) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
-	return s.net.stages(x, s.from, len(mobilenetLayers), train)
-}
-
-// stages runs stages from..to-1; intermediates are freed as it goes.
-func (n *MobileNetV2) stages(x *ts.Tensor, from, to int, train bool) *ts.Tensor {
-	s := NewScope()
-	defer s.Drop()
-	h, owned := x, false
-	if from == 0 && n.channelsLast {
-		if c := toChannelsLast(x); c != nil {
-			h, owned = c, true
-		}
-	}
-	last := len(mobilenetLayers) - 1
-	for i := from; i < to; i++ {
-		var next *ts.Tensor
-		if i == last {
-			p := s.T(pooled(h))
-			next = n.Classifier.Forward(s.T(ts.MustDropout(p, mobilenetDropout, train)))
-		} else {
-			bnTrain := train && !n.bnFrozen && i >= n.frozenBelow
-			next = n.blocks(h, mobilenetStageStart[i], mobilenetStageStart[i+1], bnTrain)
-		}
-		if owned {
-			s.T(h)
-		}
-		h, owned = next, true
-	}
-	return h
+	return n.blocks(x, mobilenetStageStart[i], mobilenetStageStart[i+1], bnTrain)
 }
 
 // blocks runs features.from .. features.to-1 on x and returns a new

@@ -63,13 +63,7 @@ type ResNet struct {
 	FC     *Linear
 
 	features int64 // width of the pooled feature fc reads: 512 or 2048
-	// bnFrozen keeps every batch norm in inference mode while training
-	// (--bn frozen): running statistics are used and never updated.
-	bnFrozen bool
-	// frozenBelow is the first stage that trains: the batch norms of the
-	// stages below it stay in inference mode too, always.
-	frozenBelow  int
-	channelsLast bool // see UseChannelsLast
+	stageChain
 }
 
 // UseChannelsLast stores the convolutions' weights, and from then on the
@@ -107,6 +101,7 @@ func NewResNet(p *nn.Path, model string, classes int64) (*ResNet, error) {
 		Conv1: newConvNoBias(p.Sub("conv1"), BackboneChannels, stemOut, 7, 2, 3),
 		BN1:   newBatchNorm(p.Sub("bn1"), stemOut),
 	}
+	n.stageChain = stageChain{name: "resnet", layers: resnetLayers, stage: n.stage}
 	in, width := int64(stemOut), int64(stemOut)
 	for s := 0; s < 4; s++ {
 		stage := p.Sub(fmt.Sprintf("layer%d", s+1))
@@ -129,88 +124,11 @@ func NewResNet(p *nn.Path, model string, classes int64) (*ResNet, error) {
 // FeatureWidth is the width of the pooled feature the head reads.
 func (n *ResNet) FeatureWidth() int64 { return n.features }
 
-// FreezeBatchNorm keeps every batch norm in inference mode from now on,
-// in training too.
-func (n *ResNet) FreezeBatchNorm() { n.bnFrozen = true }
-
-// FreezeStagesBelow keeps the batch norms of stages below k (an index
-// into ResNetLayers) in inference mode: a frozen stage's running
-// statistics are the source's, bit for bit, after any training.
-func (n *ResNet) FreezeStagesBelow(k int) { n.frozenBelow = k }
-
-// ForwardT maps N x 3 x H x W images to logits; train puts the batch
-// norms in training mode unless they are frozen.
-func (n *ResNet) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
-	return n.stages(x, 0, len(resnetLayers), train)
-}
-
-// Features runs everything but fc, in inference mode: images to the
-// pooled feature (N x FeatureWidth), torchvision's avgpool output.
-func (n *ResNet) Features(x *ts.Tensor) *ts.Tensor {
-	h := n.stages(x, 0, len(resnetLayers)-1, false)
-	defer h.MustDrop()
-	return pooled(h)
-}
-
-// pooled is torchvision's avgpool and flatten: N x C x H x W to N x C.
-func pooled(x *ts.Tensor) *ts.Tensor {
-	p := x.MustAdaptiveAvgPool2d([]int64{1, 1}, false)
-	return p.MustFlatten(1, -1, true)
-}
-
 // Head maps pooled features to logits.
 func (n *ResNet) Head(features *ts.Tensor) *ts.Tensor { return n.FC.Forward(features) }
 
-// Stages runs stages from..to-1 (indexes into ResNetLayers) on x, the
-// output of stage from-1, in inference mode; x is not freed.
-func (n *ResNet) Stages(x *ts.Tensor, from, to int) (*ts.Tensor, error) {
-	if from < 0 || to > len(resnetLayers) || from >= to {
-		return nil, fmt.Errorf("resnet: no stages %d..%d of %d", from, to, len(resnetLayers))
-	}
-	return n.stages(x, from, to, false), nil
-}
-
-// From returns the network of stages from up, which maps the output of
-// stage from-1 to logits: what a transfer trains on cached features.
-func (n *ResNet) From(from int) (Net, error) {
-	if from < 1 || from >= len(resnetLayers) {
-		return nil, fmt.Errorf("resnet: no stages from %d of %d below the head", from, len(resnetLayers))
-	}
-	return resnetSuffix{n, from}, nil
-}
-
-type resnetSuffix struct {
-	net  *ResNet
-	from int
-}
-
-func (s resnetSuffix) ForwardT(x *ts.Tensor, train bool) *ts.Tensor {
-	return s.net.stages(x, s.from, len(resnetLayers), train)
-}
-
-// stages runs stages from..to-1; intermediates are freed as it goes.
-func (n *ResNet) stages(x *ts.Tensor, from, to int, train bool) *ts.Tensor {
-	s := NewScope()
-	defer s.Drop()
-	h, owned := x, false
-	if from == 0 && n.channelsLast {
-		if c := toChannelsLast(x); c != nil {
-			h, owned = c, true
-		}
-	}
-	for i := from; i < to; i++ {
-		bnTrain := train && !n.bnFrozen && i >= n.frozenBelow
-		next := n.stage(s, i, h, bnTrain)
-		if owned {
-			s.T(h)
-		}
-		h, owned = next, true
-	}
-	return h
-}
-
 // stage runs stage i of resnetLayers on x and returns a new tensor.
-func (n *ResNet) stage(s *Scope, i int, x *ts.Tensor, bnTrain bool) *ts.Tensor {
+func (n *ResNet) stage(s *Scope, i int, x *ts.Tensor, _, bnTrain bool) *ts.Tensor {
 	switch i {
 	case 0:
 		h := s.T(n.BN1.Forward(s.T(n.Conv1.Forward(x)), bnTrain)).MustRelu(false)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -28,6 +29,10 @@ func BenchmarkResNet18FeaturesCL(b *testing.B) { benchFeatures(b, "resnet18", tr
 func BenchmarkMobileNetV2FeaturesCL(b *testing.B) { benchFeatures(b, "mobilenet_v2", true) }
 
 func benchFeatures(b *testing.B, arch string, channelsLast bool) {
+	// Grad mode is per OS thread: the commands lock theirs (cmd/transferlab's
+	// init), and so must this, or a goroutine that moves runs with it on.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	// One thread per CPU, as transferlab's commands and the reference
 	// script run: libtorch alone would stay at one thread here.
 	if err := torchenv.SetThreads(0); err != nil {
@@ -56,3 +61,6 @@ func benchFeatures(b *testing.B, arch string, channelsLast bool) {
 	})
 	b.ReportMetric(float64(b.N*benchBatch)/time.Since(start).Seconds(), "img/s")
 }
+
+// MobileNetV2's in the standard (NCHW) layout.
+func BenchmarkMobileNetV2Features(b *testing.B) { benchFeatures(b, "mobilenet_v2", false) }

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"runtime"
 	"testing"
 	"time"
 
@@ -29,10 +28,11 @@ func BenchmarkResNet18FeaturesCL(b *testing.B) { benchFeatures(b, "resnet18", tr
 func BenchmarkMobileNetV2FeaturesCL(b *testing.B) { benchFeatures(b, "mobilenet_v2", true) }
 
 func benchFeatures(b *testing.B, arch string, channelsLast bool) {
-	// Grad mode is per OS thread: the commands lock theirs (cmd/transferlab's
-	// init), and so must this, or a goroutine that moves runs with it on.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// On the first thread, as the commands run (main_test.go).
+	onMainThread(func() { benchFeaturesHere(b, arch, channelsLast) })
+}
+
+func benchFeaturesHere(b *testing.B, arch string, channelsLast bool) {
 	// One thread per CPU, as transferlab's commands and the reference
 	// script run: libtorch alone would stay at one thread here.
 	if err := torchenv.SetThreads(0); err != nil {

@@ -83,7 +83,8 @@ type StudyConfig struct {
 // SeedRecipe and improved, seeds times each (seeds o.Seed, ...),
 // the seed recipe's runs of a configuration first. o's own fine-tuning
 // options are replaced by each recipe's. Runs are named
-// study-<target>-<source>-<layers>-<recipe>-recipe (then -seedN).
+// study-<target>-<source>-<layers>-<recipe>-recipe (then -seedN). On an
+// error it returns the configurations that have finished runs.
 func RunRecipeStudy(ctx context.Context, o train.Options, improved StudyRecipe, seeds int) ([]StudyConfig, error) {
 	target := cmp.Or(o.Target, TransferTarget)
 	var out []StudyConfig
@@ -98,7 +99,10 @@ func RunRecipeStudy(ctx context.Context, o train.Options, improved StudyRecipe, 
 				c.Improved = runs
 			}
 			if err != nil {
-				return append(out, c), err
+				if len(c.Seed)+len(c.Improved) > 0 {
+					out = append(out, c)
+				}
+				return out, err
 			}
 		}
 		out = append(out, c)

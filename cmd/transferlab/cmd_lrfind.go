@@ -45,7 +45,7 @@ log axis, the suggestion marked) with the points in lr-find-RUN.json.
 finetune and transfer take --lr auto to run it first and train at its
 suggestion.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLRFind(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return targetUnavailable(runLRFind(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	opts.AddFlags(cmd.Flags())

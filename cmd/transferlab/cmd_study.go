@@ -83,7 +83,7 @@ paired by seed, with the 95%% t interval of the paired differences. The
 training flags (--epochs, --per-class, --lr, ...) apply to both recipes.`,
 			transfer.SeedRecipe.Name, transfer.ImprovedRecipes[0].Name, improvedRecipesHelp()),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStudyRecipe(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return targetUnavailable(runStudyRecipe(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
 		},
 	}
 	opts.AddFlags(cmd.Flags())

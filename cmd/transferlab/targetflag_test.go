@@ -74,3 +74,31 @@ func TestUnknownTargetAndDatasetExitAlike(t *testing.T) {
 		}
 	}
 }
+
+// Every command that trains on --target says a missing EMNIST in the same
+// one line (exit 1), and the study writes no page for runs that never ran.
+func TestEveryTargetCommandSaysEMNISTIsMissingInOneLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"finetune"},
+		{"transfer"},
+		{"sweep", "depth"},
+		{"lr-find"},
+		{"study", "recipe", "--seeds", "1"},
+	} {
+		results := t.TempDir()
+		res := execute(t, append(args, "--download=false", "--data-dir", t.TempDir(), "--results-dir", results)...)
+		if res.err == nil {
+			t.Errorf("%v: no error", args)
+			continue
+		}
+		if msg := res.err.Error(); !strings.Contains(msg, "EMNIST letters is not in the data folder") || strings.Contains(msg, "\n") {
+			t.Errorf("%v: %q, want the one-line hint", args, msg)
+		}
+		if code := run(append(args, "--download=false", "--data-dir", t.TempDir(), "--results-dir", results)); code != 1 {
+			t.Errorf("%v: exit %d, want 1", args, code)
+		}
+		if left, _ := os.ReadDir(results); len(left) > 0 {
+			t.Errorf("%v left %v in the results folder", args, left)
+		}
+	}
+}

@@ -53,9 +53,6 @@ var mobilenetLayers = []string{"features.0", "features.1", "features.2", "featur
 // blocks at the end.
 var mobilenetStageStart = []int{0, 1, 2, 4, 7, 14, mobilenetFeatures}
 
-// MobileNetLayers lists MobileNetV2's stages from input to output.
-func MobileNetLayers() []string { return append([]string(nil), mobilenetLayers...) }
-
 // MobileNetV2 holds the layers of torchvision's mobilenet_v2.
 type MobileNetV2 struct {
 	Blocks     []mbBlock // features.0 .. features.18

@@ -52,9 +52,6 @@ const (
 // the stem (conv1, bn1, ReLU, max-pool); "fc" includes the average pool.
 var resnetLayers = []string{"conv1", "layer1", "layer2", "layer3", "layer4", "fc"}
 
-// ResNetLayers lists a ResNet's stages from input to output.
-func ResNetLayers() []string { return append([]string(nil), resnetLayers...) }
-
 // ResNet holds the layers of a torchvision ResNet.
 type ResNet struct {
 	Conv1  *nn.Conv2D

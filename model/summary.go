@@ -40,7 +40,8 @@ func Summary(vs *nn.VarStore) []metrics.Layer {
 		l.Params += int64(p.Tensor.Numel())
 		l.Trainable = l.Trainable && p.Tensor.MustRequiresGrad()
 	}
-	for _, order := range [][]string{resnetLayers, mobilenetLayers} {
+	for _, b := range Backbones {
+		order := backboneSpecs[b].layers
 		if slices.ContainsFunc(layers, func(l metrics.Layer) bool { return l.Name == order[1] }) {
 			slices.SortStableFunc(layers, func(a, b metrics.Layer) int {
 				return slices.Index(order, a.Name) - slices.Index(order, b.Name)

@@ -41,7 +41,7 @@ func ParseLayers(s string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("unknown --layers %q: choose last, all or from:LAYER, LAYER one of %s (the CNN), %s (resnet18, resnet50) or %s (mobilenet_v2) (train LAYER and every layer above it)",
-		s, strings.Join(model.CNNLayers(), ", "), strings.Join(model.ResNetLayers(), ", "), strings.Join(model.MobileNetLayers(), ", "))
+		s, strings.Join(model.CNNLayers(), ", "), strings.Join(model.LayersOf("resnet18"), ", "), strings.Join(model.LayersOf("mobilenet_v2"), ", "))
 }
 
 // backboneLayers are the stage lists of the backbones.

@@ -29,6 +29,8 @@ type StudyRecipe struct {
 	// HeadOnlyLRMult, when above 0, multiplies the learning rate of the
 	// configurations that train only the new head (--layers last).
 	HeadOnlyLRMult float64
+	// Note says, for the command's help, what Flags leave unsaid.
+	Note string
 }
 
 // SeedRecipe is the seed homework's recipe: constant Adam, plain images,
@@ -37,14 +39,14 @@ var SeedRecipe = StudyRecipe{Name: "seed", Flags: "(none)"}
 
 // ImprovedRecipes are the recipes the study can set against the seed's.
 //
-//   - lrauto: the seed's, at the rate the range test suggests for each run
-//     (a head on frozen features takes a higher rate than a whole network).
-//   - cosine: the seed's, with the rate annealed to 0 over the run
+//   - cosine (the default): the seed's, with the rate annealed to 0 over the run
 //     (cosine, per step), and the head-only configurations at three
 //     times the rate: a head on frozen features underfits at 1e-3 in
 //     10 epochs, and a whole network's last epochs at a constant rate
 //     are noisy (README, "The recipe study", has the pilot runs that
 //     chose it).
+//   - lrauto: the seed's, at the rate the range test suggests for each run
+//     (a head on frozen features takes a higher rate than a whole network).
 //   - fastai: each part a common fine-tuning practice: augmented training
 //     images, a one-cycle schedule (peak at the recipe's rate), label
 //     smoothing, and for the pretrained "all" configurations the head
@@ -54,10 +56,11 @@ var SeedRecipe = StudyRecipe{Name: "seed", Flags: "(none)"}
 var ImprovedRecipes = []StudyRecipe{
 	{Name: "cosine", Flags: "--schedule cosine; head-only configurations (--layers last) at 3x --lr",
 		Tuning: train.Tuning{Schedule: train.ScheduleCosine}, HeadOnlyLRMult: 3},
-	{Name: "lrauto", Flags: "--lr auto", LRAuto: true},
+	{Name: "lrauto", Flags: "--lr auto", LRAuto: true, Note: "the range test runs before each run, on its own network and data"},
 	{Name: "fastai", Flags: "--augment standard --schedule onecycle --label-smoothing 0.1 --freeze-epochs 1 --body-lr-mult 0.1",
 		Tuning: train.Tuning{Augment: train.AugmentStandard, Schedule: train.ScheduleOneCycle, LabelSmoothing: 0.1,
-			FreezeEpochs: 1, BodyLRMult: 0.1}},
+			FreezeEpochs: 1, BodyLRMult: 0.1},
+		Note: "the two phases and body rates apply to mnist/all and fashion/all\n    only: a head-only or from-scratch run has no pretrained body"},
 }
 
 // ImprovedRecipe looks up an improved recipe by name.

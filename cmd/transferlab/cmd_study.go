@@ -47,19 +47,13 @@ func (o *studyRecipeOptions) AddFlags(f *pflag.FlagSet) {
 	f.Var(&o.improved, "improved", "the recipe set against the seed's: "+strings.Join(names, ", ")+" (see the command's help)")
 }
 
-// improvedRecipeNotes say what each improved recipe's flags leave unsaid.
-var improvedRecipeNotes = map[string]string{
-	"lrauto": "the range test runs before each run, on its own network and data",
-	"fastai": "the two phases and body rates apply to mnist/all and fashion/all\n    only: a head-only or from-scratch run has no pretrained body",
-}
-
 // improvedRecipesHelp lists the improved recipes, a few lines each.
 func improvedRecipesHelp() string {
 	var b strings.Builder
 	for _, r := range transfer.ImprovedRecipes {
 		fmt.Fprintf(&b, "  %s: %s\n", r.Name, r.Flags)
-		if note := improvedRecipeNotes[r.Name]; note != "" {
-			fmt.Fprintf(&b, "    (%s)\n", note)
+		if r.Note != "" {
+			fmt.Fprintf(&b, "    (%s)\n", r.Note)
 		}
 	}
 	return b.String()

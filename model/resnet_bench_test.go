@@ -8,6 +8,7 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
+	"transferlab/internal/mainthread"
 	"transferlab/internal/torchenv"
 )
 
@@ -29,24 +30,28 @@ func BenchmarkMobileNetV2FeaturesCL(b *testing.B) { benchFeatures(b, "mobilenet_
 
 func benchFeatures(b *testing.B, arch string, channelsLast bool) {
 	// On the first thread, as the commands run (main_test.go).
-	onMainThread(func() { benchFeaturesHere(b, arch, channelsLast) })
+	var err error
+	mainthread.Do(func() { err = benchFeaturesHere(b, arch, channelsLast) })
+	if err != nil {
+		b.Fatal(err)
+	}
 }
 
-func benchFeaturesHere(b *testing.B, arch string, channelsLast bool) {
+func benchFeaturesHere(b *testing.B, arch string, channelsLast bool) error {
 	// One thread per CPU, as transferlab's commands and the reference
 	// script run: libtorch alone would stay at one thread here.
 	if err := torchenv.SetThreads(0); err != nil {
-		b.Fatal(err)
+		return err
 	}
 	vs := nn.NewVarStore(gotch.CPU)
 	built, err := Build(vs.Root(), Arch{Model: arch, Classes: 1000})
 	if err != nil {
-		b.Fatal(err)
+		return err
 	}
 	net := built.(Backbone)
 	if channelsLast {
 		if err := net.UseChannelsLast(); err != nil {
-			b.Fatal(err)
+			return err
 		}
 	}
 	x := ts.MustRandn([]int64{benchBatch, 3, BackboneSide, BackboneSide}, gotch.Float, gotch.CPU)
@@ -60,6 +65,7 @@ func benchFeaturesHere(b *testing.B, arch string, channelsLast bool) {
 		}
 	})
 	b.ReportMetric(float64(b.N*benchBatch)/time.Since(start).Seconds(), "img/s")
+	return nil
 }
 
 // MobileNetV2's in the standard (NCHW) layout.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
+	"transferlab/internal/mainthread"
 	"transferlab/internal/torchenv"
 	"transferlab/metrics"
 	"transferlab/model"
@@ -37,8 +37,6 @@ func benchDevice() gotch.Device {
 }
 
 func benchNet(b *testing.B, a model.Arch) (*nn.VarStore, model.Net) {
-	runtime.LockOSThread()
-	b.Cleanup(runtime.UnlockOSThread)
 	// bench/run.sh passes the thread count the PyTorch side uses.
 	threads, _ := strconv.Atoi(os.Getenv("TRANSFERLAB_THREADS"))
 	if err := torchenv.SetThreads(threads); err != nil {
@@ -63,6 +61,10 @@ func randomImages(n, classes int) (*ts.Tensor, *ts.Tensor) {
 // benchTrain times optimization steps of batch images drawn from a
 // resident set by index_select, as the training loop does.
 func benchTrain(b *testing.B, a model.Arch, batch int, bf16, channelsLast bool) {
+	mainthread.Do(func() { benchTrainHere(b, a, batch, bf16, channelsLast) })
+}
+
+func benchTrainHere(b *testing.B, a model.Arch, batch int, bf16, channelsLast bool) {
 	vs, net := benchNet(b, a)
 	if channelsLast {
 		if err := net.(*model.CNN).UseChannelsLast(); err != nil {
@@ -152,6 +154,10 @@ func BenchmarkEvalChunk(b *testing.B) {
 // warm-up is one pass: the same shapes, so the same oneDNN kernels, at a
 // fraction of the cost, which counts where bf16 is emulated.
 func benchEvalPasses(b *testing.B, arch model.Arch, bf16, channelsLast bool, images, chunk int) {
+	mainthread.Do(func() { benchEvalPassesHere(b, arch, bf16, channelsLast, images, chunk) })
+}
+
+func benchEvalPassesHere(b *testing.B, arch model.Arch, bf16, channelsLast bool, images, chunk int) {
 	_, net := benchNet(b, arch)
 	if channelsLast {
 		if err := net.(*model.CNN).UseChannelsLast(); err != nil {
@@ -180,7 +186,9 @@ func benchEvalPasses(b *testing.B, arch model.Arch, bf16, channelsLast bool, ima
 
 // One "last" finetune epoch: 26-way head, every other parameter frozen,
 // 6,500 images (250 per class), batch 32.
-func BenchmarkLastLayerEpoch6500(b *testing.B) {
+func BenchmarkLastLayerEpoch6500(b *testing.B) { mainthread.Do(func() { benchLastLayerEpoch(b) }) }
+
+func benchLastLayerEpoch(b *testing.B) {
 	vs, net := benchNet(b, model.Arch{Model: "cnn", Classes: 26})
 	params, err := model.FreezeAllBut(vs, "fc3.")
 	if err != nil {
@@ -206,9 +214,9 @@ func BenchmarkLastLayerEpoch6500(b *testing.B) {
 }
 
 // Resident memory at epochs 2 and 10 of a small real training run.
-func BenchmarkTrainingRSS(b *testing.B) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+func BenchmarkTrainingRSS(b *testing.B) { mainthread.Do(func() { benchTrainingRSS(b) }) }
+
+func benchTrainingRSS(b *testing.B) {
 	threads, _ := strconv.Atoi(os.Getenv("TRANSFERLAB_THREADS"))
 	if err := torchenv.SetThreads(threads); err != nil {
 		b.Fatal(err)
@@ -245,6 +253,10 @@ func residentMiB() float64 {
 // Ten "last" epochs on 6,500 images, the naive loop against exact feature
 // caching (the features' computation included).
 func benchLastTenEpochs(b *testing.B, cache bool) {
+	mainthread.Do(func() { benchLastTenEpochsHere(b, cache) })
+}
+
+func benchLastTenEpochsHere(b *testing.B, cache bool) {
 	vs, net := benchNet(b, model.Arch{Model: "cnn", Classes: 26})
 	params, err := model.FreezeAllBut(vs, "fc3.")
 	if err != nil {

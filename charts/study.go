@@ -26,6 +26,7 @@ type RecipeStudy struct {
 // order.
 type StudyConfig struct {
 	Label          string
+	SameData       bool // the source was pretrained on the target: not a transfer
 	Base, Improved []*metrics.Run
 }
 
@@ -69,8 +70,9 @@ type studyRow struct {
 }
 
 type studyView struct {
-	S    RecipeStudy
-	Rows []studyRow
+	S        RecipeStudy
+	Rows     []studyRow
+	SameData bool // a row is marked (same data), so the page says what that means
 }
 
 var studyTemplate = newPageTemplate("study.html.tmpl")
@@ -79,7 +81,12 @@ func newStudyPage(s RecipeStudy, a assets) (*htmlPage, error) {
 	v := studyView{S: s}
 	for _, c := range s.Configs {
 		d := metrics.PairedDifference(metrics.TestAccuracies(c.Base), metrics.TestAccuracies(c.Improved))
-		row := studyRow{Label: c.Label, N: fmt.Sprint(d.N), Base: meanSD(metrics.Summarize(metrics.TestAccuracies(c.Base))),
+		label := c.Label
+		if c.SameData {
+			label += " (same data)"
+			v.SameData = true
+		}
+		row := studyRow{Label: label, N: fmt.Sprint(d.N), Base: meanSD(metrics.Summarize(metrics.TestAccuracies(c.Base))),
 			Improved: meanSD(metrics.Summarize(metrics.TestAccuracies(c.Improved))), Diff: none, Interval: none, Above: none}
 		if d.N > 0 {
 			row.Diff = fmt.Sprintf("%+.2f", d.Mean)

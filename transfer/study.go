@@ -78,7 +78,12 @@ func ImprovedRecipe(name string) (StudyRecipe, error) {
 // StudyConfig is one configuration's runs under each recipe, in seed
 // order.
 type StudyConfig struct {
-	Label          string // source/layers
+	Label string // source/layers
+	// SameData: the source network was pretrained on the target's own
+	// training images, so the configuration is not a transfer, and its
+	// head-only row starts at the source's own accuracy, which leaves a
+	// recipe little to gain (README, "The recipe study").
+	SameData       bool
 	Seed, Improved []*metrics.Run
 }
 
@@ -92,7 +97,7 @@ func RunRecipeStudy(ctx context.Context, o train.Options, improved StudyRecipe, 
 	target := cmp.Or(o.Target, TransferTarget)
 	var out []StudyConfig
 	for _, r := range TransferRecipes() {
-		c := StudyConfig{Label: r.Source + "/" + r.Layers}
+		c := StudyConfig{Label: r.Source + "/" + r.Layers, SameData: r.Source == target}
 		for _, rec := range []StudyRecipe{SeedRecipe, improved} {
 			name := fmt.Sprintf("study-%s-%s-%s-%s-recipe", names.Slug(target), r.Source, r.Layers, rec.Name)
 			runs, err := RunSeeds(ctx, r, studyOptions(o, r, rec), name, seeds)
@@ -143,7 +148,20 @@ func WriteStudyTable(w io.Writer, configs []StudyConfig, improved StudyRecipe) e
 		if d.N > 0 {
 			diff = fmt.Sprintf("%+.2f", d.Mean)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", c.Label, d.N, meanSD(metrics.Summarize(a)), meanSD(metrics.Summarize(b)), diff, interval, above)
+		label := c.Label
+		if c.SameData {
+			label += " (same data)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", label, d.N, meanSD(metrics.Summarize(a)), meanSD(metrics.Summarize(b)), diff, interval, above)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, c := range configs {
+		if c.SameData {
+			_, err := fmt.Fprintln(w, "same data: the source network was pretrained on this target's training images (not a transfer)")
+			return err
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"strings"
 	"testing"
 
 	"transferlab/train"
@@ -38,5 +39,30 @@ func TestStudyOptionsPerConfiguration(t *testing.T) {
 		if got.Tuning != c.rec.Tuning || got.RunName != "" {
 			t.Errorf("%s/%s, %s: tuning %+v, run name %q: want the recipe's and none", c.source, c.layers, c.rec.Name, got.Tuning, got.RunName)
 		}
+	}
+}
+
+// The table marks the configurations whose source was pretrained on the
+// target itself, with one line saying what the mark means, and says
+// nothing of it where no configuration is one.
+func TestStudyTableMarksSameDataConfigurations(t *testing.T) {
+	var out strings.Builder
+	configs := []StudyConfig{{Label: "mnist/last"}, {Label: "fashion/last", SameData: true}, {Label: "fashion/all", SameData: true}}
+	if err := WriteStudyTable(&out, configs, SeedRecipe); err != nil {
+		t.Fatal(err)
+	}
+	table := out.String()
+	if n := strings.Count(table, " (same data)"); n != 2 {
+		t.Errorf("%d rows marked (same data), want 2:\n%s", n, table)
+	}
+	if n := strings.Count(table, "not a transfer"); n != 1 {
+		t.Errorf("table says what 'same data' means %d times, want once:\n%s", n, table)
+	}
+	out.Reset()
+	if err := WriteStudyTable(&out, configs[:1], SeedRecipe); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "same data") {
+		t.Errorf("table without a same-data row speaks of one:\n%s", out.String())
 	}
 }

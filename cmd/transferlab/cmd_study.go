@@ -121,7 +121,7 @@ func recipeStudy(target string, configs []transfer.StudyConfig, improved transfe
 	s := charts.RecipeStudy{Target: target, BaseName: transfer.SeedRecipe.Name, BaseFlags: "the seed homework's",
 		ImprovedName: improved.Name, ImproveHow: improved.Flags}
 	for _, c := range configs {
-		s.Configs = append(s.Configs, charts.StudyConfig{Label: c.Label, Base: c.Seed, Improved: c.Improved})
+		s.Configs = append(s.Configs, charts.StudyConfig{Label: c.Label, SameData: c.SameData, Base: c.Seed, Improved: c.Improved})
 	}
 	return s
 }

@@ -33,6 +33,15 @@ type stepRule struct {
 	augment   augmentation
 }
 
+// augmenter is rule's augmentation of batch b of epoch e (seeded by
+// both), nil when the rule has none.
+func (rule stepRule) augmenter(e, b int) func(*ts.Tensor) (*ts.Tensor, error) {
+	if !rule.augment.on() {
+		return nil
+	}
+	return func(xb *ts.Tensor) (*ts.Tensor, error) { return rule.augment.apply(xb, e, b) }
+}
+
 // trainOneEpoch trains net on the images of x at a seeded permutation, in
 // batches, and returns the epoch's sample-weighted mean loss and accuracy.
 // Batches are gathered from the resident tensor with index_select: no
@@ -66,11 +75,7 @@ func trainEpoch(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *
 				return metrics.Epoch{}, err
 			}
 		}
-		var augment func(*ts.Tensor) (*ts.Tensor, error)
-		if rule.augment.on() {
-			augment = func(xb *ts.Tensor) (*ts.Tensor, error) { return rule.augment.apply(xb, epoch, b) }
-		}
-		loss, hits, err := smoothedStep(net, opt, x, y, permT, lo, size, bf16, rule.smoothing, augment)
+		loss, hits, err := smoothedStep(net, opt, x, y, permT, lo, size, bf16, rule.smoothing, rule.augmenter(epoch, b))
 		if err != nil {
 			return metrics.Epoch{}, err
 		}

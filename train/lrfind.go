@@ -89,7 +89,9 @@ func (j *job) findLR() error {
 }
 
 // rangeTest runs the test on a copy of the network j's run would train,
-// on j's training images.
+// on j's training images, with the run's loss and augmentation: a rate
+// found on plain images and the plain loss would be for another run (as
+// fastai's lr_find trains with the learner's loss and data).
 func (j *job) rangeTest(cfg LRFindConfig) (*metrics.LRFinding, error) {
 	if !(cfg.Start > 0 && cfg.End > cfg.Start && cfg.Steps >= 2 && cfg.Beta >= 0 && cfg.Beta < 1 && cfg.Diverge > 1) {
 		return nil, fmt.Errorf("range test %+v: give 0 < start < end, 2 or more steps, beta in [0, 1) and a divergence factor above 1", cfg)
@@ -99,7 +101,11 @@ func (j *job) rangeTest(cfg LRFindConfig) (*metrics.LRFinding, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sweep(j.ctx, c.net, c.opt, j.sp.trainX, j.sp.trainY, j.r.BatchSize, j.o.Seed, j.bf16(), cfg)
+	// The run's augmentation, not the copy's: the copy runs its frozen
+	// prefix every step, which would make a backbone's "auto" a crop where
+	// the run, from its feature cache, has none.
+	rule := stepRule{smoothing: j.o.Tuning.LabelSmoothing, augment: runAugmentation(j.r, j.o)}
+	return sweep(j.ctx, c.net, c.opt, j.sp.trainX, j.sp.trainY, j.r.BatchSize, j.o.Seed, j.bf16(), rule, cfg)
 }
 
 // throwawayCopy is a job of its own over j's data: a network built and
@@ -129,8 +135,9 @@ func (j *job) throwawayCopy() (*job, error) {
 
 // sweep takes the range test's steps: step i at rate
 // start*(end/start)^(i/(steps-1)), the batches a seeded shuffle of the
-// images, epoch after epoch.
-func sweep(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *ts.Tensor, batch int, seed int64, bf16 bool, cfg LRFindConfig) (*metrics.LRFinding, error) {
+// images, epoch after epoch, each step with rule's loss and augmentation
+// (its schedule is the sweep's own).
+func sweep(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *ts.Tensor, batch int, seed int64, bf16 bool, rule stepRule, cfg LRFindConfig) (*metrics.LRFinding, error) {
 	n := int(x.MustSize()[0])
 	batch = min(batch, n)
 	f := &metrics.LRFinding{Rule: suggestionRule}
@@ -160,7 +167,7 @@ func sweep(ctx context.Context, net model.Net, opt *model.Optimizer, x, y *ts.Te
 		if err := opt.SetLR(lr); err != nil {
 			return nil, err
 		}
-		loss, _, err := trainStep(net, opt, x, y, perm, b*batch, batch, bf16)
+		loss, _, err := smoothedStep(net, opt, x, y, perm, b*batch, batch, bf16, rule.smoothing, rule.augmenter(i/perEpoch+1, b))
 		if err != nil {
 			return nil, err
 		}

@@ -52,7 +52,7 @@ func TestRangeTestStopsAtDivergenceAndSuggestsASaneRate(t *testing.T) {
 	}
 	defer opt.Drop()
 	cfg := DefaultLRFind
-	f, err := sweep(context.Background(), net, opt, x, y, 32, 1, false, cfg)
+	f, err := sweep(context.Background(), net, opt, x, y, 32, 1, false, stepRule{}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +146,97 @@ func TestRangeTestWithoutDescentSuggestsNothing(t *testing.T) {
 	defer opt.Drop()
 	cfg := DefaultLRFind
 	cfg.Start, cfg.End, cfg.Steps = 10, 1e4, 50
-	f, err := sweep(context.Background(), net, opt, x, y, 32, 1, false, cfg)
+	f, err := sweep(context.Background(), net, opt, x, y, 32, 1, false, stepRule{}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !f.NoDescent || f.Suggestion != 0 {
 		t.Errorf("no descent %v, suggestion %g (minimum at %g after %d steps): want no suggestion", f.NoDescent, f.Suggestion, f.MinLR, len(f.Points))
+	}
+}
+
+// The range test trains with the run's loss and augmentation: its first
+// step's loss (taken before any update) is the label-smoothed loss of the
+// augmented first batch, as the run's first step computes it, and not the
+// plain loss of the plain images.
+func TestRangeTestUsesTheRunsLossAndAugmentation(t *testing.T) {
+	pin(t)
+	const n, classes, batch = 64, 4, 32
+	torchenv.ManualSeed(5)
+	x := ts.MustRand([]int64{n, 1, 28, 28}, gotch.Float, gotch.CPU)
+	defer x.MustDrop()
+	y := ts.MustRandint(classes, []int64{n}, gotch.Int64, gotch.CPU)
+	defer y.MustDrop()
+	// firstLoss is the loss of the first step the sweep would take with
+	// rule, computed here, on a fresh network of seed 7.
+	firstLoss := func(rule stepRule) float64 {
+		torchenv.ManualSeed(7)
+		vs := nn.NewVarStore(gotch.CPU)
+		defer vs.Destroy()
+		net, err := model.Build(vs.Root(), model.Arch{Model: "ffn", Hidden: []int{}, Classes: classes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		perm, err := onDeviceOf(x, permutation(n, 1, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer perm.MustDrop()
+		s := model.NewScope()
+		defer s.Drop()
+		idx := s.T(perm.MustNarrow(0, 0, batch, false))
+		xb, yb := s.T(x.MustIndexSelect(0, idx, false)), s.T(y.MustIndexSelect(0, idx, false))
+		if aug := rule.augmenter(1, 0); aug != nil {
+			moved, err := aug(xb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xb = s.T(moved)
+		}
+		logits := s.T(net.ForwardT(xb, false))
+		loss, err := model.CrossEntropySmoothed(logits, yb, rule.smoothing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := model.Float(s.T(loss))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	sweptLoss := func(rule stepRule) float64 {
+		torchenv.ManualSeed(7)
+		vs := nn.NewVarStore(gotch.CPU)
+		defer vs.Destroy()
+		net, err := model.Build(vs.Root(), model.Arch{Model: "ffn", Hidden: []int{}, Classes: classes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt, err := model.NewOptimizer(model.Params(vs), model.OptimConfig{Kind: model.OptimAdam, LR: 1e-3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer opt.Drop()
+		cfg := DefaultLRFind
+		cfg.Steps = 2
+		f, err := sweep(context.Background(), net, opt, x, y, batch, 1, false, rule, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Points[0].Loss
+	}
+	plain := firstLoss(stepRule{})
+	for _, rule := range []stepRule{
+		{smoothing: 0.5},
+		{augment: augmentation{kind: AugmentStandard, seed: 3}},
+		{smoothing: 0.2, augment: augmentation{kind: AugmentShift, seed: 3}},
+	} {
+		want := firstLoss(rule)
+		if math.Abs(want-plain) < 1e-3 {
+			t.Fatalf("%+v: the rule's loss %.6f is the plain one %.6f: the test cannot tell them apart", rule, want, plain)
+		}
+		if got := sweptLoss(rule); math.Abs(got-want) > 1e-5 {
+			t.Errorf("%+v: the range test's first loss is %.6f, want the run's %.6f (the plain loss of the plain images is %.6f)", rule, got, want, plain)
+		}
 	}
 }

@@ -38,12 +38,7 @@ func TestRangeTestStopsAtDivergenceAndSuggestsASaneRate(t *testing.T) {
 	right.MustDrop()
 	wrong.MustDrop()
 	defer y.MustDrop()
-	vs := nn.NewVarStore(gotch.CPU)
-	defer vs.Destroy()
-	net, err := model.Build(vs.Root(), model.Arch{Model: "ffn", Hidden: []int{}, Classes: classes})
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs, net := softmaxRegression(t, classes)
 	// SGD with momentum: its steps grow with the rate (Adam's are
 	// normalised, and here its loss saturates instead of exploding).
 	opt, err := model.NewOptimizer(model.Params(vs), model.OptimConfig{Kind: model.OptimSGD, LR: 1e-3})
@@ -133,12 +128,7 @@ func TestRangeTestWithoutDescentSuggestsNothing(t *testing.T) {
 	defer x.MustDrop()
 	y := ts.MustRandint(4, []int64{256}, gotch.Int64, gotch.CPU)
 	defer y.MustDrop()
-	vs := nn.NewVarStore(gotch.CPU)
-	defer vs.Destroy()
-	net, err := model.Build(vs.Root(), model.Arch{Model: "ffn", Hidden: []int{}, Classes: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs, net := softmaxRegression(t, 4)
 	opt, err := model.NewOptimizer(model.Params(vs), model.OptimConfig{Kind: model.OptimSGD, LR: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -171,12 +161,7 @@ func TestRangeTestUsesTheRunsLossAndAugmentation(t *testing.T) {
 	// rule, computed here, on a fresh network of seed 7.
 	firstLoss := func(rule stepRule) float64 {
 		torchenv.ManualSeed(7)
-		vs := nn.NewVarStore(gotch.CPU)
-		defer vs.Destroy()
-		net, err := model.Build(vs.Root(), model.Arch{Model: "ffn", Hidden: []int{}, Classes: classes})
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, net := softmaxRegression(t, classes)
 		perm, err := onDeviceOf(x, permutation(n, 1, 1))
 		if err != nil {
 			t.Fatal(err)
@@ -206,12 +191,7 @@ func TestRangeTestUsesTheRunsLossAndAugmentation(t *testing.T) {
 	}
 	sweptLoss := func(rule stepRule) float64 {
 		torchenv.ManualSeed(7)
-		vs := nn.NewVarStore(gotch.CPU)
-		defer vs.Destroy()
-		net, err := model.Build(vs.Root(), model.Arch{Model: "ffn", Hidden: []int{}, Classes: classes})
-		if err != nil {
-			t.Fatal(err)
-		}
+		vs, net := softmaxRegression(t, classes)
 		opt, err := model.NewOptimizer(model.Params(vs), model.OptimConfig{Kind: model.OptimAdam, LR: 1e-3})
 		if err != nil {
 			t.Fatal(err)
@@ -239,4 +219,16 @@ func TestRangeTestUsesTheRunsLossAndAugmentation(t *testing.T) {
 			t.Errorf("%+v: the range test's first loss is %.6f, want the run's %.6f (the plain loss of the plain images is %.6f)", rule, got, want, plain)
 		}
 	}
+}
+
+// softmaxRegression is a network with no hidden layer (a linear map of
+// the pixels to classes logits), freed when the test ends.
+func softmaxRegression(t *testing.T, classes int) (*nn.VarStore, model.Net) {
+	vs := nn.NewVarStore(gotch.CPU)
+	t.Cleanup(vs.Destroy)
+	net, err := model.Build(vs.Root(), model.Arch{Model: "ffn", Hidden: []int{}, Classes: classes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs, net
 }

@@ -17,14 +17,13 @@ const gotchInt64 = gotch.Int64
 
 // EvalBatch is the number of images per no-grad forward pass of the CNN
 // (and of any network but the FFN: FFNEvalBatch) in evaluation, feature
-// caching and prediction. A fixed rule, not a per-machine
-// measurement, because bench shows it right on both CPU kinds measured
-// (BenchmarkEvalChunk, bench/RESULTS.md): on an AVX512-BF16 EPYC the
-// CNN's forward ran 2 to 4 times faster per image in batches of 64 to 256
-// than in batches of 1024, whose activations (conv2's output alone is
-// 1024x150x14x14 floats, 120 MB) stream through memory instead of staying
-// in cache; on an AVX2-only Zen 3 no size from 64 to 2048 was faster
-// beyond the noise between runs.
+// caching and prediction. A fixed rule, not a per-machine measurement:
+// BenchmarkEvalChunk (bench/RESULTS.md) has put the CNN's fastest pass
+// size at 64 to 256 on some machines and days and at 512 to 1024 on
+// others, while a pass's activations grow with it (conv2's output alone is
+// 1024x150x14x14 floats, 120 MB, in a pass of 1024). 128 keeps them
+// small; another size would also change the order of the evaluation's
+// sums, with which every recorded result was computed.
 const EvalBatch = 128
 
 // FFNEvalBatch is EvalBatch for the fully connected network: it keeps

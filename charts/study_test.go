@@ -1,7 +1,6 @@
 package charts
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
@@ -21,11 +20,7 @@ func TestStudyPageMarksSameDataConfigurations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		page := string(b)
+		page := readFile(t, path)
 		if n := strings.Count(page, "/all (same data)</td>") + strings.Count(page, "/last (same data)</td>"); n != c.marks {
 			t.Errorf("%d rows marked (same data), want %d", n, c.marks)
 		}

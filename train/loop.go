@@ -33,6 +33,12 @@ type stepRule struct {
 	augment   augmentation
 }
 
+// lossAndAugmentation is the step rule of j's run without its schedule:
+// the label smoothing of its loss and the augmentation of its images.
+func (j *job) lossAndAugmentation() stepRule {
+	return stepRule{smoothing: j.o.Tuning.LabelSmoothing, augment: runAugmentation(j.r, j.o)}
+}
+
 // augmenter is rule's augmentation of batch b of epoch e (seeded by
 // both), nil when the rule has none.
 func (rule stepRule) augmenter(e, b int) func(*ts.Tensor) (*ts.Tensor, error) {

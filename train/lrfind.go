@@ -104,8 +104,7 @@ func (j *job) rangeTest(cfg LRFindConfig) (*metrics.LRFinding, error) {
 	// The run's augmentation, not the copy's: the copy runs its frozen
 	// prefix every step, which would make a backbone's "auto" a crop where
 	// the run, from its feature cache, has none.
-	rule := stepRule{smoothing: j.o.Tuning.LabelSmoothing, augment: runAugmentation(j.r, j.o)}
-	return sweep(j.ctx, c.net, c.opt, j.sp.trainX, j.sp.trainY, j.r.BatchSize, j.o.Seed, j.bf16(), rule, cfg)
+	return sweep(j.ctx, c.net, c.opt, j.sp.trainX, j.sp.trainY, j.r.BatchSize, j.o.Seed, j.bf16(), j.lossAndAugmentation(), cfg)
 }
 
 // throwawayCopy is a job of its own over j's data: a network built and

@@ -352,7 +352,7 @@ func (j *job) newOptimizer() error {
 	if err != nil {
 		return err
 	}
-	j.rule = stepRule{smoothing: t.LabelSmoothing, augment: runAugmentation(j.r, j.o)}
+	j.rule = j.lossAndAugmentation()
 	if sched.changes() { // a constant rate is left to the optimizer, as before schedules
 		j.rule.sched = &sched
 	}
